@@ -1,0 +1,347 @@
+"""Checked records -> RDF: one named graph per record file, with provenance.
+
+Every triple remembers where in the YAML it came from (``RecordGraph.locations``),
+so a SHACL result on a node and path can be reported at the file and line the
+curator wrote. The output is deterministic: no blank nodes, IRIs made from slugs
+and numbers only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from . import records as r
+from .vocab import (
+    DCTERMS, FOAF, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
+    entity_iri, graph_iri, role_iri,
+)
+from .yamlsafe import Mark
+
+DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
+TIME_PROPERTIES = {"day": TIME.inXSDDate, "month": TIME.inXSDgYearMonth, "year": TIME.inXSDgYear}
+ORGANIZATION_CLASSES = {
+    "intergovernmental": IGO.IntergovernmentalOrganization,
+    "government-agency": IGO.GovernmentAgency,
+    "organization": ORG.FormalOrganization,
+}
+ENTITY_CLASSES = {
+    "state": IGO.State,
+    "body": IGO.Body,
+    "post": ORG.Post,
+    "place": IGO.Place,
+    "person": FOAF.Person,
+    "rank": IGO.Rank,
+    "source": IGO.Source,
+    "post-holding": ORG.Membership,
+    "rank-holding": IGO.RankHolding,
+}
+ATTENDANCE_MODES = {
+    "in-person": SCHEMA.OfflineEventAttendanceMode,
+    "videoconference": SCHEMA.OnlineEventAttendanceMode,
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a node or a triple came from in its record file."""
+
+    line: int
+    column: int
+    field: str
+
+
+@dataclass
+class RecordGraph:
+    """The RDF of one record file."""
+
+    name: str
+    iri: URIRef
+    graph: Graph
+    locations: dict[tuple[Node, Node | None], Location] = field(default_factory=dict)
+
+    def locate(self, node: Node, path: Node | None) -> Location | None:
+        return self.locations.get((node, path)) or self.locations.get((node, None))
+
+
+def date_literal(date: r.PartialDate) -> Literal:
+    return Literal(date.text, datatype=DATE_TYPES[date.precision])
+
+
+class _Builder:
+    def __init__(self, name: str, index: r.EntityIndex):
+        self.index = index
+        self.out = RecordGraph(name, graph_iri(name), Graph())
+        self.graph = self.out.graph
+
+    def add(self, s: URIRef, p: URIRef, o: Node, mark: Mark, name: str) -> None:
+        self.graph.add((s, p, o))
+        self.out.locations.setdefault((s, p), Location(mark.line, mark.column, name))
+
+    def node(self, s: URIRef, mark: Mark, name: str) -> None:
+        self.out.locations.setdefault((s, None), Location(mark.line, mark.column, name))
+
+    def iri(self, ref: r.Ref) -> URIRef:
+        target = self.index.by_slug.get(ref.slug)
+        kind = target.kind if target is not None and target.kind in ref.kinds else ref.kinds[0]
+        return entity_iri(kind, ref.slug)
+
+    def ref(self, s: URIRef, p: URIRef, ref: r.Ref | None, name: str) -> None:
+        if ref is not None:
+            self.add(s, p, self.iri(ref), ref.slug.mark, name)
+
+    def label_of(self, ref: r.Ref | None) -> str:
+        target = self.index.by_slug.get(ref.slug) if ref else None
+        if target is not None and "en" in target.labels.pref:
+            return str(target.labels.pref["en"])
+        return str(ref.slug) if ref else "?"
+
+    def labels(self, s: URIRef, labels: r.Labels, name: str, predicate: URIRef = RDFS.label) -> None:
+        for lang, text in sorted(labels.pref.items()):
+            self.add(s, predicate, Literal(str(text), lang=lang), text.mark, f"{name}.{lang}" if lang != "en" else name)
+        for lang, texts in sorted(labels.alt.items()):
+            for text in texts:
+                self.add(s, SKOS.altLabel, Literal(str(text), lang=lang), text.mark, "alt_labels")
+
+    def text(self, s: URIRef, p: URIRef, value: r.Text | None, name: str, lang: str | None = "en") -> None:
+        if value is not None:
+            self.add(s, p, Literal(" ".join(str(value).split()), lang=lang), value.mark, name)
+
+    def date(self, s: URIRef, p: URIRef, value: r.PartialDate | None, name: str) -> None:
+        if value is not None:
+            self.add(s, p, date_literal(value), value.mark, name)
+
+    def sources(self, s: URIRef, refs: Iterable[r.Ref], name: str) -> None:
+        for ref in refs:
+            self.ref(s, PROV.wasDerivedFrom, ref, name)
+
+    def interval(self, s: URIRef, start: r.PartialDate | None, end: r.PartialDate | None,
+                 mark: Mark, name: str, predicate: URIRef = ORG.memberDuring) -> None:
+        interval = URIRef(f"{s}/interval")
+        self.add(s, predicate, interval, mark, name)
+        self.add(interval, RDF.type, TIME.Interval, mark, name)
+        for edge, predicate, date, field_name in (("start", TIME.hasBeginning, start, "start"),
+                                                   ("end", TIME.hasEnd, end, "end")):
+            if date is None:
+                continue
+            instant = URIRef(f"{s}/{edge}")
+            self.add(interval, predicate, instant, date.mark, field_name)
+            self.add(instant, RDF.type, TIME.Instant, date.mark, field_name)
+            self.add(instant, TIME_PROPERTIES[date.precision], date_literal(date), date.mark, field_name)
+
+
+def _entity(b: _Builder, e: r.Entity) -> None:
+    s = entity_iri(e.kind, e.slug)
+    b.node(s, e.mark, "slug")
+    f = e.fields
+    cls = ORGANIZATION_CLASSES.get(f.get("type") or "organization") if e.kind == "organization" else ENTITY_CLASSES[e.kind]
+    b.add(s, RDF.type, cls, e.slug.mark, "slug")
+    if e.kind == "rank":
+        b.add(s, RDF.type, SKOS.Concept, e.slug.mark, "slug")
+        b.add(s, SKOS.inScheme, IGO.RankScheme, e.slug.mark, "slug")
+        b.labels(s, r.Labels(e.labels.pref), "label", SKOS.prefLabel)
+    b.labels(s, e.labels, "label")
+    if e.wikidata:
+        b.add(s, SKOS.exactMatch, WD[str(e.wikidata)], e.wikidata.mark, "wikidata")
+    b.text(s, SKOS.note, e.note, "note")
+    b.sources(s, e.sources, "sources")
+    if e.kind == "organization":
+        b.ref(s, ORG.subOrganizationOf, f.get("part_of"), "part_of")
+    elif e.kind == "body":
+        b.ref(s, ORG.unitOf, f.get("unit_of"), "unit_of")
+    elif e.kind == "post":
+        b.ref(s, ORG.postIn, f.get("post_in"), "post_in")
+    elif e.kind == "place":
+        b.ref(s, IGO.country, f.get("country"), "country")
+        b.ref(s, SCHEMA.containedInPlace, f.get("within"), "within")
+    elif e.kind == "source":
+        b.text(s, DCTERMS.title, f.get("title"), "title", lang=f.get("language") or None)
+        b.text(s, SCHEMA.publisher, f.get("publisher"), "publisher", lang=None)
+        b.date(s, DCTERMS.issued, f.get("published"), "published")
+        if f.get("url"):
+            b.add(s, SCHEMA.url, URIRef(f["url"]), f["url"].mark, "url")
+        if f.get("language"):
+            b.add(s, DCTERMS.language, Literal(str(f["language"])), f["language"].mark, "language")
+        b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
+        if not e.labels.pref:
+            title = f.get("title") or f.get("publisher")
+            published = f.get("published")
+            b.add(s, RDFS.label, Literal(f"{title}" + (f" ({published.text})" if published else ""), lang="en"),
+                  e.slug.mark, "slug")
+    elif e.kind == "post-holding":
+        _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"))
+        if f.get("role") == "acting":
+            b.add(s, IGO.acting, Literal(True), f["role"].mark, "role")
+        if not e.labels.pref:
+            acting = "acting " if f.get("role") == "acting" else ""
+            b.add(s, RDFS.label, Literal(f"{b.label_of(f.get('person'))}, {acting}{b.label_of(f.get('post'))}", lang="en"),
+                  e.slug.mark, "slug")
+    elif e.kind == "rank-holding":
+        b.ref(s, IGO.holder, f.get("person"), "person")
+        b.ref(s, IGO.rank, f.get("rank"), "rank")
+        if f.get("date") is not None:
+            instant = URIRef(f"{s}/date")
+            b.add(s, IGO.atTime, instant, f["date"].mark, "date")
+            b.add(instant, RDF.type, TIME.Instant, f["date"].mark, "date")
+            b.add(instant, TIME_PROPERTIES[f["date"].precision], date_literal(f["date"]), f["date"].mark, "date")
+        if f.get("start") is not None or f.get("end") is not None:
+            b.interval(s, f.get("start"), f.get("end"), e.slug.mark, "start", IGO.during)
+        if not e.labels.pref:
+            b.add(s, RDFS.label, Literal(f"{b.label_of(f.get('person'))}, {b.label_of(f.get('rank'))}", lang="en"),
+                  e.slug.mark, "slug")
+
+
+def _post_holding(b: _Builder, s: URIRef, mark: Mark, person: r.Ref | None, post: r.Ref | None,
+                  start: r.PartialDate | None, end: r.PartialDate | None, names: tuple[str, str] = ("person", "post")) -> None:
+    b.add(s, RDF.type, ORG.Membership, mark, "slug")
+    b.ref(s, ORG.member, person, names[0])
+    b.ref(s, IGO.post, post, names[1])
+    post_entity = b.index.by_slug.get(post.slug) if post else None
+    if post_entity is not None and post_entity.fields.get("post_in") is not None:
+        b.ref(s, ORG.organization, post_entity.fields["post_in"], names[1])
+    b.interval(s, start, end, mark, "start")
+
+
+def _meeting(b: _Builder, m: r.Meeting) -> None:
+    s = entity_iri("meeting", m.slug)
+    b.node(s, m.mark, "(meeting)")
+    b.add(s, RDF.type, IGO.Meeting, m.mark, "(meeting)")
+    b.labels(s, m.labels, "label")
+    b.ref(s, IGO.body, m.body, "body")
+    if m.session is not None:
+        b.add(s, IGO.sessionNumber, Literal(m.session), m.mark, "session")
+    b.date(s, SCHEMA.startDate, m.start, "date")
+    b.date(s, SCHEMA.endDate, m.end, "end_date")
+    b.text(s, IGO.dateCertainty, m.date_certainty, "date_certainty")
+    b.ref(s, SCHEMA.location, m.place, "place")
+    b.ref(s, IGO.hostState, m.host_state, "host_state")
+    if m.format:
+        b.add(s, SCHEMA.eventAttendanceMode, ATTENDANCE_MODES[m.format], m.format.mark, "format")
+    b.text(s, SKOS.note, m.note, "note")
+    b.sources(s, m.sources, "sources")
+    meeting_label = str(m.labels.pref.get("en", m.slug))
+
+    delegations: dict[str, URIRef] = {}
+    for d in m.delegations:
+        node = URIRef(f"{s}/delegation/{d.state.slug}")
+        delegations[d.state.slug] = node
+        b.node(node, d.mark, "delegations")
+        b.add(node, RDF.type, IGO.Delegation, d.mark, "delegations")
+        b.add(node, IGO.inMeeting, s, d.mark, "delegations")
+        b.ref(node, IGO.ofState, d.state, "delegations.state")
+        b.add(node, RDFS.label, Literal(f"Delegation of {b.label_of(d.state)} to the {meeting_label}", lang="en"),
+              d.mark, "delegations")
+        b.sources(node, d.sources or m.sources, "delegations.sources")
+        b.text(node, SKOS.note, d.note, "delegations.note")
+
+    for p in m.participations:
+        node = URIRef(f"{s}/participation/{p.number}")
+        where = f"participations[n={p.number}]"
+        b.node(node, p.mark, where)
+        b.add(node, RDF.type, IGO.Participation, p.mark, where)
+        b.add(node, IGO.inMeeting, s, p.mark, where)
+        b.add(node, IGO.number, Literal(p.number), p.mark, f"{where}.n")
+        b.ref(node, IGO.participant, p.person, f"{where}.person")
+        for role in p.roles:
+            b.add(node, IGO.role, role_iri(role), role.mark, f"{where}.roles")
+        b.ref(node, IGO.onBehalfOf, p.on_behalf_of, f"{where}.on_behalf_of")
+        for post in p.posts:
+            b.ref(node, IGO.post, post, f"{where}.post")
+        b.ref(node, IGO.rank, p.rank, f"{where}.rank")
+        b.text(node, SKOS.note, p.note, f"{where}.note")
+        b.sources(node, p.sources or m.sources, f"{where}.sources")
+        who = b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts else f"participant {p.number}"
+        b.add(node, RDFS.label, Literal(f"{who} at the {meeting_label}", lang="en"), p.mark, where)
+        delegation = delegations.get(p.on_behalf_of.slug) if p.on_behalf_of else None
+        if delegation is not None and {"head-of-delegation", "delegation-member"} & set(p.roles):
+            b.add(node, IGO.delegation, delegation, p.mark, f"{where}.on_behalf_of")
+            if p.person is not None:
+                b.add(delegation, IGO.member, b.iri(p.person), p.person.slug.mark, f"{where}.person")
+                if "head-of-delegation" in p.roles:
+                    b.add(delegation, IGO.head, b.iri(p.person), p.person.slug.mark, f"{where}.person")
+
+    for a in m.agenda:
+        node = URIRef(f"{s}/agenda/{a.number}")
+        where = f"agenda[n={a.number}]"
+        b.node(node, a.mark, where)
+        b.add(s, IGO.agendaItem, node, a.mark, where)
+        b.add(node, RDF.type, IGO.AgendaItem, a.mark, where)
+        b.add(node, IGO.number, Literal(a.number), a.mark, f"{where}.n")
+        b.labels(node, a.subject, f"{where}.subject", DCTERMS.subject)
+        b.labels(node, r.Labels(a.subject.pref), f"{where}.subject")
+        b.ref(node, IGO.proposedBy, a.proposed_by, f"{where}.proposed_by")
+        b.sources(node, a.sources or m.sources, f"{where}.sources")
+
+    for d in m.decisions:
+        node = URIRef(f"{s}/decision/{d.number}")
+        where = f"decisions[n={d.number}]"
+        b.node(node, d.mark, where)
+        b.add(node, RDF.type, IGO.Decision, d.mark, where)
+        b.add(node, RDF.type, IGO.Appointment, d.type.mark, f"{where}.type")
+        b.add(node, IGO.decidedAt, s, d.mark, where)
+        b.add(node, IGO.number, Literal(d.number), d.mark, f"{where}.n")
+        b.ref(node, IGO.appointee, d.appointee, f"{where}.appointee")
+        b.ref(node, IGO.toPost, d.post, f"{where}.post")
+        b.date(node, IGO.effectiveFrom, d.effective_from, f"{where}.effective_from")
+        b.text(node, SKOS.note, d.note, f"{where}.note")
+        b.sources(node, d.sources or m.sources, f"{where}.sources")
+        b.add(node, RDFS.label, Literal(f"Appointment of {b.label_of(d.appointee)} as {b.label_of(d.post)}", lang="en"),
+              d.mark, where)
+        # The post-holding the appointment starts: from its effective date, else from the meeting.
+        holding = URIRef(f"{node}/post-holding")
+        b.node(holding, d.mark, where)
+        _post_holding(b, holding, d.mark, d.appointee, d.post, d.effective_from or m.start, None,
+                      (f"{where}.appointee", f"{where}.post"))
+        b.add(holding, PROV.wasGeneratedBy, node, d.mark, where)
+        b.add(holding, RDFS.label, Literal(f"{b.label_of(d.appointee)}, {b.label_of(d.post)}", lang="en"), d.mark, where)
+        b.sources(holding, d.sources or m.sources, f"{where}.sources")
+
+    if m.next_meeting is not None:
+        n = m.next_meeting
+        node = URIRef(f"{s}/next-meeting")
+        b.node(node, n.mark, "next_meeting")
+        b.add(s, IGO.nextMeeting, node, n.mark, "next_meeting")
+        b.add(node, RDF.type, IGO.AnnouncedMeeting, n.mark, "next_meeting")
+        b.ref(node, IGO.body, m.body, "body")
+        b.date(node, SCHEMA.startDate, n.date, "next_meeting.date")
+        b.ref(node, IGO.hostState, n.host_state, "next_meeting.host_state")
+        b.ref(node, SCHEMA.location, n.place, "next_meeting.place")
+        b.sources(node, n.sources or m.sources, "next_meeting.sources")
+        b.add(node, RDFS.label, Literal(f"Next meeting of the {b.label_of(m.body)}, as announced at the {meeting_label}",
+                                        lang="en"), n.mark, "next_meeting")
+
+
+def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:
+    """The named graph of one record file."""
+    b = _Builder(record.graph_name, index)
+    g = b.out.iri
+    top = Mark(1, 1)
+    b.add(g, RDF.type, IGO.RecordGraph, top, "(file)")
+    b.add(g, IGO.recordFile, Literal(record.name), top, "(file)")
+    for entity in record.entities:
+        _entity(b, entity)
+    if record.meeting is not None:
+        _meeting(b, record.meeting)
+    cited = sorted({o for o in b.graph.objects(None, PROV.wasDerivedFrom) if isinstance(o, URIRef)})
+    for source in cited:
+        b.graph.add((g, PROV.wasDerivedFrom, source))
+    return b.out
+
+
+def rdfize_all(records: r.Records, index: r.EntityIndex | None = None) -> list[RecordGraph]:
+    index = index or r.EntityIndex(records.entities)
+    return [rdfize(record, index) for record in records.files]
+
+
+def to_nquads(graphs: Iterable[RecordGraph]) -> str:
+    """All graphs as sorted N-Quads: the same records give the same bytes."""
+    lines = []
+    for rg in graphs:
+        ctx = f" <{rg.iri}> .\n"
+        for s, p, o in rg.graph:
+            lines.append(f"{s.n3()} {p.n3()} {o.n3()}{ctx}")
+    lines.sort()
+    return "".join(lines)

@@ -1,0 +1,167 @@
+"""The store behind the endpoint: an embedded Oxigraph store that is replaced atomically.
+
+Layout of the store folder (``CSTO_KG_STORE``)::
+
+    current -> builds/<id>        symlink to the store being served
+    builds/<id>/                  an Oxigraph (RocksDB) store, never written after it is published
+    builds/<id>.json              its manifest: when it was built, from which inputs, how many quads
+    builds/<id>.partial/          a build in progress (removed if the build fails)
+    lock                          held while a build runs
+
+A build writes a complete new store beside the old one and then swaps ``current``
+with one atomic ``rename``: readers see the old store or the new one, never a mix,
+and a failed or killed build leaves ``current`` untouched. Readers notice the swap
+and reopen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pyoxigraph as ox
+
+from .problems import CstoKgError
+
+
+class StoreMissing(CstoKgError):
+    status = 503
+
+    def __init__(self, path: Path):
+        super().__init__(f"no built store at {path}; run `csto-kg build` first")
+
+
+class BuildInProgress(CstoKgError):
+    status = 409
+
+    def __init__(self, path: Path):
+        super().__init__(f"another build holds {path / 'lock'}; wait for it to finish")
+
+
+class EmbeddedStore:
+    """A folder of published Oxigraph builds, one of which is current."""
+
+    keep = 2  # published builds kept: the current one and the one before it
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._open: tuple[str, ox.Store] | None = None
+
+    # -- reading
+
+    @property
+    def builds(self) -> Path:
+        return self.path / "builds"
+
+    def current_dir(self) -> Path | None:
+        try:
+            target = os.readlink(self.path / "current")
+        except OSError:
+            return None
+        return self.path / target
+
+    def manifest(self) -> dict | None:
+        current = self.current_dir()
+        if current is None:
+            return None
+        try:
+            return json.loads(current.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def exists(self) -> bool:
+        current = self.current_dir()
+        return current is not None and current.is_dir()
+
+    def reader(self) -> ox.Store:
+        """The current store, opened read-only; reopened when a build has replaced it."""
+        current = self.current_dir()
+        if current is None or not current.is_dir():
+            raise StoreMissing(self.path)
+        key = str(current)
+        with self._lock:
+            if self._open is None or self._open[0] != key:
+                self._open = (key, ox.Store.read_only(key))
+            return self._open[1]
+
+    def query(self, query: str, **options):
+        return self.reader().query(query, use_default_graph_as_union=True, **options)
+
+    # -- writing
+
+    @contextlib.contextmanager
+    def _build_lock(self) -> Iterator[None]:
+        self.builds.mkdir(parents=True, exist_ok=True)
+        with open(self.path / "lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BuildInProgress(self.path) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def replace(self, nquads: bytes | str, manifest: dict) -> Path:
+        """Publish a new store holding exactly ``nquads``; the old one stays until the swap."""
+        with self._build_lock():
+            for stale in self.builds.glob("*.partial"):
+                shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+            build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+            partial = self.builds / f"{build_id}.partial"
+            try:
+                store = ox.Store(str(partial))
+                store.bulk_load(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
+                                format=ox.RdfFormat.N_QUADS)
+                store.flush()
+                count = len(store)
+                del store  # closes the database
+                final = self.builds / build_id
+                os.rename(partial, final)
+                manifest = {**manifest, "id": build_id, "quads": count}
+                final.with_suffix(".json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+                self._point_current_to(final)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
+            self._collect_garbage()
+            return final
+
+    def _point_current_to(self, build: Path) -> None:
+        link = self.path / f".current-{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        os.symlink(build.relative_to(self.path), link)
+        os.replace(link, self.path / "current")  # atomic on POSIX
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _collect_garbage(self) -> None:
+        current = self.current_dir()
+        published = sorted(p for p in self.builds.iterdir() if p.is_dir() and p.suffix != ".partial")
+        keep = set(published[-self.keep:]) | ({current} if current else set())
+        for build in published:
+            if build not in keep:
+                shutil.rmtree(build, ignore_errors=True)
+                build.with_suffix(".json").unlink(missing_ok=True)
+
+
+def open_store(location: str | Path) -> EmbeddedStore:
+    """The store at ``location`` (a folder; remote URLs are handled by :mod:`csto_kg.remote`)."""
+    text = str(location)
+    if text.startswith(("http://", "https://")):
+        from .remote import RemoteStore  # noqa: PLC0415 - only needed for remote stores
+
+        return RemoteStore(text)  # type: ignore[return-value]
+    return EmbeddedStore(Path(location))

@@ -1,0 +1,41 @@
+"""The Flask application: the SPARQL endpoint and pages for people."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask, jsonify
+
+from .. import settings
+from ..problems import CstoKgError
+from ..store import open_store
+
+
+def error_body(status: int, message: str, **extra: Any) -> dict:
+    """The one shape of every JSON error the app returns."""
+    return {"ok": False, "status": status, "error": message, **extra}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app; settings come from the environment, then ``test_config``."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        STORE=settings.get("CSTO_KG_STORE"),
+        DATA=settings.get("CSTO_KG_DATA"),
+        SPARQL_TIME_LIMIT_MS=settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS"),
+        SPARQL_MAX_ROWS=settings.get_int("CSTO_KG_SPARQL_MAX_ROWS"),
+        SERVICE_ALLOW=settings.get("CSTO_KG_SERVICE_ALLOW"),
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.extensions["csto_kg.store"] = open_store(app.config["STORE"])
+
+    from .sparql import bp as sparql_bp
+
+    app.register_blueprint(sparql_bp)
+
+    @app.errorhandler(CstoKgError)
+    def handle_error(err: CstoKgError):
+        return jsonify(error_body(err.status, err.message)), err.status
+
+    return app

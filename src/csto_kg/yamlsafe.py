@@ -1,0 +1,177 @@
+"""Read a YAML record safely, keeping the line and column of every value.
+
+Records are curated by hand and may come from anywhere, so the reader is strict:
+only plain mappings, sequences and scalars; no anchors or aliases (they make YAML
+bombs possible); no tags that would build objects; no duplicate keys; UTF-8 only;
+bounded size and depth. Every scalar stays a string: typing (dates, numbers) is
+the record schema's job, so ``2019-06`` or ``no`` are never silently converted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+try:  # libyaml's scanner is much faster when it is available
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the platform's wheel
+    from yaml import SafeLoader as _Loader
+
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 20
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A position in a record file; lines and columns count from 1."""
+
+    line: int
+    column: int
+
+
+class YamlProblem(Exception):
+    """The file cannot be read as a record at all."""
+
+    def __init__(self, message: str, mark: Mark | None = None):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark or Mark(1, 1)
+
+
+class Unreadable(YamlProblem):
+    """The bytes are not a text file a record could be in (binary, not UTF-8, too large)."""
+
+
+class Text(str):
+    """A scalar value with the position it was read from."""
+
+    mark: Mark
+
+    def __new__(cls, value: str, mark: Mark) -> "Text":
+        obj = super().__new__(cls, value)
+        obj.mark = mark
+        return obj
+
+
+class Mapping(dict):
+    """A mapping whose keys remember their positions (``key_marks``)."""
+
+    mark: Mark
+    key_marks: dict[str, Mark]
+
+
+class Sequence(list):
+    """A sequence whose items remember their positions (``item_marks``)."""
+
+    mark: Mark
+    item_marks: list[Mark]
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def decode(data: bytes) -> str:
+    """Decode record bytes as UTF-8 (a BOM is allowed); say where it fails."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise Unreadable(
+            f"byte 0x{data[err.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            Mark(line, column),
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise Unreadable("the file contains NUL bytes; is it a binary file?", Mark(line, 1))
+    return text.replace("\r\n", "\n")
+
+
+def load(path: Path) -> object:
+    """Read one YAML file into Mapping / Sequence / Text / None values."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise Unreadable(
+            f"the file is {size:,} bytes; a record may be at most {MAX_FILE_BYTES:,} bytes"
+        )
+    return loads(path.read_bytes())
+
+
+def loads(data: bytes | str) -> object:
+    text = decode(data) if isinstance(data, bytes) else data
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise Unreadable(f"a record may be at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else None
+        what = err.problem or "invalid YAML"
+        if err.context:
+            what = f"{err.context}: {what}"
+            if err.context_mark and mark and err.context_mark.line != mark.line:
+                what += f" (the construct began on line {err.context_mark.line + 1})"
+        raise YamlProblem(f"YAML syntax error: {what}", where) from None
+    except yaml.YAMLError as err:
+        raise YamlProblem(f"YAML syntax error: {err}") from None
+    except RecursionError:
+        raise YamlProblem(f"the YAML is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    if not nodes:
+        return None
+    if len(nodes) > 1:
+        raise YamlProblem("a record file holds one YAML document; remove the extra '---'", _mark(nodes[1]))
+    return _convert(nodes[0], depth=0, seen=set())
+
+
+def _convert(node: yaml.Node, depth: int, seen: set[int]) -> object:
+    if depth > MAX_DEPTH:
+        raise YamlProblem(f"the YAML is nested too deeply (at most {MAX_DEPTH} levels)", _mark(node))
+    if id(node) in seen:
+        raise YamlProblem("anchors and aliases (& and *) are not allowed in records; write values out", _mark(node))
+    seen.add(id(node))
+    tag = node.tag or ""
+    if tag not in _ALLOWED_TAGS:
+        raise YamlProblem(f"the tag {tag!r} is not allowed in records; remove it", _mark(node))
+    if isinstance(node, yaml.ScalarNode):
+        if not node.style and node.value in _NULLS:  # plain (not quoted) null
+            return None
+        return Text(node.value, _mark(node))
+    if isinstance(node, yaml.SequenceNode):
+        seq = Sequence(_convert(item, depth + 1, seen) for item in node.value)
+        seq.mark = _mark(node)
+        seq.item_marks = [_mark(item) for item in node.value]
+        return seq
+    if isinstance(node, yaml.MappingNode):
+        mapping = Mapping()
+        mapping.mark = _mark(node)
+        mapping.key_marks = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem("keys must be plain words (no '<<' merges or complex keys)", _mark(key_node))
+            key = key_node.value
+            if key in mapping.key_marks:
+                first = mapping.key_marks[key]
+                raise YamlProblem(
+                    f"duplicate key {key!r} (first given on line {first.line}); keep one",
+                    _mark(key_node),
+                )
+            mapping.key_marks[key] = _mark(key_node)
+            mapping[key] = _convert(value_node, depth + 1, seen)
+        return mapping
+    raise YamlProblem("unsupported YAML node", _mark(node))  # pragma: no cover

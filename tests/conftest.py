@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from csto_kg.build import build
+from csto_kg.store import EmbeddedStore
+from csto_kg.validate import Validator
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+QUERIES = Path(__file__).resolve().parent / "queries"
+
+
+@pytest.fixture(scope="session")
+def validator() -> Validator:
+    return Validator()
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory, validator) -> EmbeddedStore:
+    """The real records, built once into an embedded store (read-only for tests)."""
+    store = EmbeddedStore(tmp_path_factory.mktemp("store") / "store")
+    build(DATA, store, validator)
+    return store
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A writable copy of the real records."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
