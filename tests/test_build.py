@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from csto_kg.build import build, is_stale
+from csto_kg.problems import InvalidRecords, UsageError
+from csto_kg.store import EmbeddedStore, StoreMissing
+
+from .conftest import DATA
+
+
+def test_build_publishes_a_queryable_store(tmp_path, validator):
+    store = EmbeddedStore(tmp_path / "store")
+    result = build(DATA, store, validator)
+    assert result.quads > 700 and result.records >= 7
+    assert store.manifest()["quads"] == result.quads
+    assert bool(store.query("ASK { GRAPH <https://w3id.org/csto-kg/graph/ontology> { ?s ?p ?o } }"))
+    assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-06-20-ccim-22> ?p ?o }"))
+
+
+def test_staleness_follows_the_records(tmp_path, data_copy, validator):
+    store = EmbeddedStore(tmp_path / "store")
+    assert is_stale(data_copy, store)
+    build(data_copy, store, validator)
+    assert not is_stale(data_copy, store)
+    people = data_copy / "entities" / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8") + "  - slug: someone-new\n    label: Someone New\n", encoding="utf-8")
+    assert is_stale(data_copy, store)
+
+
+def test_invalid_record_leaves_previous_store_serving(tmp_path, data_copy, validator):
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)
+    before = store.current_dir()
+    reader = store.reader()
+    (data_copy / "meetings" / "2019-06-20-ccim-22.yaml").write_text("label: [broken\n", encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        build(data_copy, store, validator)
+    assert "YAML syntax error" in str(err.value.problems[0])
+    assert store.current_dir() == before
+    assert store.reader() is reader
+    assert bool(store.query("ASK { ?p <https://w3id.org/csto-kg/ontology#inMeeting> ?m }"))
+    assert not list(store.builds.glob("*.partial"))
+
+
+def test_rebuild_switches_readers_and_keeps_two_builds(tmp_path, validator):
+    store = EmbeddedStore(tmp_path / "store")
+    first = build(DATA, store, validator).store
+    old_reader = store.reader()
+    builds = [build(DATA, store, validator).store for _ in range(3)]
+    assert store.current_dir() == builds[-1]
+    assert store.reader() is not old_reader
+    published = sorted(p for p in store.builds.iterdir() if p.is_dir())
+    assert published == sorted(builds[-2:]) and not first.exists()
+
+
+def test_missing_store_and_missing_data_are_clear(tmp_path):
+    with pytest.raises(StoreMissing, match="run `csto-kg build` first"):
+        EmbeddedStore(tmp_path / "none").reader()
+    with pytest.raises(UsageError, match="does not exist"):
+        build(tmp_path / "no-data", EmbeddedStore(tmp_path / "s"))
+
+
+KILL_MID_BUILD = textwrap.dedent("""
+    import os, signal, sys, types
+    import pyoxigraph as ox
+    from pathlib import Path
+    from csto_kg import store as store_module
+    from csto_kg.build import build
+
+    class DiesWhileLoading:
+        def __init__(self, path):
+            self.inner = ox.Store(path)
+        def bulk_load(self, *args, **kwargs):
+            self.inner.bulk_load(*args, **kwargs)
+            self.inner.flush()
+            os.kill(os.getpid(), signal.SIGKILL)  # the machine goes away mid-build
+
+    store_module.ox = types.SimpleNamespace(Store=DiesWhileLoading, RdfFormat=ox.RdfFormat)
+    build(Path(sys.argv[1]), store_module.EmbeddedStore(sys.argv[2]))
+""")
+
+
+def test_process_killed_mid_build_leaves_store_intact_and_rebuild_recovers(tmp_path, validator):
+    store = EmbeddedStore(tmp_path / "store")
+    build(DATA, store, validator)
+    before, manifest = store.current_dir(), store.manifest()
+    proc = subprocess.run([sys.executable, "-c", KILL_MID_BUILD, str(DATA), str(store.path)],
+                          capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    assert list(store.builds.glob("*.partial")), "the killed build should have been caught mid-way"
+    assert (store.current_dir(), store.manifest()) == (before, manifest)
+    assert bool(EmbeddedStore(store.path).query("ASK { ?s a <https://w3id.org/csto-kg/ontology#Meeting> }"))
+    after = build(DATA, store, validator)
+    assert after.quads == manifest["quads"]
+    assert not list(store.builds.glob("*.partial"))
+    assert os.path.basename(os.readlink(store.path / "current")) == after.store.name

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from csto_kg.cli import main
+
+from .conftest import DATA, FIXTURES
+
+
+def test_build_query_export(tmp_path, runner):
+    store = str(tmp_path / "store")
+    result = runner.invoke(main, ["build", "--data", str(DATA), "--store", store])
+    assert result.exit_code == 0, result.output
+    assert "built" in result.stderr
+    result = runner.invoke(main, ["query", "--store", store, "--format", "csv",
+                                  "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/csto-kg/ontology#Participation> }"])
+    assert result.exit_code == 0 and int(result.stdout.split()[1]) >= 4
+    result = runner.invoke(main, ["query", "--store", store, "ASK { ?s ?p ?o }"])
+    assert result.stdout.strip() == "true"
+    out = tmp_path / "graph.nq"
+    result = runner.invoke(main, ["export", "--store", store, "--format", "nquads", "-o", str(out)])
+    assert result.exit_code == 0
+    graphs = {line.rsplit(" ", 2)[-2] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert "<https://w3id.org/csto-kg/graph/meetings/2019-06-20-ccim-22>" in graphs
+    assert "<https://w3id.org/csto-kg/graph/ontology>" in graphs
+
+
+def test_build_with_invalid_record_exits_1(tmp_path, data_copy, runner):
+    (data_copy / "meetings" / "2019-01-03-unknown-role.yaml").write_bytes(
+        (FIXTURES / "bad-records" / "meetings" / "2019-01-03-unknown-role.yaml").read_bytes())
+    result = runner.invoke(main, ["build", "--data", str(data_copy), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert "meetings/2019-01-03-unknown-role.yaml:14:" in result.stdout
+    assert "nothing was changed" in result.stderr
+
+
+def test_build_bad_usage_exits_2(tmp_path, runner):
+    result = runner.invoke(main, ["build", "--data", str(tmp_path / "missing"), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert runner.invoke(main, ["build", "--no-such-option"]).exit_code == 2
+
+
+def test_validate_exit_codes(tmp_path, runner):
+    seed = str(DATA / "meetings" / "2019-06-20-ccim-22.yaml")
+    assert runner.invoke(main, ["validate", "--data", str(DATA), seed]).exit_code == 0
+    bad = str(FIXTURES / "bad-records" / "meetings" / "2019-01-02-bad-date.yaml")
+    result = runner.invoke(main, ["validate", "--data", str(DATA), "--format", "json", bad])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert problems[0]["line"] == 6 and problems[0]["field"] == "date" and problems[0]["severity"] == "error"
+    binary = tmp_path / "2019-01-01-binary.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert runner.invoke(main, ["validate", "--data", str(DATA), str(binary)]).exit_code == 2
+    assert runner.invoke(main, ["validate", "--data", str(DATA), str(tmp_path / "missing.yaml")]).exit_code == 2
+
+
+def test_query_errors(tmp_path, runner):
+    result = runner.invoke(main, ["query", "--store", str(tmp_path / "none"), "ASK {}"])
+    assert result.exit_code == 2 and "csto-kg build" in result.stderr
+    assert runner.invoke(main, ["query"]).exit_code == 2
+
+
+def test_query_syntax_error_names_the_problem(built_store, runner):
+    result = runner.invoke(main, ["query", "--store", str(built_store.path), "SELEC ?x WHERE {}"])
+    assert result.exit_code == 2 and "not valid SPARQL" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "query", "export", "serve"])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+    assert len(result.output.splitlines()) > 5
+
+
+def test_console_script_starts():
+    proc = subprocess.run([sys.executable, "-m", "csto_kg.cli", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "csto-kg" in proc.stdout

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from csto_kg.rdfize import rdfize_all
+from csto_kg.records import read_records
+from csto_kg.validate import entity_types, validate_files
+from csto_kg.vocab import entity_iri
+
+from .conftest import DATA
+
+
+def test_seed_conforms(validator):
+    report, unreadable = validate_files([DATA / "meetings" / "2019-06-20-ccim-22.yaml"], DATA, validator)
+    assert report.conforms and not unreadable
+    warnings = [p for p in report.problems if p.severity == "warning"]
+    assert {p.field for p in warnings} == {"participations[n=3]", "participations[n=4]"}  # posts without rank
+
+
+def test_shacl_result_is_mapped_back_to_the_yaml_line(validator):
+    """A referenced entity of the wrong class: SHACL's sh:class fires, reported at the YAML line."""
+    graphs = {g.name: g for g in rdfize_all(read_records(DATA))}
+    types = entity_types(graphs.values())
+    types[entity_iri("state", "russia")] = {entity_iri("place", "not-a-class")}  # russia is no longer a state
+    problems, report = validator.validate(graphs["meetings/2019-06-20-ccim-22"], types)
+    errors = [p for p in problems if p.severity == "error"]
+    assert errors, report.serialize(format="turtle")
+    by_field = {p.field: p for p in errors}
+    lines = (DATA / "meetings" / "2019-06-20-ccim-22.yaml").read_text(encoding="utf-8").splitlines()
+    line_of = lambda text, after=0: next(i + 1 for i, l in enumerate(lines) if i >= after and text in l)  # noqa: E731
+    p = by_field["participations[n=1].on_behalf_of"]
+    assert (p.file, p.line) == ("meetings/2019-06-20-ccim-22.yaml", line_of("on_behalf_of: russia"))
+    assert "'russia' is not a state or organization" in p.message
+    assert p.constraint.endswith("ClassConstraintComponent") and p.value.endswith("/state/russia")
+    assert p.expected == "the slug of a state or organization"
+    assert by_field["delegations.state"].line == line_of("- state: russia")
+    assert by_field["next_meeting.host_state"].line == line_of("host_state: russia", line_of("next_meeting:"))
+
+
+def test_validating_a_new_file_outside_the_data_folder(tmp_path, validator):
+    path = tmp_path / "2020-01-01-test.yaml"
+    path.write_text("label: Test\nbody: csto-ccim\ndate: 2020-01-01\nsources: [mia-en-2019-06-21-ccim-22]\n"
+                    "participations:\n  - n: 1\n    person: valentina-kazakova\n    roles: [secretary]\n", encoding="utf-8")
+    report, unreadable = validate_files([path], DATA, validator)
+    assert report.conforms and not unreadable
+    path.write_text(path.read_text().replace("secretary", "secretery"))
+    report, _ = validate_files([path], DATA, validator)
+    assert [str(p) for p in report.errors()] == [
+        "meetings/2020-01-01-test.yaml:8:13: participations[0].roles[0]: 'secretery' is not a role "
+        "(did you mean 'secretary'?); expected one of: head-of-delegation, delegation-member, chair, "
+        "secretary, attendee, observer, invited-guest"]
