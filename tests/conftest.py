@@ -10,6 +10,8 @@ from csto_kg.build import build
 from csto_kg.store import EmbeddedStore
 from csto_kg.validate import Validator
 
+from .oxigraph_server import any_store, fresh_oxigraph, oxigraph_server, remote_built_store  # noqa: F401 - fixtures
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

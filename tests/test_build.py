@@ -75,23 +75,28 @@ KILL_MID_BUILD = textwrap.dedent("""
     from csto_kg.build import build
 
     class DiesWhileLoading:
+        read_only = staticmethod(ox.Store.read_only)
         def __init__(self, path):
             self.inner = ox.Store(path)
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
         def bulk_load(self, *args, **kwargs):
             self.inner.bulk_load(*args, **kwargs)
             self.inner.flush()
             os.kill(os.getpid(), signal.SIGKILL)  # the machine goes away mid-build
+        load = bulk_load
 
-    store_module.ox = types.SimpleNamespace(Store=DiesWhileLoading, RdfFormat=ox.RdfFormat)
-    build(Path(sys.argv[1]), store_module.EmbeddedStore(sys.argv[2]))
+    store_module.ox = types.SimpleNamespace(Store=DiesWhileLoading, RdfFormat=ox.RdfFormat, NamedNode=ox.NamedNode)
+    build(Path(sys.argv[1]), store_module.EmbeddedStore(sys.argv[2]), incremental=sys.argv[3] == "incremental")
 """)
 
 
-def test_process_killed_mid_build_leaves_store_intact_and_rebuild_recovers(tmp_path, validator):
+@pytest.mark.parametrize("mode", ["full", "incremental"])
+def test_process_killed_mid_build_leaves_store_intact_and_rebuild_recovers(tmp_path, validator, mode):
     store = EmbeddedStore(tmp_path / "store")
     build(DATA, store, validator)
     before, manifest = store.current_dir(), store.manifest()
-    proc = subprocess.run([sys.executable, "-c", KILL_MID_BUILD, str(DATA), str(store.path)],
+    proc = subprocess.run([sys.executable, "-c", KILL_MID_BUILD, str(DATA), str(store.path), mode],
                           capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
     assert list(store.builds.glob("*.partial")), "the killed build should have been caught mid-way"
@@ -101,3 +106,56 @@ def test_process_killed_mid_build_leaves_store_intact_and_rebuild_recovers(tmp_p
     assert after.quads == manifest["quads"]
     assert not list(store.builds.glob("*.partial"))
     assert os.path.basename(os.readlink(store.path / "current")) == after.store.name
+
+
+def _dump(store: EmbeddedStore) -> list[str]:
+    """The store's quads, sorted, with blank node labels (the ontology's OWL lists) blanked out."""
+    import re
+
+    import pyoxigraph
+
+    text = store.reader().dump(format=pyoxigraph.RdfFormat.N_QUADS).decode()
+    return sorted(re.sub(r"_:[A-Za-z0-9]+", "_:b", line) for line in text.splitlines())
+
+
+def test_incremental_build_equals_full_build(tmp_path, data_copy, validator):
+    store = EmbeddedStore(tmp_path / "inc")
+    build(data_copy, store, validator)
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    # 1. a meeting edited: only it is processed again
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace("session: 22", "session: 23"), encoding="utf-8")
+    result = build(data_copy, store, validator)
+    assert result.processed == 1
+    # 2. an entity's label changes: the meetings that show it are processed again
+    people = data_copy / "entities" / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace("label: Aleksandr Gorovoy", "label: Alexander Gorovoy"),
+                      encoding="utf-8")
+    result = build(data_copy, store, validator)
+    assert result.processed >= 2  # people.yaml and the meeting
+    # 3. a new meeting added, then removed
+    extra = data_copy / "meetings" / "2019-07-01-extra.yaml"
+    extra.write_text("label: Extra\nbody: csto-ccim\ndate: 2019-07\nsources: [mia-en-2019-06-21-ccim-22]\n", encoding="utf-8")
+    assert build(data_copy, store, validator).processed == 1
+    extra.unlink()
+    assert build(data_copy, store, validator).processed == 0
+    full = EmbeddedStore(tmp_path / "full")
+    build(data_copy, full, validator, incremental=False)
+    assert _dump(store) == _dump(full)
+    dump = "\n".join(_dump(store))
+    assert "Alexander Gorovoy at the 22nd meeting" in dump and "2019-07-01-extra" not in dump
+    assert '"23"^^<http://www.w3.org/2001/XMLSchema#integer>' in dump
+
+
+def test_parallel_build_equals_serial_build(tmp_path, validator):
+    data = tmp_path / "data"
+    import shutil
+
+    shutil.copytree(DATA, data)
+    seed = (data / "meetings" / "2019-06-20-ccim-22.yaml").read_text(encoding="utf-8")
+    for i in range(260):  # above the size where workers are used
+        (data / "meetings" / f"2019-06-20-copy-{i}.yaml").write_text(seed, encoding="utf-8")
+    serial, parallel = EmbeddedStore(tmp_path / "serial"), EmbeddedStore(tmp_path / "parallel")
+    build(data, serial, validator, workers=1)
+    build(data, parallel, validator, workers=2)
+    assert _dump(serial) == _dump(parallel)
+    assert serial.manifest()["quads"] > 260 * 100

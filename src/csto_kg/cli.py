@@ -22,10 +22,29 @@ def _env_default(name: str):
 
 
 def _progress(enabled: bool):
-    """Report steps on a terminal; stay quiet when stderr is piped."""
+    """Report steps, and a bar with rate and ETA for counted ones, on a terminal; quiet when piped."""
     if not (enabled and sys.stderr.isatty()):
-        return lambda step: None
-    return lambda step: click.echo(click.style(f"… {step}", dim=True), err=True)
+        return lambda step, done=None, total=None: None
+    import time
+
+    state = {"step": None, "started": time.monotonic()}
+
+    def report(step: str, done: int | None = None, total: int | None = None) -> None:
+        if step != state["step"]:
+            if state["step"] is not None:
+                click.echo("", err=True)
+            state.update(step=step, started=time.monotonic())
+        if done is None or not total:
+            click.echo(click.style(f"… {step}", dim=True), err=True, nl=False)
+            return
+        elapsed = max(time.monotonic() - state["started"], 1e-6)
+        rate = done / elapsed
+        eta = (total - done) / rate if rate else 0
+        filled = int(30 * done / total)
+        bar = "#" * filled + "-" * (30 - filled)
+        click.echo(f"\r… {step} [{bar}] {done}/{total} {rate:,.0f}/s ETA {eta:,.0f}s", err=True, nl=False)
+
+    return report
 
 
 def _print_problems(problems, fmt: str = "text") -> None:
@@ -38,6 +57,11 @@ def _print_problems(problems, fmt: str = "text") -> None:
         if problem.severity != "error":
             text = f"{text} [{problem.severity}]"
         click.echo(click.style(text, fg=colours.get(problem.severity)) if sys.stdout.isatty() else text)
+
+
+def _wikidata_labels() -> Path:
+    """The Wikidata labels graph `link --enrich` writes and `build` loads."""
+    return Path(settings.get("CSTO_KG_WIKIDATA_DIR")) / "labels.nq"
 
 
 data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_env_default("CSTO_KG_DATA"),
@@ -67,7 +91,8 @@ def build(data_dir: Path, store_location: str) -> None:
     from .store import open_store
 
     try:
-        result = run_build(data_dir, open_store(store_location), progress=_progress(True))
+        result = run_build(data_dir, open_store(store_location), progress=_progress(True),
+                           wikidata_labels=_wikidata_labels())
     except InvalidRecords as err:
         _print_problems(err.problems)
         click.echo(f"error: {err.message}", err=True)
@@ -75,9 +100,11 @@ def build(data_dir: Path, store_location: str) -> None:
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
+    if sys.stderr.isatty():
+        click.echo("", err=True)
     _print_problems(result.warnings)
-    click.echo(f"built {result.quads:,} quads from {result.records} records into {result.store} "
-               f"in {result.seconds:.2f} s", err=True)
+    click.echo(f"built {result.quads:,} quads from {result.records} records ({result.processed} checked and "
+               f"converted, the rest unchanged) into {result.store} in {result.seconds:.2f} s", err=True)
 
 
 @main.command()
@@ -149,6 +176,121 @@ def export(fmt: str, output: Path | None, store_location: str) -> None:
         sys.stdout.buffer.write(data)
 
 
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "jsonld"]),
+              help="The file's format; by default from its extension (.trig, .nq, .jsonld).")
+@store_option
+def import_(file: Path, fmt: str | None, store_location: str) -> None:
+    """Load FILE, the output of `csto-kg export`, into the store: a read replica.
+
+    The file is read and checked before the store is touched; the store then switches to it
+    atomically, as after a build. `serve` serves an imported store as it is, without rebuilding.
+    """
+    from .problems import CstoKgError
+    from .replica import import_export
+    from .store import open_store
+
+    try:
+        store = open_store(store_location)
+        import_export(file, store, fmt)
+    except CstoKgError as err:
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(2)
+    click.echo(f"imported {store.manifest()['quads']:,} quads from {file} into {store.path}", err=True)
+
+
+@main.command()
+@data_option
+@click.option("--endpoint", default=_env_default("CSTO_KG_WIKIDATA_ENDPOINT"),
+              show_default="$CSTO_KG_WIKIDATA_ENDPOINT or https://query.wikidata.org/sparql",
+              help="The Wikidata SPARQL endpoint to ask.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per entity, with reasons and candidates; json: a list with one object per entity.")
+@click.option("--write", is_flag=True,
+              help="Add the QIDs of automatically accepted (linked) candidates to the YAML files; nothing else changes.")
+@click.option("--enrich", is_flag=True,
+              help="Write the linked items' labels and descriptions (ru, hy, be, ky, tg, kk, en) to the Wikidata "
+                   "labels graph, replacing it; `build` loads it.")
+@click.option("--refresh", is_flag=True, help="Ask the endpoint again instead of using cached answers.")
+@click.option("--wikidata-dir", type=click.Path(path_type=Path), default=_env_default("CSTO_KG_WIKIDATA_DIR"),
+              show_default="$CSTO_KG_WIKIDATA_DIR or .csto-kg/wikidata",
+              help="Folder of the answer cache (cache/) and the labels graph (labels.nq).")
+@click.option("--contact", default=_env_default("CSTO_KG_WIKIDATA_CONTACT"),
+              show_default="$CSTO_KG_WIKIDATA_CONTACT or https://w3id.org/csto-kg",
+              help="Contact (URL or e-mail) sent in the User-Agent.")
+def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, refresh: bool,
+         wikidata_dir: Path, contact: str) -> None:
+    """Link the entities of the records to Wikidata.
+
+    QIDs in the records are verified (the item exists, is not a redirect, has a fitting type and a
+    matching label); for entities without one, ranked candidates are proposed, and the top one is
+    accepted (status `linked`) only when no other comes close. Answers are cached, so a second run
+    sends no request. Exit 0 when every QID verifies, 1 when one does not (mismatch or redirect),
+    2 when the endpoint cannot be used or the records folder is missing.
+    """
+    from .build import check_data_dir
+    from .problems import CstoKgError
+    from .wikidata import labels_graph, link as run_link, write_accepted, write_labels_graph
+    from .wikidata_client import WikidataClient
+
+    client = WikidataClient(endpoint, cache_dir=wikidata_dir / "cache", contact=contact, refresh=refresh)
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label="linking", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    try:
+        check_data_dir(data_dir)
+        report = run_link(data_dir, client, progress)
+        if bar is not None:
+            bar.render_finish()
+        added = write_accepted(report, data_dir) if write else []
+        quads = None
+        if enrich:
+            written = {a.qid for a in added}
+            qids = [r.qid for r in report.results if r.qid and (r.status == "verified" or r.qid in written)]
+            quads = write_labels_graph(labels_graph(report, endpoint, qids), wikidata_dir / "labels.nq")
+    except CstoKgError as err:
+        if bar is not None:
+            bar.render_finish()
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(2)
+
+    if fmt == "json":
+        click.echo(json.dumps([r.as_json() for r in report.results], indent=2, ensure_ascii=False))
+    else:
+        for r in report.results:
+            line = f"{r.entity.file}:{r.entity.slug.mark.line}: {r.entity.slug}: {r.status}"
+            if r.qid:
+                line += f" {r.qid}"
+            if r.status == "candidates":
+                line += " (the curator decides)"
+            click.echo(line)
+            for reason in r.reasons:
+                click.echo(f"    {reason}")
+            if r.status != "verified":
+                for c in r.candidates[:5]:
+                    text = f"    {c.qid:<10} {c.score:.2f}  {c.label or '(no label)'}"
+                    click.echo(text + (f" \u2014 {c.description}" if c.description else ""))
+    counts = {}
+    for r in report.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("verified", "mismatch", "redirect", "linked", "candidates", "none")
+                        if s in counts)
+    click.echo(f"{len(report.results)} entities: {summary or 'none to link'}; "
+               f"{report.requests} request(s), {report.cache_hits} answer(s) from the cache", err=True)
+    for a in added:
+        click.echo(f"wrote {a.file}:{a.line}: wikidata: {a.qid} ({a.slug})", err=True)
+    if quads is not None:
+        click.echo(f"wrote {quads} quads to {wikidata_dir / 'labels.nq'}; run `csto-kg build` to load them", err=True)
+    sys.exit(1 if counts.get("mismatch") or counts.get("redirect") else 0)
+
+
 @main.command()
 @click.option("--host", default=_env_default("CSTO_KG_HOST"), show_default="$CSTO_KG_HOST or 127.0.0.1",
               help="Address to listen on.")
@@ -166,9 +308,9 @@ def serve(host: str, port: int, data_dir: Path, store_location: str) -> None:
 
     store = open_store(store_location)
     try:
-        if is_stale(data_dir, store):
+        if is_stale(data_dir, store, _wikidata_labels()):
             click.echo("the store is missing or older than the records; building…", err=True)
-            result = run_build(data_dir, store, progress=_progress(True))
+            result = run_build(data_dir, store, progress=_progress(True), wikidata_labels=_wikidata_labels())
             click.echo(f"built {result.quads:,} quads from {result.records} records", err=True)
     except InvalidRecords as err:
         _print_problems(err.problems)
@@ -184,9 +326,36 @@ def serve(host: str, port: int, data_dir: Path, store_location: str) -> None:
 
     from .web import create_app
 
+    from .web.sparql import runner
+
     app = create_app({"STORE": store_location, "DATA": str(data_dir)})
+    runner(app)  # start the query worker processes now, not on the first query
     click.echo(f"serving http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    waitress.serve(app, host=host, port=port, threads=8, ident="csto-kg")
+    # threads only wait on the query workers, so there can be more of them than cores
+    waitress.serve(app, host=host, port=port, threads=16, connection_limit=200, ident="csto-kg")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: one titled table per finding; json: an object of lists, one per finding.")
+@store_option
+def report(fmt: str, store_location: str) -> None:
+    """Report on data quality: counts by class, entities without a QID, facts resting on a
+    single source, facts with inferred dates, ranks that go down over time, posts with
+    overlapping holders. Run `csto-kg build` first; exit 2 when there is no store."""
+    from .problems import CstoKgError
+    from .report import as_table, build_report
+    from .store import open_store
+
+    try:
+        findings = build_report(open_store(store_location))
+    except CstoKgError as err:
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(findings.as_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(as_table(findings))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,7 @@ and numbers only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 from rdflib import Graph, Literal, URIRef
@@ -17,7 +17,7 @@ from rdflib.term import Node
 from . import records as r
 from .vocab import (
     DCTERMS, FOAF, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
-    entity_iri, graph_iri, role_iri,
+    entity_iri, graph_iri, iri, role_iri,
 )
 from .yamlsafe import Mark
 
@@ -54,14 +54,35 @@ class Location:
     field: str
 
 
-@dataclass
 class RecordGraph:
-    """The RDF of one record file."""
+    """The RDF of one record file: its triples, in order, and where each came from."""
 
-    name: str
-    iri: URIRef
-    graph: Graph
-    locations: dict[tuple[Node, Node | None], Location] = field(default_factory=dict)
+    def __init__(self, name: str, iri: URIRef):
+        self.name = name
+        self.iri = iri
+        self.triples: list[tuple[URIRef, URIRef, Node]] = []  # may repeat a triple; RDF is a set
+        self.locations: dict[tuple[Node, Node | None], Location] = {}
+        self._graph: Graph | None = None
+
+    def add(self, triple: tuple[URIRef, URIRef, Node]) -> None:
+        self.triples.append(triple)
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    @property
+    def graph(self) -> Graph:
+        """The triples as an rdflib graph (built on first use; the build itself does not need it)."""
+        if self._graph is None:
+            self._graph = Graph()
+            for triple in self.triples:
+                self._graph.add(triple)
+        return self._graph
+
+    def nquads(self) -> list[str]:
+        ctx = f" <{self.iri}> .\n"
+        return list(dict.fromkeys(f"<{s}> <{p}> {o.n3() if type(o) is not URIRef else f'<{o}>'}{ctx}"
+                                  for s, p, o in self.triples))
 
     def locate(self, node: Node, path: Node | None) -> Location | None:
         return self.locations.get((node, path)) or self.locations.get((node, None))
@@ -74,12 +95,14 @@ def date_literal(date: r.PartialDate) -> Literal:
 class _Builder:
     def __init__(self, name: str, index: r.EntityIndex):
         self.index = index
-        self.out = RecordGraph(name, graph_iri(name), Graph())
-        self.graph = self.out.graph
+        self.out = RecordGraph(name, graph_iri(name))
+        self.triples = self.out.triples
+        self.locations = self.out.locations
 
     def add(self, s: URIRef, p: URIRef, o: Node, mark: Mark, name: str) -> None:
-        self.graph.add((s, p, o))
-        self.out.locations.setdefault((s, p), Location(mark.line, mark.column, name))
+        self.triples.append((s, p, o))
+        if (s, p) not in self.locations:
+            self.locations[(s, p)] = Location(mark.line, mark.column, name)
 
     def node(self, s: URIRef, mark: Mark, name: str) -> None:
         self.out.locations.setdefault((s, None), Location(mark.line, mark.column, name))
@@ -120,14 +143,14 @@ class _Builder:
 
     def interval(self, s: URIRef, start: r.PartialDate | None, end: r.PartialDate | None,
                  mark: Mark, name: str, predicate: URIRef = ORG.memberDuring) -> None:
-        interval = URIRef(f"{s}/interval")
+        interval = iri(f"{s}/interval")
         self.add(s, predicate, interval, mark, name)
         self.add(interval, RDF.type, TIME.Interval, mark, name)
         for edge, predicate, date, field_name in (("start", TIME.hasBeginning, start, "start"),
                                                    ("end", TIME.hasEnd, end, "end")):
             if date is None:
                 continue
-            instant = URIRef(f"{s}/{edge}")
+            instant = iri(f"{s}/{edge}")
             self.add(interval, predicate, instant, date.mark, field_name)
             self.add(instant, RDF.type, TIME.Instant, date.mark, field_name)
             self.add(instant, TIME_PROPERTIES[date.precision], date_literal(date), date.mark, field_name)
@@ -140,6 +163,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
     cls = ORGANIZATION_CLASSES.get(f.get("type") or "organization") if e.kind == "organization" else ENTITY_CLASSES[e.kind]
     b.add(s, RDF.type, cls, e.slug.mark, "slug")
     if e.kind == "rank":
+        if f.get("seniority") is not None:
+            b.add(s, IGO.seniority, Literal(f["seniority"]), e.slug.mark, "seniority")
         b.add(s, RDF.type, SKOS.Concept, e.slug.mark, "slug")
         b.add(s, SKOS.inScheme, IGO.RankScheme, e.slug.mark, "slug")
         b.labels(s, r.Labels(e.labels.pref), "label", SKOS.prefLabel)
@@ -173,6 +198,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
                   e.slug.mark, "slug")
     elif e.kind == "post-holding":
         _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"))
+        b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
         if f.get("role") == "acting":
             b.add(s, IGO.acting, Literal(True), f["role"].mark, "role")
         if not e.labels.pref:
@@ -181,9 +207,10 @@ def _entity(b: _Builder, e: r.Entity) -> None:
                   e.slug.mark, "slug")
     elif e.kind == "rank-holding":
         b.ref(s, IGO.holder, f.get("person"), "person")
+        b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
         b.ref(s, IGO.rank, f.get("rank"), "rank")
         if f.get("date") is not None:
-            instant = URIRef(f"{s}/date")
+            instant = iri(f"{s}/date")
             b.add(s, IGO.atTime, instant, f["date"].mark, "date")
             b.add(instant, RDF.type, TIME.Instant, f["date"].mark, "date")
             b.add(instant, TIME_PROPERTIES[f["date"].precision], date_literal(f["date"]), f["date"].mark, "date")
@@ -211,6 +238,8 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
     b.add(s, RDF.type, IGO.Meeting, m.mark, "(meeting)")
     b.labels(s, m.labels, "label")
     b.ref(s, IGO.body, m.body, "body")
+    for ref in m.joint_with:
+        b.ref(s, IGO.jointWith, ref, "joint_with")
     if m.session is not None:
         b.add(s, IGO.sessionNumber, Literal(m.session), m.mark, "session")
     b.date(s, SCHEMA.startDate, m.start, "date")
@@ -226,7 +255,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
 
     delegations: dict[str, URIRef] = {}
     for d in m.delegations:
-        node = URIRef(f"{s}/delegation/{d.state.slug}")
+        node = iri(f"{s}/delegation/{d.state.slug}")
         delegations[d.state.slug] = node
         b.node(node, d.mark, "delegations")
         b.add(node, RDF.type, IGO.Delegation, d.mark, "delegations")
@@ -238,7 +267,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.text(node, SKOS.note, d.note, "delegations.note")
 
     for p in m.participations:
-        node = URIRef(f"{s}/participation/{p.number}")
+        node = iri(f"{s}/participation/{p.number}")
         where = f"participations[n={p.number}]"
         b.node(node, p.mark, where)
         b.add(node, RDF.type, IGO.Participation, p.mark, where)
@@ -264,7 +293,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
                     b.add(delegation, IGO.head, b.iri(p.person), p.person.slug.mark, f"{where}.person")
 
     for a in m.agenda:
-        node = URIRef(f"{s}/agenda/{a.number}")
+        node = iri(f"{s}/agenda/{a.number}")
         where = f"agenda[n={a.number}]"
         b.node(node, a.mark, where)
         b.add(s, IGO.agendaItem, node, a.mark, where)
@@ -276,11 +305,13 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.sources(node, a.sources or m.sources, f"{where}.sources")
 
     for d in m.decisions:
-        node = URIRef(f"{s}/decision/{d.number}")
+        node = iri(f"{s}/decision/{d.number}")
         where = f"decisions[n={d.number}]"
         b.node(node, d.mark, where)
         b.add(node, RDF.type, IGO.Decision, d.mark, where)
         b.add(node, RDF.type, IGO.Appointment, d.type.mark, f"{where}.type")
+        if d.type == "election":
+            b.add(node, RDF.type, IGO.Election, d.type.mark, f"{where}.type")
         b.add(node, IGO.decidedAt, s, d.mark, where)
         b.add(node, IGO.number, Literal(d.number), d.mark, f"{where}.n")
         b.ref(node, IGO.appointee, d.appointee, f"{where}.appointee")
@@ -288,10 +319,10 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.date(node, IGO.effectiveFrom, d.effective_from, f"{where}.effective_from")
         b.text(node, SKOS.note, d.note, f"{where}.note")
         b.sources(node, d.sources or m.sources, f"{where}.sources")
-        b.add(node, RDFS.label, Literal(f"Appointment of {b.label_of(d.appointee)} as {b.label_of(d.post)}", lang="en"),
+        b.add(node, RDFS.label, Literal(f"{'Election' if d.type == 'election' else 'Appointment'} of {b.label_of(d.appointee)} as {b.label_of(d.post)}", lang="en"),
               d.mark, where)
         # The post-holding the appointment starts: from its effective date, else from the meeting.
-        holding = URIRef(f"{node}/post-holding")
+        holding = iri(f"{node}/post-holding")
         b.node(holding, d.mark, where)
         _post_holding(b, holding, d.mark, d.appointee, d.post, d.effective_from or m.start, None,
                       (f"{where}.appointee", f"{where}.post"))
@@ -301,7 +332,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
 
     if m.next_meeting is not None:
         n = m.next_meeting
-        node = URIRef(f"{s}/next-meeting")
+        node = iri(f"{s}/next-meeting")
         b.node(node, n.mark, "next_meeting")
         b.add(s, IGO.nextMeeting, node, n.mark, "next_meeting")
         b.add(node, RDF.type, IGO.AnnouncedMeeting, n.mark, "next_meeting")
@@ -325,9 +356,9 @@ def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:
         _entity(b, entity)
     if record.meeting is not None:
         _meeting(b, record.meeting)
-    cited = sorted({o for o in b.graph.objects(None, PROV.wasDerivedFrom) if isinstance(o, URIRef)})
+    cited = sorted({o for _s, p, o in b.out.triples if p == PROV.wasDerivedFrom})
     for source in cited:
-        b.graph.add((g, PROV.wasDerivedFrom, source))
+        b.out.add((g, PROV.wasDerivedFrom, source))
     return b.out
 
 
@@ -338,10 +369,6 @@ def rdfize_all(records: r.Records, index: r.EntityIndex | None = None) -> list[R
 
 def to_nquads(graphs: Iterable[RecordGraph]) -> str:
     """All graphs as sorted N-Quads: the same records give the same bytes."""
-    lines = []
-    for rg in graphs:
-        ctx = f" <{rg.iri}> .\n"
-        for s, p, o in rg.graph:
-            lines.append(f"{s.n3()} {p.n3()} {o.n3()}{ctx}")
+    lines = [line for rg in graphs for line in rg.nquads()]
     lines.sort()
     return "".join(lines)

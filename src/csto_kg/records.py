@@ -41,7 +41,7 @@ ROLES = (
 )
 ORGANIZATION_TYPES = ("intergovernmental", "government-agency", "organization")
 MEETING_FORMATS = ("in-person", "videoconference")
-DECISION_TYPES = ("appointment",)
+DECISION_TYPES = ("appointment", "election")
 
 #: YAML key in an entity file -> the kind of entity it lists (the IRI's ``{kind}``).
 ENTITY_SECTIONS = {
@@ -186,6 +186,7 @@ class Meeting:
     host_state: Ref | None = None
     format: Text | None = None
     note: Text | None = None
+    joint_with: list[Ref] = field(default_factory=list)
     delegations: list[Delegation] = field(default_factory=list)
     participations: list[Participation] = field(default_factory=list)
     agenda: list[AgendaItem] = field(default_factory=list)
@@ -452,7 +453,7 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
     "post": {"post_in": "the organization, body or state the post is in"},
     "place": {"country": "the state it lies in", "within": "the place (region) it lies in"},
     "person": {},
-    "rank": {},
+    "rank": {"seniority": "its order among ranks: a whole number, higher is more senior"},
     "source": {
         "title": "the report's title",
         "publisher": "who published it",
@@ -467,6 +468,7 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
         "role": "how it was held: acting, or holder (the default)",
         "start": "when the holding began (YYYY-MM-DD, YYYY-MM or YYYY)",
         "end": "when it ended",
+        "date_certainty": "how the start or end is known, when a source does not state it plainly",
     },
     "rank-holding": {
         "person": "the holder",
@@ -474,6 +476,7 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
         "date": "a date the source says the rank was held (YYYY-MM-DD, YYYY-MM or YYYY)",
         "start": "when the rank was conferred, if the source says",
         "end": "when it ended, if the source says",
+        "date_certainty": "how the date is known, when a source does not state it plainly",
     },
 }
 _REQUIRED = {
@@ -528,6 +531,8 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
     elif kind == "place":
         f["country"] = reader.ref(entry, "country", where, ("state",))
         f["within"] = reader.ref(entry, "within", where, ("place",))
+    elif kind == "rank":
+        f["seniority"] = reader.integer(entry, "seniority", where)
     elif kind == "source":
         f["title"] = reader.text(entry, "title", where)
         f["publisher"] = reader.text(entry, "publisher", where)
@@ -548,6 +553,7 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
                                "'date' (held on that date) or 'start' (and 'end')")
         f["start"] = reader.date(entry, "start", where)
         f["end"] = reader.date(entry, "end", where)
+        f["date_certainty"] = reader.text(entry, "date_certainty", where)
         if f["start"] and f["end"] and f["end"].latest < f["start"].earliest:
             reader.problem(f["end"].mark, f"{where}.end", f"ends ({f['end'].text}) before it starts ({f['start'].text})",
                            "an end on or after the start", f["end"].text)
@@ -574,6 +580,7 @@ def read_entity_file(reader: _Reader, data: object) -> list[Entity]:
 _MEETING_FIELDS = {
     "label": "the meeting's name in English (or en:/ru:/... labels)",
     "body": "the slug of the body that met",
+    "joint_with": "slugs of further bodies that met jointly with it, in one joint meeting",
     "session": "the session number, e.g. 22",
     "date": "the (first) day: YYYY-MM-DD, or YYYY-MM / YYYY when only that is known",
     "end_date": "the last day of a meeting over several days",
@@ -647,6 +654,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         host_state=reader.ref(top, "host_state", "", ("state",)),
         format=reader.choice(top, "format", "", MEETING_FORMATS, "a meeting format"),
         note=reader.text(top, "note", ""),
+        joint_with=reader.refs(top, "joint_with", "", ("body",)),
     )
     if start and meeting.end and meeting.end.latest < start.earliest:
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
@@ -864,6 +872,7 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
                 yield m.file, ref, name
         for ref in m.sources:
             yield m.file, ref, "sources"
+        yield from ((m.file, ref, "joint_with") for ref in m.joint_with)
         for d in m.delegations:
             yield m.file, d.state, "delegations.state"
             yield from ((m.file, r, "delegations.sources") for r in d.sources)
@@ -896,12 +905,21 @@ def _a(noun: str) -> str:
 def check_references(records: Records, index: EntityIndex | None = None) -> list[Problem]:
     """Slugs defined once; every reference names an entity of an allowed kind."""
     index = index or EntityIndex(records.entities)
+    return duplicate_slugs(index) + unknown_references(records, index)
+
+
+def duplicate_slugs(index: EntityIndex) -> list[Problem]:
     problems = []
     for entity, first in index.duplicates:
         for here, there in ((entity, first), (first, entity)):  # the curator may be editing either file
             problems.append(Problem(here.file, here.slug.mark.line, here.slug.mark.column, "slug",
                                     f"{here.slug!r} is also used by {_a(there.kind)} at {there.file}:{there.slug.mark.line}",
                                     "a slug not used by any other entity", value=here.slug))
+    return problems
+
+
+def unknown_references(records: Records, index: EntityIndex) -> list[Problem]:
+    problems = []
     for file, ref, name in references(records):
         target = index.by_slug.get(ref.slug)
         mark = ref.slug.mark

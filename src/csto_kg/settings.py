@@ -24,6 +24,23 @@ SETTINGS = (
     Setting("CSTO_KG_DATA", "data", "Records folder (entities/*.yaml, meetings/*.yaml)."),
     Setting("CSTO_KG_STORE", ".csto-kg/store",
             "Embedded store folder, or the http(s):// URL of a remote SPARQL 1.1 store."),
+    Setting("CSTO_KG_STORE_QUERY_URL", "",
+            "Remote store: SPARQL query endpoint (default `{CSTO_KG_STORE}/query`; relative to the store URL)."),
+    Setting("CSTO_KG_STORE_UPDATE_URL", "",
+            "Remote store: SPARQL Update endpoint (default `{CSTO_KG_STORE}/update`; relative to the store URL)."),
+    Setting("CSTO_KG_STORE_GSP_URL", "",
+            "Remote store: Graph Store Protocol endpoint (default `{CSTO_KG_STORE}/store`; relative to the store URL)."),
+    Setting("CSTO_KG_STORE_LOAD", "gsp",
+            "Remote store: how `build` loads it: `gsp` (one PUT per named graph) or `update` (SPARQL Update batches)."),
+    Setting("CSTO_KG_STORE_BATCH", "5000", "Remote store: quads per SPARQL Update request when loading with `update`."),
+    Setting("CSTO_KG_STORE_RETRIES", "3", "Remote store: retries of a request after a transient error (connection, timeout, HTTP 408, 429, 502-504)."),
+    Setting("CSTO_KG_STORE_TIMEOUT_S", "60", "Remote store: seconds to wait for one load or update request."),
+    Setting("CSTO_KG_STORE_TIMEOUT_PARAM", "",
+            "Remote store: query parameter that passes the time limit in seconds to the store (e.g. `timeout` for Fuseki); "
+            "the limit is enforced on our side regardless."),
+    Setting("CSTO_KG_STORE_USER", "", "Remote store: HTTP Basic user name (never logged)."),
+    Setting("CSTO_KG_STORE_PASSWORD", "", "Remote store: HTTP Basic password (never logged)."),
+    Setting("CSTO_KG_STORE_TOKEN", "", "Remote store: bearer token, instead of user and password (never logged)."),
     Setting("CSTO_KG_HOST", "127.0.0.1", "Address `serve` listens on."),
     Setting("CSTO_KG_PORT", "8000", "Port `serve` listens on."),
     Setting("CSTO_KG_SPARQL_TIME_LIMIT_MS", "10000", "Per-query time limit in milliseconds; a query past it is stopped."),
@@ -31,6 +48,12 @@ SETTINGS = (
     Setting("CSTO_KG_SERVICE_ALLOW", WIKIDATA_SPARQL,
             "Comma-separated SERVICE endpoints a query may call."),
     Setting("CSTO_KG_WIKIDATA_ENDPOINT", WIKIDATA_SPARQL, "The Wikidata SPARQL endpoint `link` uses."),
+    Setting("CSTO_KG_WIKIDATA_DIR", ".csto-kg/wikidata",
+            "Folder of `link`'s answer cache (`cache/`) and of the Wikidata labels graph `build` loads (`labels.nq`)."),
+    Setting("CSTO_KG_WIKIDATA_CONTACT", "https://w3id.org/csto-kg",
+            "Contact (URL or e-mail) in the User-Agent `link` sends to Wikidata, as Wikimedia's policy asks."),
+    Setting("CSTO_KG_BASE_IRI", "https://w3id.org/csto-kg/",
+            "Public base IRI the pages stand for: `/id/...` on this server describes `{base}id/...`."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -56,5 +79,5 @@ def get_int(name: str, environ: Mapping[str, str] | None = None) -> int:
 def markdown_table() -> str:
     """The settings as the README shows them."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{s.name}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    rows += [f"| `{s.name}` | {f'`{s.default}`' if s.default else '(unset)'} | {s.help} |" for s in SETTINGS]
     return "\n".join(rows)

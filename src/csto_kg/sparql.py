@@ -1,14 +1,26 @@
-"""Running SPARQL queries on the store and writing their results in standard formats."""
+"""Running SPARQL queries on the store and writing their results in standard formats.
+
+The core of the endpoint, without a web framework, so the endpoint, the query workbench and
+the command line share it:
+
+- :func:`plan` reads a query (form, SERVICE targets, FROM) from its tokens, refuses updates
+  and SERVICE calls that are not allow-listed, and negotiates the result format;
+- :func:`execute` runs a plan on any store with ``.query(query, **options)`` and serializes
+  the answer natively (pyoxigraph), at most ``max_rows`` rows, saying when it cut.
+
+The time limit is enforced around :func:`execute` by :mod:`csto_kg.query_workers`.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
 from .problems import CstoKgError
+from .query_check import inspect, refused_services
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -19,14 +31,252 @@ RESULT_FORMATS = {
 GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
     "jsonld": ox.RdfFormat.JSON_LD,
     "xml": ox.RdfFormat.RDF_XML,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+# Media types the endpoint answers with, in the order it prefers them (the first is the default;
+# aliases come after the registered types so that a wildcard picks a registered one).
+RESULT_TYPES = (
+    ("application/sparql-results+json", "json"), ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"), ("text/tab-separated-values", "tsv"),
+    ("application/json", "json"), ("application/xml", "xml"), ("text/xml", "xml"),
+)
+GRAPH_TYPES = (
+    ("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("application/n-quads", "nquads"),
+    ("application/trig", "trig"), ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdfxml"),
+    ("text/plain", "ntriples"), ("application/json", "jsonld"), ("application/xml", "rdfxml"),
+    ("text/xml", "rdfxml"),
+)
+TEXT_TYPES = {"text/csv", "text/tab-separated-values", "text/turtle", "text/plain", "text/xml"}
 
 
 class BadQuery(CstoKgError):
     status = 400
+
+
+class UpdateRefused(CstoKgError):
+    status = 403
+
+    def __init__(self, message: str = ""):
+        super().__init__(message or "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
+                                    "DROP, ...) is refused; send a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+class ServiceRefused(CstoKgError):
+    status = 403
+
+
+class NotAcceptable(CstoKgError):
+    status = 406
+
+
+class QueryTimeout(CstoKgError):
+    status = 503
+
+
+class QueryFailed(CstoKgError):
+    """An error raised elsewhere (a worker process, a SERVICE endpoint), with its own status."""
+
+    def __init__(self, message: str, status: int = 500):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked query and the format its answer will be written in."""
+
+    query: str
+    form: str  # "select", "ask" or "graph"
+    format: str  # a key of RESULT_FORMATS or GRAPH_FORMATS
+    media_type: str
+    has_dataset: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialized answer; ``rows`` is None for ASK."""
+
+    body: bytes
+    media_type: str
+    rows: int | None = None
+    truncated: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.media_type + ("; charset=utf-8" if self.media_type in TEXT_TYPES else "")
+
+
+# -- content negotiation
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """``Accept`` as (media range, q) pairs in the order given; malformed q counts as 1."""
+    ranges = []
+    for part in (header or "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 1.0
+        ranges.append((media.lower(), q))
+    return ranges
+
+
+def _match(media_range: str, media_type: str) -> int:
+    """How specifically ``media_range`` matches ``media_type``: 2 exact, 1 type/*, 0 */*, -1 not."""
+    if media_range == media_type:
+        return 2
+    kind, _, sub = media_range.partition("/")
+    if sub == "*" and media_type.startswith(kind + "/"):
+        return 1
+    return 0 if media_range in ("*/*", "*") else -1
+
+
+def negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """The (media type, format) to answer with: highest q wins, then the earliest in ``Accept``."""
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offered[0]
+    best, best_key = None, None
+    for rank, (media_type, fmt) in enumerate(offered):
+        matches = [(_match(r, media_type), q, -i) for i, (r, q) in enumerate(ranges) if _match(r, media_type) >= 0]
+        if not matches:
+            continue
+        specificity, q, order = max(matches)
+        key = (q, order, -rank)
+        if q > 0 and (best_key is None or key > best_key):
+            best, best_key = (media_type, fmt), key
+    if best is None:
+        supported = ", ".join(dict.fromkeys(m for m, _ in offered))
+        raise NotAcceptable(f"none of the media types in Accept ({accept}) can be produced for this answer; "
+                            f"ask for one of: {supported}")
+    return best
+
+
+# -- planning
+
+
+def plan(query: str, accept: str | None = None, allow: Iterable[str] = ()) -> Plan:
+    """Check ``query`` and choose its format; refuses updates and SERVICE calls not in ``allow``."""
+    info = inspect(query)
+    if info.form == "update":
+        raise UpdateRefused()
+    refused = refused_services(info, frozenset(allow))
+    if refused:
+        allowed = ", ".join(sorted(allow)) or "none"
+        raise ServiceRefused(f"SERVICE {refused[0]} is not allowed; this endpoint calls only: {allowed}. "
+                             "The list is set by CSTO_KG_SERVICE_ALLOW")
+    form = info.form or "select"  # not a query form: the engine reports the syntax error
+    media_type, fmt = negotiate(accept, GRAPH_TYPES if form == "graph" else RESULT_TYPES)
+    return Plan(query, form, fmt, media_type, info.has_dataset)
+
+
+def dataset_options(plan_: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> dict:
+    """Query options for the dataset: the protocol's graphs replace the query's FROM / FROM NAMED."""
+    try:
+        if default_graphs or named_graphs:
+            return {"default_graph": [ox.NamedNode(g) for g in default_graphs] or [ox.DefaultGraph()],
+                    "named_graphs": [ox.NamedNode(g) for g in named_graphs]}
+    except ValueError as err:
+        raise BadQuery(f"default-graph-uri and named-graph-uri must be absolute IRIs: {err}") from None
+    return {"use_default_graph_as_union": not plan_.has_dataset}
+
+
+# -- execution
+
+
+class _Full(Exception):
+    pass
+
+
+class _LineCap(io.RawIOBase):
+    """A sink that keeps the first ``lines`` lines and stops the writer after that."""
+
+    def __init__(self, lines: int):
+        super().__init__()
+        self.lines, self.seen, self.parts, self.cut = lines, 0, [], False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        if self.cut:
+            raise _Full()
+        count = data.count(b"\n")
+        if self.lines and self.seen + count > self.lines:
+            end = -1
+            for _ in range(self.lines - self.seen):
+                end = data.index(b"\n", end + 1)
+            self.parts.append(data[:end + 1])
+            self.seen, self.cut = self.lines, True
+            raise _Full()
+        self.parts.append(data)
+        self.seen += count
+        return len(data)
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _capped(write, lines: int) -> tuple[bytes, bool]:
+    sink = _LineCap(lines)
+    try:
+        write(sink)
+    except _Full:
+        pass
+    except Exception:
+        if not sink.cut:  # pyoxigraph may wrap the sink's exception
+            raise
+    return sink.value(), sink.cut
+
+
+def execute(store, plan_: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            max_rows: int = 0) -> Answer:
+    """Run ``plan_`` on ``store``; at most ``max_rows`` rows or triples (0: no cap)."""
+    options = dataset_options(plan_, default_graphs, named_graphs)
+    try:
+        answer = store.query(plan_.query, **options)
+        if isinstance(answer, ox.QueryBoolean):
+            if plan_.format not in RESULT_FORMATS:
+                raise NotAcceptable(f"an ASK answer cannot be written as {plan_.media_type}; ask for one of: "
+                                    + ", ".join(dict.fromkeys(m for m, _ in RESULT_TYPES)))
+            return Answer(answer.serialize(format=RESULT_FORMATS[plan_.format]), plan_.media_type)
+        if isinstance(answer, ox.QuerySolutions):
+            tsv, cut = _capped(lambda out: answer.serialize(out, format=ox.QueryResultsFormat.TSV),
+                               max_rows + 1 if max_rows else 0)
+            rows = max(tsv.count(b"\n") - 1, 0)
+            body = tsv if plan_.format == "tsv" else ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(
+                format=RESULT_FORMATS[plan_.format])
+            return Answer(body, plan_.media_type, rows, cut)
+        # QueryTriples from pyoxigraph, or a list of triples from a remote store
+        nt, cut = _capped(lambda out: ox.serialize(answer, out, format=ox.RdfFormat.N_TRIPLES), max_rows)
+        body = nt if plan_.format == "ntriples" else ox.serialize(
+            ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=GRAPH_FORMATS[plan_.format])
+        return Answer(body, plan_.media_type, nt.count(b"\n"), cut)
+    except SyntaxError as err:
+        raise BadQuery(f"the query is not valid SPARQL 1.1: {_short(str(err))}") from None
+    except OSError as err:
+        if inspect(plan_.query).services:
+            raise QueryFailed(f"a SERVICE endpoint the query calls failed: {err}", 502) from None
+        raise QueryFailed(f"the store could not answer the query: {err}") from None
+
+
+def _short(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[:limit].rstrip() + " …"
+
+
+# -- the command line's simpler interface
 
 
 @dataclass
@@ -67,9 +317,7 @@ def serialize(result: Result, fmt: str) -> bytes:
 def _term(term) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.Literal):
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
         return term.value
     return str(term)
 
@@ -88,6 +336,3 @@ def table(result: Result) -> str:
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
     return out.getvalue()
-
-
-__all__ = ["BadQuery", "Result", "run", "serialize", "table", "csv"]

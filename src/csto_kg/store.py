@@ -93,7 +93,9 @@ class EmbeddedStore:
             return self._open[1]
 
     def query(self, query: str, **options):
-        return self.reader().query(query, use_default_graph_as_union=True, **options)
+        """Run ``query``; the default graph is the union of all graphs unless ``options`` say otherwise."""
+        options.setdefault("use_default_graph_as_union", "default_graph" not in options)
+        return self.reader().query(query, **options)
 
     # -- writing
 
@@ -110,17 +112,41 @@ class EmbeddedStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def replace(self, nquads: bytes | str, manifest: dict) -> Path:
-        """Publish a new store holding exactly ``nquads``; the old one stays until the swap."""
+    def replace(self, nquads: bytes | str | list[Path], manifest: dict) -> Path:
+        """Publish a new store holding exactly ``nquads`` (data, or N-Quads files); the old one stays until the swap."""
+        return self._publish(None, [], nquads, manifest)
+
+    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict) -> Path:
+        """Publish a copy of the current store without ``remove_graphs`` and with ``nquads`` added.
+
+        The copy is a RocksDB checkpoint (hard links), so its cost follows the change, not the store.
+        """
+        current = self.current_dir()
+        if current is None:
+            raise StoreMissing(self.path)
+        return self._publish(current, remove_graphs, nquads, manifest)
+
+    def _publish(self, base: Path | None, remove_graphs: list[str], nquads: bytes | str | list[Path],
+                 manifest: dict) -> Path:
         with self._build_lock():
             for stale in self.builds.glob("*.partial"):
                 shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
-            build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+            now = time.time_ns()
+            build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f"{now % 10**9:09d}-{os.getpid()}"
             partial = self.builds / f"{build_id}.partial"
             try:
+                if base is not None:
+                    ox.Store.read_only(str(base)).backup(str(partial))
                 store = ox.Store(str(partial))
-                store.bulk_load(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
-                                format=ox.RdfFormat.N_QUADS)
+                for graph in remove_graphs:
+                    store.remove_graph(ox.NamedNode(graph))
+                if isinstance(nquads, list):
+                    for path in nquads:
+                        if path.stat().st_size:
+                            (store.load if base is not None else store.bulk_load)(path=str(path), format=ox.RdfFormat.N_QUADS)
+                else:
+                    store.bulk_load(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
+                                    format=ox.RdfFormat.N_QUADS)
                 store.flush()
                 count = len(store)
                 del store  # closes the database

@@ -30,7 +30,6 @@ class Report:
     """What validating some records found."""
 
     problems: list[Problem]
-    reports: dict[str, Graph]  # record name -> the raw SHACL validation report
 
     @property
     def conforms(self) -> bool:
@@ -66,41 +65,75 @@ class Validator:
     def expected(self) -> dict[Node, str]:
         return {s: str(o) for s, o in self.shapes.subject_objects(SH.description)}
 
-    def validate(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> tuple[list[Problem], Graph]:
-        """Check one record graph; ``types`` gives the classes of every entity IRI."""
-        from pyshacl import validate as shacl_validate  # imported late: it is slow to import
+    @cached_property
+    def checker(self) -> "ShapeChecker | None":
+        """The compiled checker, or None when the shapes need pySHACL."""
+        from .shape_checker import ShapeChecker, Unsupported
 
+        try:
+            return ShapeChecker(self.shapes, self.hierarchy)
+        except Unsupported:
+            return None
+
+    def validate(self, record: RecordGraph, types: dict[URIRef, set[URIRef]],
+                 engine: str = "auto") -> list[Problem]:
+        """Check one record graph; ``types`` gives the classes of every entity IRI.
+
+        ``engine`` is ``compiled`` (fast), ``pyshacl`` (the reference) or ``auto``
+        (compiled when the shapes allow it).
+        """
+        if engine == "pyshacl" or (engine == "auto" and self.checker is None):
+            return self._problems(record, self.pyshacl_results(record, types)[0])
+        subjects = {s for s, _p, _o in record.triples}
+        return self._problems(record, self.checker.check(record.triples, types, subjects))
+
+    def data_graph(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> Graph:
+        """The record's triples, the classes of what it references, and the class hierarchy."""
         data = Graph()
-        for triple in record.graph:
+        subjects = set()
+        for triple in record.triples:
             data.add(triple)
-        for node in set(record.graph.objects()):
-            if isinstance(node, URIRef) and str(node).startswith(ID) and (node, None, None) not in record.graph:
+            subjects.add(triple[0])
+        for _s, _p, node in record.triples:
+            if isinstance(node, URIRef) and str(node).startswith(ID) and node not in subjects:
                 for cls in types.get(node, ()):
                     data.add((node, RDF.type, cls))
         for triple in self.hierarchy:
             data.add(triple)
+        return data
+
+    def pyshacl_results(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> tuple[list, Graph]:
+        """Validate with pySHACL; returns its results as :class:`shape_checker.Result` and the raw report."""
+        from pyshacl import validate as shacl_validate  # imported late: it is slow to import
+
+        from .shape_checker import Result
+
         _conforms, report, _text = shacl_validate(
-            data, shacl_graph=self.shapes, inference="none", advanced=False, allow_warnings=True,
+            self.data_graph(record, types), shacl_graph=self.shapes, inference="none", advanced=False,
+            allow_warnings=True,
         )
-        subjects = set(record.graph.subjects())
-        problems = []
-        for result in report.subjects(RDF.type, SH.ValidationResult):
-            focus = report.value(result, SH.focusNode)
+        subjects = {s for s, _p, _o in record.triples}
+        results = []
+        for node in report.subjects(RDF.type, SH.ValidationResult):
+            focus = report.value(node, SH.focusNode)
             if focus not in subjects:
                 continue  # a referenced entity is checked with its own record
-            problems.append(self._problem(record, report, result, focus))
-        return sorted(set(problems)), report
+            message = report.value(node, SH.resultMessage)
+            results.append(Result(focus, report.value(node, SH.resultPath), report.value(node, SH.value),
+                                  report.value(node, SH.sourceConstraintComponent),
+                                  report.value(node, SH.resultSeverity), None if message is None else str(message),
+                                  report.value(node, SH.sourceShape)))
+        return results, report
 
-    def _problem(self, record: RecordGraph, report: Graph, result: Node, focus: Node) -> Problem:
-        path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        shape = report.value(result, SH.sourceShape)
-        message = str(report.value(result, SH.resultMessage) or "does not conform")
-        where = record.locate(focus, path) or record.locate(focus, None)
-        if value is not None and path is not None and where is not None:
-            where = record.locations.get((focus, path), where)
+    def _problems(self, record: RecordGraph, results) -> list[Problem]:
+        return sorted({self._problem(record, r) for r in results})
+
+    def _problem(self, record: RecordGraph, result) -> Problem:
+        focus, path, value, shape = result.focus, result.path, result.value, result.shape
+        message = result.message or "does not conform"
+        where = record.locate(focus, path)
         line, column, name = (where.line, where.column, where.field) if where else (1, 1, "")
-        shown = _show(value) if value is not None else None
+        shown = _show(value) if value is not None and value != focus else None
         if shown is not None:
             message = f"{shown} {message}" if message.startswith("is ") else f"{message} ({shown})"
         return Problem(
@@ -110,10 +143,10 @@ class Validator:
             field=name,
             message=message,
             expected=self.expected.get(shape, ""),
-            severity=SEVERITIES.get(report.value(result, SH.resultSeverity), "error"),
+            severity=SEVERITIES.get(result.severity, "error"),
             value=None if value is None else str(value),
-            shape=None if isinstance(shape, Node) and not isinstance(shape, URIRef) else str(shape) if shape else None,
-            constraint=str(report.value(result, SH.sourceConstraintComponent) or "") or None,
+            shape=str(shape) if isinstance(shape, URIRef) else None,
+            constraint=str(result.component) if result.component else None,
         )
 
 
@@ -129,8 +162,8 @@ def entity_types(graphs: Iterable[RecordGraph]) -> dict[URIRef, set[URIRef]]:
     """IRI -> classes, for every node typed in the given graphs."""
     types: dict[URIRef, set[URIRef]] = {}
     for rg in graphs:
-        for s, o in rg.graph.subject_objects(RDF.type):
-            if isinstance(s, URIRef) and isinstance(o, URIRef):
+        for s, p, o in rg.triples:
+            if p == RDF.type and isinstance(s, URIRef) and isinstance(o, URIRef):
                 types.setdefault(s, set()).add(o)
     return types
 
@@ -143,18 +176,16 @@ def validate_records(records: rec.Records, validator: Validator | None = None,
     graphs = [rdfize(record, index) for record in records.files]
     types = entity_types(graphs)
     problems = list(records.problems)
-    reports: dict[str, Graph] = {}
     broken = {p.file for p in records.problems if p.severity == "error"}
     for rg, record in zip(graphs, records.files):
         if only is not None and record.name not in only:
             continue
         if record.name in broken:
             continue  # SHACL runs once the structural errors, which it would repeat, are fixed
-        found, reports[record.name] = validator.validate(rg, types)
-        problems.extend(found)
+        problems.extend(validator.validate(rg, types))
     if only is not None:
         problems = [p for p in problems if p.file in only]
-    return graphs, Report(sorted(set(problems)), reports)
+    return graphs, Report(sorted(set(problems)))
 
 
 __all__ = ["Report", "Validator", "entity_types", "validate_records", "OWL"]
@@ -172,17 +203,26 @@ def record_name(path: Path, data_dir: Path) -> str:
 
 
 def validate_files(paths: list[Path], data_dir: Path, validator: Validator | None = None) -> tuple[Report, bool]:
-    """Check some record files against the shapes, with the data folder's entities as context.
+    """Check some record files against the shapes, with only the data folder's entities as context.
 
+    Other meetings are never read, so the cost does not grow with the number of meetings.
     Returns the report and whether some file could not be read at all.
     """
+    import io
+
+    from . import pipeline
+
+    validator = validator or Validator()
     given = {record_name(p, data_dir): p for p in paths}
-    others = [(path, name) for path, name in rec.record_files(data_dir) if name not in given] if data_dir.is_dir() else []
-    files = [rec.read_file(path, name) for path, name in [*others, *((p, n) for n, p in given.items())]]
-    records = rec.Records(files, [p for f in files for p in f.problems])
-    records.problems.extend(rec.check_references(records))
-    _graphs, report = validate_records(records, validator, only=set(given))
-    unreadable = any(f.unreadable for f in files if f.name in given)
-    return report, unreadable
-
-
+    ctx = pipeline.Context(data_dir, validator, overrides={n: p for n, p in given.items() if n.startswith("entities/")})
+    entity_records = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
+    duplicates = rec.duplicate_slugs(ctx.index)
+    problems: list[Problem] = []
+    unreadable = False
+    sink = io.StringIO()
+    for name, path in given.items():
+        record, graph = entity_records.get(name) or (rec.read_file(path, name), None)
+        unreadable |= record.unreadable
+        problems += pipeline.process(record, graph, ctx, sink).problems
+        problems += [p for p in duplicates if p.file == name]
+    return Report(sorted(set(problems))), unreadable

@@ -2,15 +2,71 @@
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+from rdflib import URIRef
+from rdflib import namespace as _ns
+
+
+def iri(value: str) -> URIRef:
+    """A URIRef for an IRI we built ourselves from checked parts (skips rdflib's re-validation)."""
+    return str.__new__(URIRef, value)
+
+
+class Terms:
+    """A namespace whose terms are made once and then looked up (rdflib's are made on every access).
+
+    Not a ``str``: a term named like a string method (``dcterms:title``, ``dcterms:format``)
+    must be the term, not the method. ``str(ns)`` is the namespace IRI.
+    """
+
+    def __init__(self, base: str):
+        self._base = base
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = iri(self._base + name)
+        self.__dict__[name] = term
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return getattr(self, name)
+
+    def term(self, name: str) -> URIRef:
+        return getattr(self, name)
+
+    def __str__(self) -> str:
+        return self._base
+
+    def __repr__(self) -> str:
+        return f"Terms({self._base!r})"
+
+    def __add__(self, other: str) -> str:
+        return self._base + other
+
+    def __contains__(self, value: object) -> bool:
+        return str(value).startswith(self._base)
+
+
+def Namespace(base: str) -> Terms:  # noqa: N802 - reads like rdflib's
+    return Terms(base)
+
+
+DCTERMS = Terms(str(_ns.DCTERMS))
+FOAF = Terms(str(_ns.FOAF))
+OWL = Terms(str(_ns.OWL))
+PROV = Terms(str(_ns.PROV))
+RDF = Terms(str(_ns.RDF))
+RDFS = Terms(str(_ns.RDFS))
+SKOS = Terms(str(_ns.SKOS))
+TIME = Terms(str(_ns.TIME))
+XSD = Terms(str(_ns.XSD))
 
 BASE = "https://w3id.org/csto-kg/"
 ID = BASE + "id/"
 GRAPH = BASE + "graph/"
 ONTOLOGY_IRI = BASE + "ontology"
-ONTOLOGY_GRAPH = URIRef(GRAPH + "ontology")
-WIKIDATA_GRAPH = URIRef(GRAPH + "wikidata")
+ONTOLOGY_GRAPH = iri(GRAPH + "ontology")
+WIKIDATA_GRAPH = iri(GRAPH + "wikidata")
 
 IGO = Namespace(ONTOLOGY_IRI + "#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -35,13 +91,13 @@ PREFIXES = {
     "sh": str(SH),
 }
 
-__all__ = ["DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "TIME", "XSD", "IGO", "ORG",
+__all__ = ["iri", "Terms", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "TIME", "XSD", "IGO", "ORG",
            "SCHEMA", "SH", "WD", "PREFIXES", "entity_iri", "graph_iri", "role_iri"]
 
 
 def entity_iri(kind: str, slug: str) -> URIRef:
     """``https://w3id.org/csto-kg/id/{kind}/{slug}``."""
-    return URIRef(f"{ID}{kind}/{slug}")
+    return iri(f"{ID}{kind}/{slug}")
 
 
 def role_iri(slug: str) -> URIRef:
@@ -50,4 +106,4 @@ def role_iri(slug: str) -> URIRef:
 
 def graph_iri(record_name: str) -> URIRef:
     """The named graph of a record file, from its path without extension."""
-    return URIRef(GRAPH + record_name)
+    return iri(GRAPH + record_name)

@@ -65,6 +65,9 @@ class Text(str):
         obj.mark = mark
         return obj
 
+    def __reduce__(self):
+        return (Text, (str(self), self.mark))
+
 
 class Mapping(dict):
     """A mapping whose keys remember their positions (``key_marks``)."""

@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SPARQL_TIME_LIMIT_MS=settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS"),
         SPARQL_MAX_ROWS=settings.get_int("CSTO_KG_SPARQL_MAX_ROWS"),
         SERVICE_ALLOW=settings.get("CSTO_KG_SERVICE_ALLOW"),
+        BASE_IRI=settings.get("CSTO_KG_BASE_IRI"),
     )
     if test_config:
         app.config.from_mapping(test_config)
@@ -33,6 +34,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .sparql import bp as sparql_bp
 
     app.register_blueprint(sparql_bp)
+
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
 
     @app.errorhandler(CstoKgError)
     def handle_error(err: CstoKgError):

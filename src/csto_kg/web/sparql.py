@@ -1,20 +1,126 @@
-"""``/sparql``: the SPARQL endpoint."""
+"""``/sparql`` (the SPARQL 1.1 Protocol, query side) and ``/healthz``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+import json
+import os
+import threading
 
-from ..sparql import BadQuery, run, serialize
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from ..problems import CstoKgError
+from ..query_workers import InlineRunner, WorkerPool
+from ..sparql import GRAPH_FORMATS, BadQuery, GRAPH_TYPES, RESULT_FORMATS, TEXT_TYPES, negotiate, plan
+from ..store import EmbeddedStore
+from . import error_body
+from .protocol import MethodNotAllowed, parse
 
 bp = Blueprint("sparql", __name__)
+ALLOW = "GET, HEAD, POST, OPTIONS"
+EXPOSED = "X-SPARQL-Rows, X-SPARQL-Max-Rows, X-SPARQL-Truncated"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_runner_lock = threading.Lock()
 
 
-@bp.route("/sparql", methods=["GET"])
+def runner(app: Flask):
+    """The app's query runner: worker processes for the embedded store, inline for a remote one."""
+    found = app.extensions.get("csto_kg.sparql_runner")
+    if found is None:
+        with _runner_lock:
+            found = app.extensions.get("csto_kg.sparql_runner")
+            if found is None:
+                store = app.extensions["csto_kg.store"]
+                if isinstance(store, EmbeddedStore):
+                    size = app.config.get("SPARQL_WORKERS") or max(2, min(8, os.cpu_count() or 2))
+                    found = WorkerPool(str(store.path), size, app.config["SPARQL_TIME_LIMIT_MS"])
+                else:
+                    found = InlineRunner(store)
+                app.extensions["csto_kg.sparql_runner"] = found
+    return found
+
+
+def service_allow(app: Flask) -> frozenset[str]:
+    return frozenset(s.strip() for s in str(app.config.get("SERVICE_ALLOW") or "").split(",") if s.strip())
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    response.vary.add("Accept")
+    return response
+
+
+@bp.errorhandler(CstoKgError)
+def error(err: CstoKgError):
+    response = jsonify(error_body(err.status, err.message))
+    response.status_code = err.status
+    if isinstance(err, MethodNotAllowed):
+        response.headers["Allow"] = ALLOW
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
-    queries = request.args.getlist("query")
-    if len(queries) != 1:
-        raise BadQuery("give exactly one 'query' parameter")
-    result = run(current_app.extensions["csto_kg.store"], queries[0])
-    if result.kind == "graph":
-        return Response(serialize(result, "ntriples"), mimetype="application/n-triples")
-    return Response(serialize(result, "json"), mimetype="application/sparql-results+json")
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={
+            "Allow": ALLOW, "Access-Control-Allow-Methods": ALLOW,
+            "Access-Control-Allow-Headers": "Accept, Content-Type", "Access-Control-Max-Age": "86400"})
+    asked = parse(request)
+    if asked.query is None:
+        if request.method == "POST":
+            raise BadQuery("the request has no 'query'; send one as a form field or as an "
+                           "application/sparql-query body (GET /sparql without a query describes the service)")
+        return service_description()
+    app = current_app._get_current_object()
+    plan_ = plan(asked.query, request.headers.get("Accept"), service_allow(app))
+    max_rows = app.config["SPARQL_MAX_ROWS"]
+    answer = runner(app).run(plan_, asked.default_graphs, asked.named_graphs, max_rows)
+    response = Response(answer.body, content_type=answer.content_type)
+    if answer.rows is not None:
+        response.headers["X-SPARQL-Rows"] = str(answer.rows)
+        response.headers["X-SPARQL-Max-Rows"] = str(max_rows)
+        response.headers["X-SPARQL-Truncated"] = "true" if answer.truncated else "false"
+    return response
+
+
+def service_description() -> Response:
+    """The ``sd:Service`` of this endpoint, in the negotiated RDF format."""
+    media_type, fmt = negotiate(request.headers.get("Accept"), GRAPH_TYPES)
+    app = current_app._get_current_object()
+    me = ox.NamedNode(request.base_url)
+    sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
+    triples = [ox.Triple(me, RDF_TYPE, sd("Service")), ox.Triple(me, sd("endpoint"), me),
+               ox.Triple(me, sd("supportedLanguage"), sd("SPARQL11Query")),
+               ox.Triple(me, sd("feature"), sd("UnionDefaultGraph"))]
+    if service_allow(app):
+        triples.append(ox.Triple(me, sd("feature"), sd("BasicFederatedQuery")))
+    for iri in dict.fromkeys(f.iri for f in [*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()]):
+        triples.append(ox.Triple(me, sd("resultFormat"), ox.NamedNode(iri)))
+    dataset, default = ox.BlankNode("dataset"), ox.BlankNode("default")
+    triples += [ox.Triple(me, sd("defaultDataset"), dataset), ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+                ox.Triple(dataset, sd("defaultGraph"), default), ox.Triple(default, RDF_TYPE, sd("Graph"))]
+    for i, name in enumerate(named_graphs(app)):
+        node = ox.BlankNode(f"g{i}")
+        triples += [ox.Triple(dataset, sd("namedGraph"), node), ox.Triple(node, RDF_TYPE, sd("NamedGraph")),
+                    ox.Triple(node, sd("name"), ox.NamedNode(name))]
+    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes={"sd": SD})
+    return Response(body, content_type=media_type + ("; charset=utf-8" if media_type in TEXT_TYPES else ""))
+
+
+def named_graphs(app: Flask) -> list[str]:
+    answer = runner(app).run(plan("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"))
+    return [b["g"]["value"] for b in json.loads(answer.body)["results"]["bindings"]]
+
+
+@bp.route("/healthz", methods=["GET"])
+def healthz():
+    store = current_app.extensions["csto_kg.store"]
+    exists = getattr(store, "exists", None)
+    if exists is not None and not exists():
+        body = error_body(503, f"no built store at {store.path}; run `csto-kg build` first")
+        return jsonify(body), 503
+    manifest = getattr(store, "manifest", lambda: None)() or {}
+    return jsonify({"ok": True, "status": 200, "build": manifest.get("id"), "quads": manifest.get("quads")})

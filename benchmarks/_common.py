@@ -1,0 +1,179 @@
+"""Helpers shared by the benchmark scripts: synthetic data, child processes, tables, plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+PYTHON = sys.executable
+_SCRIPT = Path(sys.executable).with_name("csto-kg")
+CLI = [str(_SCRIPT)] if _SCRIPT.exists() else [PYTHON, "-m", "csto_kg.cli"]  # the command users run
+
+sys.path.insert(0, str(HERE))
+import synth  # noqa: E402
+
+
+def data_dir(meetings: int, seed: int = 1) -> Path:
+    """A synthetic records folder with ``meetings`` meetings, generated once and cached in out/."""
+    folder = OUT / f"data-{meetings}-s{seed}"
+    marker = folder / "summary.json"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        summary = synth.generate(meetings, folder, seed)
+        marker.write_text(json.dumps(summary.__dict__, indent=2), encoding="utf-8")
+    return folder
+
+
+def data_summary(meetings: int, seed: int = 1) -> dict:
+    return json.loads((data_dir(meetings, seed) / "summary.json").read_text(encoding="utf-8"))
+
+
+def store_dir(meetings: int, seed: int = 1) -> Path:
+    return OUT / f"store-{meetings}-s{seed}"
+
+
+@dataclass
+class Child:
+    """A finished child process: wall time, its own peak RSS, exit code and output."""
+
+    seconds: float
+    max_rss_mb: float
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = None, env: dict | None = None) -> Child:
+    """Run ``cmd``; measure its wall time and peak resident memory (``wait4`` rusage of that child only)."""
+    out_path, err_path = OUT / ".child.out", OUT / ".child.err"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
+        deadline = None if timeout is None else started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.005)
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    timed_out = deadline is not None and seconds > timeout
+    return Child(seconds, usage.ru_maxrss / 1024, -9 if timed_out else proc.returncode,
+                 out_path.read_text(encoding="utf-8", errors="replace"),
+                 err_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def child_json(cmd: list[str], timeout: float | None = None) -> tuple[dict | None, Child]:
+    """Run a child that prints one JSON object as its last stdout line."""
+    child = run_child(cmd, timeout)
+    if child.returncode != 0:
+        return None, child
+    lines = [line for line in child.stdout.splitlines() if line.strip()]
+    return json.loads(lines[-1]), child
+
+
+def build_store(meetings: int, seed: int = 1, force: bool = False) -> tuple[Path, Child | None]:
+    """A built store of the synthetic records (``csto-kg build``), reused while it is up to date."""
+    from csto_kg.build import is_stale
+    from csto_kg.store import EmbeddedStore
+
+    data, store = data_dir(meetings, seed), store_dir(meetings, seed)
+    if not force and not is_stale(data, EmbeddedStore(store)):
+        return store, None
+    child = run_child([*CLI, "build", "--data", str(data), "--store", str(store)])
+    if child.returncode != 0:
+        raise SystemExit(f"csto-kg build failed on {data}:\n{child.stderr[-3000:]}")
+    return store, child
+
+
+def median_time(fn, repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "n/a"
+    if s < 1:
+        return f"{s * 1000:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def fmt_ratio(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}×"
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table (pasted as is into benchmarks/README.md)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells[1:])])
+
+
+def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | None]], ylabel: str,
+         publish: bool = False, xlabel: str = "meetings", logy: bool = True) -> Path:
+    """Growth curves as a PNG in out/ (and, with ``publish``, a copy in benchmarks/ for the README)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    drawn = 0
+    for label, ys in series.items():
+        points = [(x, y) for x, y in zip(xs, ys) if y is not None]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=label)
+            drawn += 1
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    if drawn:
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    if publish:
+        shutil.copyfile(path, HERE / f"{name}.png")
+    return path
+
+
+def save_results(name: str, results: dict) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return path
+
+
+def machine() -> str:
+    import platform
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

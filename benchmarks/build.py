@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Full build time and peak memory as the number of meetings grows, against a whole-graph baseline.
+
+    python benchmarks/build.py                      # 1,000 and 10,000 meetings
+    python benchmarks/build.py --sizes 100 300      # any sizes
+    python benchmarks/build.py --large              # also 100,000 meetings
+    python benchmarks/build.py --profile 1000       # cProfile of one build, top functions
+
+For each size, on synthetic records from ``benchmarks/synth.py``, in separate child processes
+(so that each peak RSS is that process's own, from ``wait4``):
+
+* **build**: ``csto-kg build --data DIR --store S`` into an empty store (a full build);
+* **stages**: the same work through the public API, timed stage by stage: read
+  (``records.read_records``), validate (``validate.validate_records``: RDF + SHACL),
+  serialize (N-Quads of every graph and the ontology), load (``EmbeddedStore.replace``);
+* **baseline**: the same records turned into RDF, merged into one graph with the ontology's
+  subclass axioms, and validated by ONE ``pyshacl.validate`` call with the shapes of
+  ``shapes/`` -- the straightforward way to check the whole graph.
+
+Prints the tables and the ratios, writes ``out/build.json`` and the plots
+``out/build-time.png`` and ``out/build-memory.png`` (``--publish`` copies them to benchmarks/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    CLI, OUT, PYTHON, child_json, data_dir, data_summary, fmt_ratio, fmt_seconds, machine, plot,
+    run_child, save_results, store_dir, table,
+)
+
+SCRIPT = str(Path(__file__).resolve())
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------- child processes
+
+
+def child_stages(data: Path, store: Path) -> dict:
+    """Run the pipeline's stages through the public API, timing each; return the figures."""
+    out: dict = {"stages": {}, "peak_mb": {}}
+    started = time.perf_counter()
+    from csto_kg.build import ontology_nquads
+    from csto_kg.rdfize import to_nquads
+    from csto_kg.records import read_records
+    from csto_kg.store import EmbeddedStore
+    from csto_kg.validate import Validator, validate_records
+
+    def stage(name: str, t0: float) -> float:
+        now = time.perf_counter()
+        out["stages"][name] = now - t0
+        out["peak_mb"][name] = _peak_mb()
+        return now
+
+    t = stage("import", started)
+    records = read_records(data)
+    t = stage("read", t)
+    graphs, report = validate_records(records, Validator())
+    out["errors"] = len(report.errors())
+    t = stage("validate", t)
+    nquads = to_nquads(graphs) + ontology_nquads()
+    out["triples"] = nquads.count("\n")
+    t = stage("serialize", t)
+    del graphs, records
+    EmbeddedStore(store).replace(nquads, {"benchmark": "stages"})
+    stage("load", t)
+    out["total"] = time.perf_counter() - started
+    return out
+
+
+def child_baseline(data: Path) -> dict:
+    """One whole-graph ``pyshacl.validate`` over all records merged, with the shapes and subclass axioms."""
+    from pyshacl import validate as shacl_validate
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF, RDFS, SH
+
+    from csto_kg.rdfize import rdfize_all
+    from csto_kg.records import read_records
+    from csto_kg.resources import ontology_files, shapes_files
+
+    out: dict = {}
+    t0 = time.perf_counter()
+    records = read_records(data)
+    t1 = time.perf_counter()
+    graphs = rdfize_all(records)
+    merged = Graph()
+    for rg in graphs:
+        for triple in rg.graph:
+            merged.add(triple)
+    del graphs
+    ontology = Graph()
+    for path in ontology_files():
+        ontology.parse(path, format="turtle")
+    for triple in ontology.triples((None, RDFS.subClassOf, None)):
+        if isinstance(triple[2], URIRef):
+            merged.add(triple)
+    shapes = Graph()
+    for path in shapes_files():
+        shapes.parse(path, format="turtle")
+    t2 = time.perf_counter()
+    _conforms, report, _text = shacl_validate(merged, shacl_graph=shapes, inference="none", advanced=False,
+                                              allow_warnings=True)
+    t3 = time.perf_counter()
+    results = list(report.subjects(RDF.type, SH.ValidationResult))
+    out.update(read=t1 - t0, rdfize_merge=t2 - t1, shacl=t3 - t2, total=t3 - t0, triples=len(merged),
+               violations=sum(report.value(r, SH.resultSeverity) == SH.Violation for r in results),
+               results=len(results), peak_mb=_peak_mb())
+    return out
+
+
+# --------------------------------------------------------------------------- one size
+
+
+def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float) -> dict:
+    data = data_dir(meetings)
+    summary = data_summary(meetings)
+    row: dict = {"meetings": meetings, "participations": summary["participations"], "files": summary["files"]}
+    print(f"\n== {meetings:,} meetings ({summary['participations']:,} participations, {summary['files']:,} files)",
+          file=sys.stderr, flush=True)
+
+    store = store_dir(meetings)
+    shutil.rmtree(store, ignore_errors=True)  # a full build, not an incremental one
+    child = run_child([*CLI, "build", "--data", str(data), "--store", str(store)], timeout)
+    row["build"] = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "returncode": child.returncode}
+    if child.returncode != 0:
+        row["build"]["error"] = child.stderr[-2000:]
+    else:
+        from csto_kg.store import EmbeddedStore
+
+        row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
+    print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB, exit {child.returncode}",
+          file=sys.stderr, flush=True)
+
+    scratch = OUT / f"stage-store-{meetings}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    stages, child = child_json([PYTHON, SCRIPT, "--child-stages", str(data), str(scratch)], timeout)
+    shutil.rmtree(scratch, ignore_errors=True)
+    row["stages"] = stages or {"error": child.stderr[-2000:]}
+    if stages:
+        row["stages"]["max_rss_mb"] = child.max_rss_mb
+        print("   stages: " + ", ".join(f"{k} {fmt_seconds(v)}" for k, v in stages["stages"].items()),
+              file=sys.stderr, flush=True)
+
+    if baseline:
+        result, child = child_json([PYTHON, SCRIPT, "--child-baseline", str(data)], baseline_timeout)
+        row["baseline"] = result or {"error": "timed out" if child.returncode == -9 else child.stderr[-2000:],
+                                     "timed_out": child.returncode == -9, "seconds": child.seconds,
+                                     "max_rss_mb": child.max_rss_mb}
+        if result:
+            row["baseline"]["max_rss_mb"] = child.max_rss_mb
+            print(f"   baseline: {fmt_seconds(result['total'])} (SHACL {fmt_seconds(result['shacl'])}), "
+                  f"peak {child.max_rss_mb:,.0f} MB", file=sys.stderr, flush=True)
+        else:
+            print(f"   baseline: failed or timed out after {fmt_seconds(child.seconds)}", file=sys.stderr, flush=True)
+    return row
+
+
+def report(rows: list[dict], publish: bool) -> str:
+    first = rows[0]
+    per_first = first["build"]["seconds"] / first["meetings"]
+    lines = []
+    lines.append("Full build (`csto-kg build` into an empty store, one process):\n")
+    lines.append(table(
+        ["meetings", "participations", "quads", "build", "ms / meeting", "growth vs linear", "peak RSS"],
+        [[f"{r['meetings']:,}", f"{r['participations']:,}", f"{r.get('quads') or 0:,}",
+          fmt_seconds(r["build"]["seconds"]) + ("" if r["build"]["returncode"] == 0 else " (failed)"),
+          f"{r['build']['seconds'] / r['meetings'] * 1000:.1f}",
+          fmt_ratio(r["build"]["seconds"] / r["meetings"] / per_first),
+          f"{r['build']['max_rss_mb']:,.0f} MB"] for r in rows]))
+    lines.append("\n'growth vs linear' is the time per meeting relative to the smallest size (1.00× = linear).\n")
+    stage_names = ["read", "validate", "serialize", "load"]
+    lines.append("Stages (public API, one process; share of the stages' total):\n")
+    stage_rows = []
+    for r in rows:
+        s = r["stages"]
+        if "stages" not in s:
+            stage_rows.append([f"{r['meetings']:,}"] + ["n/a"] * (len(stage_names) + 2))
+            continue
+        total = sum(s["stages"][k] for k in stage_names)
+        stage_rows.append([f"{r['meetings']:,}"]
+                          + [f"{fmt_seconds(s['stages'][k])} ({s['stages'][k] / total:.0%})" for k in stage_names]
+                          + [f"{s['max_rss_mb']:,.0f} MB", f"{s['errors']}"])
+    lines.append(table(["meetings", *stage_names, "peak RSS", "errors"], stage_rows))
+    if any("baseline" in r for r in rows):
+        lines.append("\nBaseline: the same records, one whole-graph `pyshacl.validate` (shapes + subclass axioms):\n")
+        base_rows = []
+        for r in rows:
+            b = r.get("baseline")
+            if b is None:
+                base_rows.append([f"{r['meetings']:,}", "skipped", "", "", "", "", ""])
+            elif b.get("timed_out"):  # stopped: its time is a lower bound, and so are the ratios
+                validate = r["stages"].get("stages", {}).get("validate")
+                base_rows.append([f"{r['meetings']:,}", f"> {fmt_seconds(b['seconds'])} (stopped)",
+                                  f"> {fmt_seconds(b['seconds'])}", f"≥ {b['max_rss_mb']:,.0f} MB", "",
+                                  f"> {fmt_ratio(b['seconds'] / validate)}" if validate else "n/a",
+                                  f"> {fmt_ratio(b['seconds'] / r['build']['seconds'])}"])
+            elif "total" not in b:
+                error = b["error"].strip().splitlines()[-1][:60] if b["error"].strip() else "no output"
+                base_rows.append([f"{r['meetings']:,}", f"failed: {error}", "", "", "", "", ""])
+            else:
+                validate = r["stages"].get("stages", {}).get("validate")
+                base_rows.append([
+                    f"{r['meetings']:,}", fmt_seconds(b["shacl"]), fmt_seconds(b["total"]), f"{b['max_rss_mb']:,.0f} MB",
+                    str(b["violations"]),
+                    fmt_ratio(b["total"] / validate) if validate else "n/a",
+                    fmt_ratio(b["total"] / r["build"]["seconds"]),
+                ])
+        lines.append(table(["meetings", "pyshacl.validate", "read+RDF+validate", "peak RSS", "violations",
+                            "baseline / our validate stage", "baseline / our full build"], base_rows))
+        lines.append("\nA ratio above 1× means our pipeline is faster than the baseline.")
+    text = "\n".join(lines)
+
+    xs = [r["meetings"] for r in rows]
+    series = {"full build (csto-kg build)": [r["build"]["seconds"] if r["build"]["returncode"] == 0 else None for r in rows]}
+    for name in stage_names:
+        series[f"stage: {name}"] = [r["stages"].get("stages", {}).get(name) for r in rows]
+    series["baseline: whole-graph pyshacl (read+RDF+validate)"] = [(r.get("baseline") or {}).get("total") for r in rows]
+    plot("build-time", "Build time", xs, series, "seconds", publish)
+    plot("build-memory", "Peak resident memory", xs, {
+        "full build (csto-kg build)": [r["build"]["max_rss_mb"] for r in rows],
+        "stages (one process)": [r["stages"].get("max_rss_mb") for r in rows],
+        "baseline: whole-graph pyshacl": [(r.get("baseline") or {}).get("max_rss_mb") for r in rows],
+    }, "MB", publish)
+    return text
+
+
+def profile(meetings: int, top: int = 30) -> None:
+    """cProfile one in-process build; print the top functions by cumulative and own time."""
+    import cProfile
+    import io
+    import pstats
+
+    from csto_kg.build import build
+    from csto_kg.store import EmbeddedStore
+
+    data = data_dir(meetings)
+    store = OUT / f"profile-store-{meetings}"
+    shutil.rmtree(store, ignore_errors=True)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    build(data, EmbeddedStore(store))
+    profiler.disable()
+    print(f"build of {meetings:,} meetings under cProfile: {time.perf_counter() - started:.1f} s, "
+          f"peak {_peak_mb():,.0f} MB")
+    path = OUT / f"build-profile-{meetings}.prof"
+    profiler.dump_stats(path)
+    for key in ("cumulative", "tottime"):
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(key).print_stats(top)
+        print(f"\n--- top {top} by {key} ---")
+        print("\n".join(buffer.getvalue().splitlines()[6:]))
+    print(f"\nfull profile: {path} (python -m pstats {path})")
+    shutil.rmtree(store, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="numbers of meetings")
+    parser.add_argument("--large", action="store_true", help="also 100,000 meetings")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false", help="skip the pyshacl baseline")
+    parser.add_argument("--baseline-max", type=int, default=10000,
+                        help="largest size the baseline runs at (it holds the whole graph in rdflib)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds a child process may take")
+    parser.add_argument("--baseline-timeout", type=float, default=900,
+                        help="seconds the baseline may take; past it, the table shows a lower bound")
+    parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
+    parser.add_argument("--profile", type=int, metavar="MEETINGS", help="profile one build of this size and exit")
+    parser.add_argument("--child-stages", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-baseline", metavar="DATA", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_stages:
+        print(json.dumps(child_stages(Path(args.child_stages[0]), Path(args.child_stages[1]))))
+        return 0
+    if args.child_baseline:
+        print(json.dumps(child_baseline(Path(args.child_baseline))))
+        return 0
+    if args.profile:
+        profile(args.profile)
+        return 0
+    sizes = sorted(set(args.sizes + ([100000] if args.large else [])))
+    rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout) for n in sizes]
+    save_results("build", {"machine": machine(), "rows": rows})
+    print(f"\n# Build ({machine()})\n")
+    print(report(rows, args.publish))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The curator's loop: validating one meeting record, and rebuilding after editing one record.
+
+    python benchmarks/validate_one.py                   # 1,000 and 10,000 meetings in the graph
+    python benchmarks/validate_one.py --sizes 100 300
+
+For each size, on synthetic records from ``benchmarks/synth.py``:
+
+* **in-process**: ``csto_kg.validate.validate_files([one meeting], DIR, validator)`` with a
+  ``Validator`` made once (the shapes parsed once); the first call and the median of the next;
+* **command**: the wall time of ``csto-kg validate FILE --data DIR``, against the start-up of a
+  bare interpreter (``python -c pass``), the baseline no command can beat;
+* **rebuild**: ``csto-kg build`` of a copy of the records into an empty store (full), then again
+  after editing one meeting record (an agenda item's subject).
+
+Prints a table and ratios, writes ``out/validate_one.json`` and ``out/validate-one.png``
+(``--publish`` copies the plot to benchmarks/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    CLI, OUT, PYTHON, child_json, data_dir, fmt_ratio, fmt_seconds, machine, plot, run_child, save_results, table,
+)
+
+SCRIPT = str(Path(__file__).resolve())
+
+
+def pick_meeting(data: Path) -> Path:
+    """The meeting in the middle of the folder (its references are neither the first nor the last)."""
+    meetings = sorted((data / "meetings").glob("*.yaml"))
+    return meetings[len(meetings) // 2]
+
+
+def child_inprocess(data: Path, record: Path, repeat: int) -> dict:
+    from csto_kg.validate import Validator, validate_files
+
+    validator = Validator()
+    times = []
+    errors = None
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        report, _unreadable = validate_files([record], data, validator)
+        times.append(time.perf_counter() - started)
+        errors = len(report.errors())
+    return {"first": times[0], "warm": statistics.median(times[1:]), "errors": errors}
+
+
+def wall(cmd: list[str], repeat: int) -> tuple[float, int]:
+    runs = [run_child(cmd) for _ in range(repeat)]
+    return statistics.median(r.seconds for r in runs), runs[-1].returncode
+
+
+def measure(meetings: int, repeat: int, rebuild: bool, timeout: float) -> dict:
+    data = data_dir(meetings)
+    record = pick_meeting(data)
+    row: dict = {"meetings": meetings, "record": record.name}
+    print(f"\n== {meetings:,} meetings, validating {record.name}", file=sys.stderr, flush=True)
+
+    result, child = child_json([PYTHON, SCRIPT, "--child-inprocess", str(data), str(record), str(repeat)], timeout)
+    row["inprocess"] = result or {"error": child.stderr[-2000:]}
+    if result:
+        print(f"   in-process: first {fmt_seconds(result['first'])}, warm {fmt_seconds(result['warm'])}, "
+              f"{result['errors']} errors", file=sys.stderr, flush=True)
+
+    row["python_startup"], _ = wall([PYTHON, "-c", "pass"], max(5, repeat))
+    row["cli_help"], _ = wall([*CLI, "--help"], repeat)
+    row["cli_validate"], row["cli_validate_exit"] = wall([*CLI, "validate", str(record), "--data", str(data)], repeat)
+    print(f"   csto-kg validate: {fmt_seconds(row['cli_validate'])} (exit {row['cli_validate_exit']}); "
+          f"python -c pass: {fmt_seconds(row['python_startup'])}", file=sys.stderr, flush=True)
+
+    if rebuild:
+        scratch = OUT / f"edit-{meetings}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(data, scratch / "data")
+        store = scratch / "store"
+        cmd = [*CLI, "build", "--data", str(scratch / "data"), "--store", str(store)]
+        full = run_child(cmd, timeout)
+        edited = scratch / "data" / "meetings" / record.name
+        text = edited.read_text(encoding="utf-8")
+        assert "Synthetic agenda item 1 on" in text
+        edited.write_text(text.replace("Synthetic agenda item 1 on", "Synthetic agenda item 1 (edited) on", 1),
+                          encoding="utf-8")
+        again = run_child(cmd, timeout)
+        row["full_build"] = {"seconds": full.seconds, "returncode": full.returncode, "max_rss_mb": full.max_rss_mb}
+        row["rebuild_one_edit"] = {"seconds": again.seconds, "returncode": again.returncode,
+                                   "max_rss_mb": again.max_rss_mb}
+        print(f"   full build {fmt_seconds(full.seconds)} (exit {full.returncode}), after one edit "
+              f"{fmt_seconds(again.seconds)} (exit {again.returncode})", file=sys.stderr, flush=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return row
+
+
+def report(rows: list[dict], publish: bool) -> str:
+    lines = ["Validating one meeting record (median of repeated runs):\n"]
+    body = []
+    for r in rows:
+        ip = r["inprocess"]
+        body.append([
+            f"{r['meetings']:,}",
+            fmt_seconds(ip.get("first")), fmt_seconds(ip.get("warm")),
+            fmt_seconds(r["cli_validate"]) + ("" if r["cli_validate_exit"] == 0 else f" (exit {r['cli_validate_exit']})"),
+            fmt_seconds(r["python_startup"]), fmt_ratio(r["cli_validate"] / r["python_startup"]),
+            fmt_seconds(r["cli_help"]),
+        ])
+    lines.append(table(["meetings in graph", "in-process, first", "in-process, warm", "`csto-kg validate FILE`",
+                        "`python -c pass`", "validate / start-up", "`csto-kg --help`"], body))
+    if any("rebuild_one_edit" in r for r in rows):
+        lines.append("\nRebuilding after editing one meeting record (`csto-kg build`):\n")
+        lines.append(table(["meetings", "full build (empty store)", "rebuild after one edit", "rebuild / full"], [
+            [f"{r['meetings']:,}", fmt_seconds(r["full_build"]["seconds"]), fmt_seconds(r["rebuild_one_edit"]["seconds"]),
+             fmt_ratio(r["rebuild_one_edit"]["seconds"] / r["full_build"]["seconds"])]
+            for r in rows if "rebuild_one_edit" in r]))
+    xs = [r["meetings"] for r in rows]
+    plot("validate-one", "Validating one meeting record / rebuilding after one edit", xs, {
+        "in-process validate_files (warm)": [r["inprocess"].get("warm") for r in rows],
+        "csto-kg validate FILE (wall)": [r["cli_validate"] for r in rows],
+        "python -c pass (start-up baseline)": [r["python_startup"] for r in rows],
+        "csto-kg build after one edit": [r.get("rebuild_one_edit", {}).get("seconds") for r in rows],
+        "csto-kg build, full": [r.get("full_build", {}).get("seconds") for r in rows],
+    }, "seconds", publish)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="numbers of meetings")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
+    parser.add_argument("--no-rebuild", dest="rebuild", action="store_false", help="skip the rebuild measurement")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds a child process may take")
+    parser.add_argument("--publish", action="store_true", help="copy the plot into benchmarks/ for the README")
+    parser.add_argument("--child-inprocess", nargs=3, metavar=("DATA", "FILE", "REPEAT"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_inprocess:
+        data, record, repeat = args.child_inprocess
+        print(json.dumps(child_inprocess(Path(data), Path(record), int(repeat))))
+        return 0
+    rows = [measure(n, args.repeat, args.rebuild, args.timeout) for n in sorted(set(args.sizes))]
+    save_results("validate_one", {"machine": machine(), "rows": rows})
+    print(f"\n# Validating one record ({machine()})\n")
+    print(report(rows, args.publish))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

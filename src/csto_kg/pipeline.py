@@ -1,0 +1,189 @@
+"""Records -> checked N-Quads, in parallel and incrementally.
+
+Entity files are read first, in this process: they are the context every meeting
+is checked against (slugs, classes, labels). Meeting files are then processed in
+worker processes (forked, so they share the context without copying it), each
+worker writing the N-Quads of the records it converts to its own file.
+
+A record is processed again only when its content changed or when an entity it
+references changed (its kind, label or post); otherwise the previous build's
+graph for it is kept. ``Plan`` says which records to process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import records as rec
+from .problems import Problem
+from .rdfize import RecordGraph, rdfize
+from .validate import Validator, entity_types
+
+PARALLEL_FROM = 200  # meetings; below this, workers cost more than they save
+
+
+@dataclass
+class FileResult:
+    """What processing one record file produced."""
+
+    name: str
+    digest: str
+    problems: list[Problem]
+    refs: list[str] = field(default_factory=list)
+    deps: str = ""
+    quads: int = 0
+
+
+@dataclass
+class Outcome:
+    results: list[FileResult]
+    nquads_files: list[Path]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return sorted(p for r in self.results for p in r.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def deps_digest(refs: list[str], index: rec.EntityIndex) -> str:
+    """What a record's RDF and checks depend on outside itself: the referenced entities' keys."""
+    digest = hashlib.sha256()
+    for slug in refs:
+        entity = index.by_slug.get(slug)
+        if entity is None:
+            digest.update(f"{slug}\t?\n".encode())
+            continue
+        post_in = entity.fields.get("post_in")
+        digest.update(f"{slug}\t{entity.kind}\t{entity.labels.pref.get('en', '')}\t"
+                      f"{post_in.slug if post_in else ''}\n".encode())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Building makes millions of small objects that live to the end: skip the collector's scans."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Context:
+    """The entity files, read and checked: what every meeting is checked against."""
+
+    def __init__(self, data_dir: Path, validator: Validator, overrides: dict[str, Path] | None = None):
+        """``overrides`` maps entity file names to files read in their place (or added)."""
+        self.validator = validator
+        overrides = dict(overrides or {})
+        entity_files = [(overrides.pop(name, path), name) for path, name in rec.record_files(data_dir)
+                        if name.startswith("entities/")] if data_dir.is_dir() else []
+        entity_files += [(path, name) for name, path in overrides.items() if name.startswith("entities/")]
+        self.files = [rec.read_file(path, name) for path, name in entity_files]
+        self.index = rec.EntityIndex(e for f in self.files for e in f.entities)
+        self.graphs = [rdfize(f, self.index) for f in self.files]
+        self.types = entity_types(self.graphs)
+
+
+def _file_refs(record: rec.RecordFile) -> list[str]:
+    one = rec.Records([record], [])
+    return sorted({ref.slug for _file, ref, _name in rec.references(one)})
+
+
+def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out) -> FileResult:
+    """Check one record file (already read) and write its N-Quads to ``out`` when it conforms."""
+    problems = list(record.problems)
+    one = rec.Records([record], [])
+    problems += rec.unknown_references(one, ctx.index)
+    refs = _file_refs(record)
+    result = FileResult(record.name, file_digest(record.path) if record.path.exists() else "", problems, refs,
+                        deps_digest(refs, ctx.index))
+    if any(p.severity == "error" for p in problems):
+        return result
+    graph = graph or rdfize(record, ctx.index)
+    result.problems += ctx.validator.validate(graph, ctx.types)
+    if not any(p.severity == "error" for p in result.problems):
+        lines = graph.nquads()
+        out.writelines(lines)
+        result.quads = len(lines)
+    return result
+
+
+# -- workers (forked: the context is inherited, not pickled)
+
+_WORKER_CONTEXT: Context | None = None
+
+
+def _process_chunk(args: tuple[list[tuple[str, str]], str]) -> list[FileResult]:
+    chunk, out_path = args
+    ctx = _WORKER_CONTEXT
+    assert ctx is not None
+    with gc_paused(), open(out_path, "w", encoding="utf-8") as out:
+        return [process(rec.read_file(Path(path), name), None, ctx, out) for path, name in chunk]
+
+
+def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | None = None,
+        workers: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
+        ctx: Context | None = None) -> tuple[Outcome, Context]:
+    """Process every record of ``data_dir`` (or only the names in ``only``) into ``work_dir``."""
+    global _WORKER_CONTEXT
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with gc_paused():
+        ctx = ctx or Context(data_dir, validator)
+        results: list[FileResult] = []
+        files: list[Path] = []
+        entity_out = work_dir / "entities.nq"
+        files.append(entity_out)
+        duplicate_problems = rec.duplicate_slugs(ctx.index)
+        with open(entity_out, "w", encoding="utf-8") as out:
+            for record, graph in zip(ctx.files, ctx.graphs):
+                if only is not None and record.name not in only:
+                    continue
+                result = process(record, graph, ctx, out)
+                result.problems += [p for p in duplicate_problems if p.file == record.name]
+                results.append(result)
+        meetings = [(str(path), name) for path, name in rec.record_files(data_dir)
+                    if name.startswith("meetings/") and (only is None or name in only)]
+        total = len(meetings)
+        workers = workers or os.cpu_count() or 1
+        if total < PARALLEL_FROM or workers == 1:
+            meeting_out = work_dir / "meetings-0.nq"
+            files.append(meeting_out)
+            with open(meeting_out, "w", encoding="utf-8") as out:
+                for i, (path, name) in enumerate(meetings):
+                    results.append(process(rec.read_file(Path(path), name), None, ctx, out))
+                    progress(i + 1, total)
+        else:
+            size = max(50, min(500, total // (workers * 8) or 1))
+            chunks = [meetings[i:i + size] for i in range(0, total, size)]
+            jobs = [(chunk, str(work_dir / f"meetings-{k}.nq")) for k, chunk in enumerate(chunks)]
+            files += [Path(out) for _chunk, out in jobs]
+            _WORKER_CONTEXT = ctx
+            try:
+                import multiprocessing
+
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                    done = 0
+                    for chunk_results in pool.map(_process_chunk, jobs):
+                        results.extend(chunk_results)
+                        done += len(chunk_results)
+                        progress(done, total)
+            finally:
+                _WORKER_CONTEXT = None
+    return Outcome(results, files), ctx

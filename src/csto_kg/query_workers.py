@@ -1,0 +1,187 @@
+"""Queries run in worker processes, so that a query past the time limit can be stopped.
+
+pyoxigraph cannot cancel a running query, so each query runs in one of a few worker
+processes (``python -m csto_kg.query_workers``), each with the store open read-only. When a
+query overruns ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` its worker is killed -- the work stops and its
+CPU is freed -- and a fresh worker takes its place; the other workers keep serving.
+
+Parent and worker speak pickled tuples over the worker's stdin/stdout. Only the parent
+writes requests, and only trusted code runs on either side.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+from typing import Sequence
+
+from .problems import CstoKgError
+from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
+
+READY = "ready"
+
+
+class WorkersBusy(CstoKgError):
+    status = 503
+
+
+class _Worker:
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "csto_kg.query_workers"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env)
+        self.ready = False
+
+    def _wait(self, seconds: float | None) -> bool:
+        if seconds is not None and seconds <= 0:
+            return False
+        poller = select.poll()
+        poller.register(self.proc.stdout, select.POLLIN | select.POLLHUP)
+        return bool(poller.poll(None if seconds is None else int(seconds * 1000) + 1))
+
+    def _receive(self):
+        try:
+            return pickle.load(self.proc.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError):
+            return ("error", 500, f"a query worker stopped unexpectedly (exit status {self.proc.poll()}); "
+                                  "the query may have used too much memory; try a narrower query")
+
+    def run(self, request: tuple, seconds: float) -> tuple | None:
+        """The worker's reply, or None when it did not answer within ``seconds``."""
+        if not self.ready:
+            if self._receive() != READY:
+                return ("error", 500, "a query worker failed to start; see the server's log")
+            self.ready = True
+        pickle.dump(request, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.proc.stdin.flush()
+        if not self._wait(seconds):
+            return None
+        return self._receive()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class WorkerPool:
+    """``size`` worker processes answering queries on the embedded store at ``store_path``."""
+
+    def __init__(self, store_path: str, size: int, time_limit_ms: int) -> None:
+        self.store_path = str(store_path)
+        self.size = size
+        self.time_limit_ms = time_limit_ms
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self.replaced = 0  # workers killed for overrunning (for tests and /healthz)
+        for _ in range(size):
+            self._idle.put(self._start())
+        atexit.register(self.close)
+
+    def _start(self) -> _Worker:
+        worker = _Worker()
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+        self._idle.put(self._start())
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.proc.pid for w in self._all]
+
+    def run(self, plan: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            max_rows: int = 0) -> Answer:
+        limit = self.time_limit_ms / 1000 if self.time_limit_ms else None
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise WorkersBusy(f"all {self.size} query workers stayed busy for the time limit of "
+                              f"{self.time_limit_ms} ms; retry shortly") from None
+        started = time.monotonic()
+        try:
+            reply = worker.run((self.store_path, plan, tuple(default_graphs), tuple(named_graphs), max_rows),
+                               limit if limit is not None else None)
+        except (BrokenPipeError, OSError):
+            reply = ("error", 500, "a query worker stopped unexpectedly; retry the query")
+        if reply is None:
+            self.replaced += 1
+            self._retire(worker)  # the kill stops the work; a fresh worker takes the place
+            raise QueryTimeout(f"the query took longer than the time limit of {self.time_limit_ms} ms and was "
+                               f"stopped after {time.monotonic() - started:.1f} s; the limit is set by "
+                               "CSTO_KG_SPARQL_TIME_LIMIT_MS. Narrow the query (LIMIT, more specific patterns)")
+        if worker.alive():
+            self._idle.put(worker)
+        else:
+            self._retire(worker)
+        if reply[0] == "ok":
+            return reply[1]
+        raise QueryFailed(reply[2], reply[1])
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.kill()
+
+
+class InlineRunner:
+    """Runs queries in the calling thread: for stores that enforce their own time limit (remote ones)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def run(self, plan: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            max_rows: int = 0) -> Answer:
+        return execute(self.store, plan, default_graphs, named_graphs, max_rows)
+
+    def close(self) -> None:
+        pass
+
+
+def _serve() -> None:
+    """The worker's loop: read a request, answer it, until the parent closes stdin."""
+    from .store import EmbeddedStore
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but replies may reach the parent's pipe
+    stores: dict[str, EmbeddedStore] = {}
+    pickle.dump(READY, stdout)
+    stdout.flush()
+    while True:
+        try:
+            path, plan, default_graphs, named_graphs, max_rows = pickle.load(stdin)
+        except EOFError:
+            return
+        try:
+            store = stores.setdefault(path, EmbeddedStore(path))
+            reply = ("ok", execute(store, plan, default_graphs, named_graphs, max_rows))
+        except CstoKgError as err:
+            reply = ("error", err.status, err.message)
+        except Exception as err:  # noqa: BLE001 - reported to the client as a server error, worker stays up
+            reply = ("error", 500, f"the query failed in the store: {type(err).__name__}: {err}")
+        pickle.dump(reply, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,381 @@
+"""A remote SPARQL 1.1 store (Oxigraph server, Fuseki, GraphDB, ...) behind the same interface
+as :class:`~csto_kg.store.EmbeddedStore`.
+
+Selected when ``CSTO_KG_STORE`` is an ``http(s)://`` URL. Only standard protocols are used:
+the SPARQL 1.1 Protocol for queries and updates and the Graph Store HTTP Protocol for loads.
+
+How a build reaches the store (:meth:`RemoteStore.replace`), after every record has conformed:
+
+1. every named graph of the build is loaded into a *staging* graph
+   ``urn:csto-kg:staging:{build-id}:{graph IRI}``, one ``PUT`` per graph (or SPARQL Update
+   ``INSERT DATA`` batches), each request retried on transient errors;
+2. one SPARQL Update request then ``MOVE``\\ s every staging graph onto its real name, drops the
+   csto-kg graphs (``https://w3id.org/csto-kg/graph/...``) the build no longer has (deleted
+   records) and rewrites the manifest graph ``urn:csto-kg:manifest``.
+
+Readers only ever query the graphs the manifest lists (sent as ``default-graph-uri`` and
+``named-graph-uri``), so staging graphs are never visible. On a store that runs an update
+request as one transaction (Oxigraph, Fuseki/TDB2, GraphDB, RDF4J) step 2 is atomic: readers
+see the old build or the new one. A failed or interrupted build leaves at most staging graphs
+behind; the next build drops them and converges to exactly the records' graphs.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from typing import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from . import settings
+from .problems import CstoKgError, UsageError
+from .store import StoreMissing
+from .vocab import GRAPH
+
+STAGING = "urn:csto-kg:staging:"
+MANIFEST_GRAPH = "urn:csto-kg:manifest"
+MANIFEST_PREDICATE = "urn:csto-kg:manifest#json"
+TRANSIENT_STATUSES = frozenset({408, 429, 502, 503, 504})
+SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
+                "text/tab-separated-values")
+GRAPH_TYPES = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE,
+               "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/n-quads": ox.RdfFormat.N_QUADS}
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+
+class StoreUnavailable(CstoKgError):
+    """The remote store could not be reached or kept failing with transient errors."""
+
+    status = 503
+
+
+class StoreRejected(CstoKgError):
+    """The remote store answered a request with an error that retrying will not fix."""
+
+    status = 502
+
+
+class StoreTimeout(CstoKgError):
+    """A query took longer than the time limit; the request was abandoned."""
+
+    status = 503
+
+
+class _Transient(Exception):
+    """A failure worth retrying (connection refused or reset, 429, 502-504, a timeout)."""
+
+
+class _Secret:
+    """A credential that shows as ``<secret>`` in reprs, tracebacks and ``vars()``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+def _iri(term) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
+
+
+class RemoteStore:
+    """A SPARQL 1.1 store reached over HTTP; see the module documentation for what is atomic."""
+
+    manifest_ttl = 1.0  # seconds a query may reuse the list of live graphs
+    backoff = 0.25  # seconds before the first retry; doubled for each further one
+
+    def __init__(self, url: str, environ: Mapping[str, str] | None = None):
+        env = os.environ if environ is None else environ
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{url!r} is not an http(s) URL of a SPARQL store")
+        if parts.username or parts.password:
+            raise UsageError("the store URL must not carry credentials; set CSTO_KG_STORE_USER and "
+                             "CSTO_KG_STORE_PASSWORD (or CSTO_KG_STORE_TOKEN) instead")
+        self.url = url.rstrip("/")
+        base = self.url + "/"
+
+        def endpoint(name: str, default: str) -> str:
+            return urllib.parse.urljoin(base, settings.get(name, env) if settings.get(name, env) else default)
+
+        self.query_url = endpoint("CSTO_KG_STORE_QUERY_URL", "query")
+        self.update_url = endpoint("CSTO_KG_STORE_UPDATE_URL", "update")
+        self.gsp_url = endpoint("CSTO_KG_STORE_GSP_URL", "store")
+        self.load_method = settings.get("CSTO_KG_STORE_LOAD", env)
+        if self.load_method not in ("gsp", "update"):
+            raise UsageError(f"CSTO_KG_STORE_LOAD={self.load_method!r}; expected gsp or update")
+        self.batch = max(1, settings.get_int("CSTO_KG_STORE_BATCH", env))
+        self.retries = settings.get_int("CSTO_KG_STORE_RETRIES", env)
+        self.write_timeout = float(settings.get_int("CSTO_KG_STORE_TIMEOUT_S", env) or 60)
+        self.time_limit_ms = settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS", env)
+        self.timeout_param = settings.get("CSTO_KG_STORE_TIMEOUT_PARAM", env)
+        token = settings.get("CSTO_KG_STORE_TOKEN", env)
+        user, password = settings.get("CSTO_KG_STORE_USER", env), settings.get("CSTO_KG_STORE_PASSWORD", env)
+        if token:
+            self.__auth: _Secret | None = _Secret(f"Bearer {token}")
+        elif user or password:
+            self.__auth = _Secret("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
+        else:
+            self.__auth = None
+        self._live: tuple[float, list[str]] | None = None
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"  # never the credentials
+
+    @property
+    def path(self) -> str:
+        """Where the store is, for messages (the URL; it never carries credentials)."""
+        return self.url
+
+    location = path
+
+    # -- HTTP
+
+    def _request(self, method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
+                 accept: str | None = None, timeout: float, deadline: float | None = None,
+                 retry: bool = True) -> tuple[int, str, bytes]:
+        """Send one request, retrying transient failures; returns (status, content type, body)."""
+        attempts = 1 + (self.retries if retry else 0)
+        reason = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                return self._send(method, url, body, content_type, accept, timeout, deadline)
+            except _Transient as err:
+                reason = str(err)
+        where = urllib.parse.urlsplit(url)._replace(query="").geturl()
+        raise StoreUnavailable(f"the store at {where} did not answer {method} after {attempts} attempt(s): {reason}; "
+                               "check that it is running and that CSTO_KG_STORE and its endpoint settings point at it")
+
+    def _send(self, method, url, body, content_type, accept, timeout, deadline) -> tuple[int, str, bytes]:
+        request = urllib.request.Request(url, data=body, method=method)
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        if accept:
+            request.add_header("Accept", accept)
+        if self.__auth:
+            request.add_unredirected_header("Authorization", self.__auth.reveal())
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                chunks = []
+                while chunk := response.read(1 << 16):
+                    chunks.append(chunk)
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise StoreTimeout(self._time_limit_message())
+                return response.status, response.headers.get_content_type(), b"".join(chunks)
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode("utf-8", "replace").strip()[:2000]
+            if err.code in TRANSIENT_STATUSES:
+                raise _Transient(f"HTTP {err.code}") from None
+            return err.code, err.headers.get_content_type() if err.headers else "", detail.encode()
+        except (TimeoutError, socket.timeout):
+            if deadline is not None:
+                raise StoreTimeout(self._time_limit_message()) from None
+            raise _Transient(f"no answer within {timeout:g} s") from None
+        except urllib.error.URLError as err:
+            if isinstance(err.reason, (TimeoutError, socket.timeout)) and deadline is not None:
+                raise StoreTimeout(self._time_limit_message()) from None
+            raise _Transient(str(err.reason)) from None
+        except (ConnectionError, http.client.HTTPException, OSError) as err:
+            raise _Transient(type(err).__name__) from None
+
+    def _time_limit_message(self) -> str:
+        return (f"the query took longer than {self.time_limit_ms} ms and was stopped; the time limit is "
+                "controlled by the CSTO_KG_SPARQL_TIME_LIMIT_MS setting")
+
+    def _update(self, update: str, *, retry: bool = True) -> None:
+        status, _, detail = self._request("POST", self.update_url, body=update.encode("utf-8"),
+                                          content_type="application/sparql-update", timeout=self.write_timeout,
+                                          retry=retry)
+        if status >= 300:
+            raise StoreRejected(f"the store at {self.update_url} refused an update (HTTP {status}): "
+                                f"{detail.decode('utf-8', 'replace')}")
+
+    def _put_graph(self, graph: str, ntriples: bytes) -> None:
+        url = f"{self.gsp_url}?{urllib.parse.urlencode({'graph': graph})}"
+        status, _, detail = self._request("PUT", url, body=ntriples, content_type="application/n-triples",
+                                          timeout=self.write_timeout)
+        if status >= 300:
+            raise StoreRejected(f"the store at {self.gsp_url} refused PUT of graph <{graph}> (HTTP {status}): "
+                                f"{detail.decode('utf-8', 'replace')}")
+
+    def _select(self, query: str, params: Iterable[tuple[str, str]] = (), timeout: float | None = None):
+        answer = self._query(query, list(params), timeout or self.write_timeout, deadline=None)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise StoreRejected(f"the store at {self.query_url} did not answer a SELECT query with solutions")
+        return answer
+
+    def _query(self, query: str, params: list[tuple[str, str]], timeout: float, deadline: float | None):
+        body = urllib.parse.urlencode([("query", query), *params]).encode("ascii")
+        status, ctype, data = self._request("POST", self.query_url, body=body,
+                                            content_type="application/x-www-form-urlencoded", accept=ACCEPT,
+                                            timeout=timeout, deadline=deadline)
+        if status == 400:
+            raise SyntaxError(data.decode("utf-8", "replace"))
+        if status >= 300:
+            raise StoreRejected(f"the store at {self.query_url} failed the query (HTTP {status}): "
+                                f"{data.decode('utf-8', 'replace')}")
+        if ctype == "application/sparql-results+json":
+            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        if ctype == "application/sparql-results+xml":
+            return ox.parse_query_results(data, format=ox.QueryResultsFormat.XML)
+        if ctype == "text/tab-separated-values":
+            return ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
+        if ctype in GRAPH_TYPES:
+            return [quad.triple for quad in ox.parse(data, format=GRAPH_TYPES[ctype])]
+        raise StoreRejected(f"the store at {self.query_url} answered in {ctype or 'no content type'}, "
+                            "which is not a SPARQL results or RDF format")
+
+    # -- reading
+
+    def manifest(self) -> dict | None:
+        """The manifest of the build being served, or None when the store holds no build."""
+        answer = self._select(f"SELECT ?json WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?s <{MANIFEST_PREDICATE}> ?json }} }}",
+                              [("named-graph-uri", MANIFEST_GRAPH)])
+        values = [solution["json"].value for solution in answer]
+        if len(values) != 1:
+            return None
+        try:
+            manifest = json.loads(values[0])
+        except ValueError:
+            return None
+        self._live = (time.monotonic() + self.manifest_ttl, list(manifest.get("graphs", [])))
+        return manifest
+
+    def exists(self) -> bool:
+        return self.manifest() is not None
+
+    def live_graphs(self) -> list[str]:
+        """The named graphs of the build being served (cached for :attr:`manifest_ttl` seconds)."""
+        if self._live is None or time.monotonic() > self._live[0]:
+            if self.manifest() is None:
+                self._live = None
+                raise StoreMissing(self.url)  # type: ignore[arg-type]
+        assert self._live is not None
+        return self._live[1]
+
+    def query(self, query: str, *, use_default_graph_as_union: bool = True, default_graph=None,
+              named_graphs=None, base_iri: str | None = None):
+        """Run a query as ``pyoxigraph.Store.query`` would, within the time limit.
+
+        The dataset is the served build's graphs (default graph: their union), unless
+        ``default_graph``/``named_graphs`` say otherwise. SELECT and ASK answers are
+        ``pyoxigraph.QuerySolutions``/``QueryBoolean``; CONSTRUCT and DESCRIBE a list of triples.
+        """
+        live = self.live_graphs()
+        if default_graph is None and named_graphs is None and not use_default_graph_as_union:
+            params = []  # the query's own FROM / FROM NAMED decide
+        else:
+            if default_graph is not None:
+                graphs = default_graph if isinstance(default_graph, list) else [default_graph]
+                defaults = [_iri(g) for g in graphs if not isinstance(g, ox.DefaultGraph)]
+            else:
+                defaults = live
+            named = live if named_graphs is None else [_iri(g) for g in named_graphs]
+            params = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
+        seconds = self.time_limit_ms / 1000 if self.time_limit_ms else self.write_timeout
+        if self.timeout_param and self.time_limit_ms:
+            params.append((self.timeout_param, f"{seconds:g}"))
+        if base_iri:
+            query = f"BASE <{base_iri}>\n{query}"
+        return self._query(query, params, timeout=seconds, deadline=time.monotonic() + seconds)
+
+    def reader(self) -> ox.Store:
+        """An in-memory copy of the served build (for ``export``)."""
+        copy = ox.Store()
+        live = self.live_graphs()
+        solutions = self._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                 [("named-graph-uri", g) for g in live])
+        copy.extend(ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions)
+        return copy
+
+    def _all_graphs(self) -> list[str]:
+        """Every named graph in the store, whoever wrote it."""
+        return [s["g"].value for s in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+                if isinstance(s["g"], ox.NamedNode)]
+
+    # -- writing
+
+    def replace(self, nquads: bytes | str, manifest: dict) -> str:
+        """Make the store serve exactly ``nquads`` (see the module documentation for what is atomic)."""
+        graphs: dict[str, list[ox.Triple]] = defaultdict(list)
+        for quad in ox.parse(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
+                             format=ox.RdfFormat.N_QUADS):
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                raise ValueError(f"every quad of a build must be in a named graph, not {quad}")
+            graphs[quad.graph_name.value].append(quad.triple)
+        build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        staging = f"{STAGING}{build_id}:"
+
+        existing = self._all_graphs()
+        stale = [g for g in existing if g.startswith(STAGING)]  # left by a failed or interrupted build
+        for start in range(0, len(stale), 100):
+            self._update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale[start:start + 100]))
+
+        # one graph per PUT (or per INSERT DATA) keeps blank nodes apart per graph, as rdfize makes them
+        if self.load_method == "gsp":
+            for name, triples in graphs.items():
+                self._put_graph(staging + name, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        else:
+            self._insert_batches({staging + name: triples for name, triples in graphs.items()})
+
+        previous = (self._previous_manifest() or {}).get("graphs", [])
+        removed = sorted({g for g in [*existing, *previous] if g.startswith(GRAPH)} - graphs.keys())
+        count = sum(len(t) for t in graphs.values())
+        manifest = {**manifest, "id": build_id, "quads": count, "graphs": sorted(graphs)}
+        literal = json.dumps(json.dumps(manifest, sort_keys=True), ensure_ascii=False)  # also a SPARQL string
+        swap = [f"MOVE GRAPH <{staging + name}> TO GRAPH <{name}>" for name in sorted(graphs)]
+        swap += [f"DROP SILENT GRAPH <{g}>" for g in removed]
+        swap += [f"DROP SILENT GRAPH <{MANIFEST_GRAPH}>",
+                 f"INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ <{MANIFEST_GRAPH}> <{MANIFEST_PREDICATE}> {literal} }} }}"]
+        try:
+            self._update(" ;\n".join(swap), retry=False)  # MOVE is not idempotent: never resent blindly
+        except (StoreUnavailable, StoreRejected):
+            if (self._previous_manifest() or {}).get("id") != build_id:  # the swap did not happen
+                raise
+        self._live = None
+        return self.url
+
+    def _previous_manifest(self) -> dict | None:
+        try:
+            return self.manifest()
+        except StoreUnavailable:
+            raise
+        except CstoKgError:
+            return None
+
+    def _insert_batches(self, graphs: dict[str, list[ox.Triple]]) -> None:
+        parts: list[str] = []
+        size = 0
+        for name, triples in graphs.items():
+            # a blank node is only itself within one INSERT DATA: a graph that has any is sent whole
+            step = len(triples) if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                                       for t in triples) else self.batch
+            for start in range(0, len(triples), step):
+                chunk = triples[start:start + step]
+                body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}}} }}")
+                size += len(chunk)
+                if size >= self.batch:
+                    self._update(" ;\n".join(parts))  # INSERT DATA is idempotent: safe to resend
+                    parts, size = [], 0
+        if parts:
+            self._update(" ;\n".join(parts))

@@ -1,0 +1,234 @@
+"""The data-quality report: SPARQL over a built store, findings a curator should look at.
+
+Six sections, each a list of rows (dicts of plain strings and numbers):
+
+* ``counts``: resources per class, over the record graphs (not the ontology);
+* ``without_qid``: states, organizations, bodies, places and people with no Wikidata link;
+* ``single_source``: meetings, participations, decisions, post- and rank-holdings that cite one source;
+* ``inferred_dates``: anything whose date carries a ``date_certainty`` note;
+* ``rank_decreases``: a person whose rank (by the ranks' ``seniority``) is lower at a later date;
+* ``overlapping_holdings``: two people holding the same post at the same time.
+
+Partial dates (``2019``, ``2019-06``) are compared by the days they can mean: a finding is
+reported only when it holds for every reading of the dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .vocab import ONTOLOGY_GRAPH
+
+PREFIXES = """
+PREFIX igo: <https://w3id.org/csto-kg/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+DATE = "(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear)"
+
+COUNTS = PREFIXES + f"""
+SELECT ?class (COUNT(DISTINCT ?s) AS ?count) WHERE {{
+  GRAPH ?g {{ ?s a ?class }}
+  FILTER (?g != <{ONTOLOGY_GRAPH}>)
+}}
+GROUP BY ?class ORDER BY ?class
+"""
+WITHOUT_QID = PREFIXES + """
+SELECT DISTINCT ?entity ?class ?label WHERE {
+  VALUES ?class { igo:State igo:IntergovernmentalOrganization igo:GovernmentAgency org:FormalOrganization
+                  igo:Body igo:Place foaf:Person }
+  ?entity a ?class .
+  FILTER NOT EXISTS { ?entity skos:exactMatch ?item }
+  OPTIONAL { ?entity rdfs:label ?label FILTER (LANG(?label) = "en") }
+}
+ORDER BY ?class ?entity
+"""
+SINGLE_SOURCE = PREFIXES + """
+SELECT ?fact ?class ?label (SAMPLE(?s) AS ?source) WHERE {
+  VALUES ?class { igo:Meeting igo:Participation igo:Decision org:Membership igo:RankHolding }
+  ?fact a ?class ;
+        prov:wasDerivedFrom ?s .
+  OPTIONAL { ?fact rdfs:label ?label FILTER (LANG(?label) = "en") }
+}
+GROUP BY ?fact ?class ?label
+HAVING (COUNT(DISTINCT ?s) = 1)
+ORDER BY ?class ?fact
+"""
+INFERRED_DATES = PREFIXES + """
+SELECT ?fact ?class ?label ?certainty WHERE {
+  ?fact igo:dateCertainty ?certainty ;
+        a ?class .
+  FILTER (?class IN (igo:Meeting, igo:Source, org:Membership, igo:RankHolding))
+  OPTIONAL { ?fact rdfs:label ?label FILTER (LANG(?label) = "en") }
+}
+ORDER BY ?class ?fact
+"""
+RANK_OBSERVATIONS = PREFIXES + f"""
+SELECT ?person ?rank ?seniority ?date ?evidence WHERE {{
+  {{
+    ?evidence a igo:Participation ;
+              igo:participant ?person ;
+              igo:rank ?rank ;
+              igo:inMeeting/schema:startDate ?date .
+  }} UNION {{
+    ?evidence a igo:RankHolding ;
+              igo:holder ?person ;
+              igo:rank ?rank .
+    {{ ?evidence igo:atTime/{DATE} ?date }} UNION {{ ?evidence igo:during/time:hasBeginning/{DATE} ?date }}
+  }}
+  ?rank igo:seniority ?seniority .
+}}
+"""
+HOLDINGS = PREFIXES + f"""
+SELECT ?holding ?post ?person ?start ?end WHERE {{
+  ?holding a org:Membership ;
+           igo:post ?post ;
+           org:member ?person .
+  OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/{DATE} ?start }}
+  OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/{DATE} ?end }}
+}}
+"""
+
+SECTIONS = ("counts", "without_qid", "single_source", "inferred_dates", "rank_decreases", "overlapping_holdings")
+TITLES = {
+    "counts": "Resources by class",
+    "without_qid": "Entities without a Wikidata QID",
+    "single_source": "Facts resting on a single source",
+    "inferred_dates": "Facts with inferred or uncertain dates (date_certainty)",
+    "rank_decreases": "Persons whose rank goes down over time (likely curation errors)",
+    "overlapping_holdings": "Posts with overlapping holders",
+}
+
+
+@dataclass
+class Report:
+    """The findings, section by section (see :data:`SECTIONS`)."""
+
+    sections: dict[str, list[dict]] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {name: self.sections.get(name, []) for name in SECTIONS}
+
+
+def _value(term) -> str | int | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal) and term.datatype.value.endswith("#integer"):
+        return int(term.value)
+    return term.value
+
+
+def _select(store, query: str) -> list[dict]:
+    solutions = store.query(query)
+    names = [v.value for v in solutions.variables]
+    return [{name: _value(solution[name]) for name in names} for solution in solutions]
+
+
+def _earliest(date: str | None, missing: str = "0000-01-01") -> str:
+    """The first day a partial date can mean; ``missing`` when there is no date."""
+    return missing if date is None else (date + "-01-01")[:10]
+
+
+def _latest(date: str | None, missing: str = "9999-12-31") -> str:
+    """An upper bound of the last day a partial date can mean; ``missing`` when there is no date."""
+    if date is None:
+        return missing
+    if len(date) == 4:
+        return date + "-12-31"
+    if len(date) == 7:
+        return date + "-31"  # an upper bound is enough for comparisons
+    return date
+
+
+def rank_decreases(observations: list[dict]) -> list[dict]:
+    """Pairs (earlier, later) where the later rank is less senior, certain for every reading of the dates."""
+    found = []
+    by_person: dict[str, list[dict]] = {}
+    for row in observations:
+        by_person.setdefault(row["person"], []).append(row)
+    for person, rows in sorted(by_person.items()):
+        rows.sort(key=lambda r: (_earliest(r["date"]), r["evidence"]))
+        for i, earlier in enumerate(rows):
+            for later in rows[i + 1:]:
+                if _latest(earlier["date"]) < _earliest(later["date"]) and later["seniority"] < earlier["seniority"]:
+                    found.append({"person": person, "rank": earlier["rank"], "date": earlier["date"],
+                                  "later_rank": later["rank"], "later_date": later["date"],
+                                  "evidence": earlier["evidence"], "later_evidence": later["evidence"]})
+    return found
+
+
+def overlapping_holdings(holdings: list[dict]) -> list[dict]:
+    """Pairs of holdings of one post by different people that certainly share a day.
+
+    A holding without an end is taken to last; one without a start, to have always been.
+    """
+    found = []
+    by_post: dict[str, list[dict]] = {}
+    for row in holdings:
+        by_post.setdefault(row["post"], []).append(row)
+    for post, rows in sorted(by_post.items()):
+        rows.sort(key=lambda r: (_earliest(r["start"]), str(r["holding"])))
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if a["person"] == b["person"]:
+                    continue
+                if _latest(a["start"], "0000-01-01") < _earliest(b["end"], "9999-12-31") and \
+                        _latest(b["start"], "0000-01-01") < _earliest(a["end"], "9999-12-31"):
+                    found.append({"post": post, "holding": a["holding"], "person": a["person"],
+                                  "start": a["start"], "end": a["end"],
+                                  "other_holding": b["holding"], "other_person": b["person"],
+                                  "other_start": b["start"], "other_end": b["end"],
+                                  "open_ended": a["end"] is None or b["end"] is None})
+    return found
+
+
+def build_report(store) -> Report:
+    """Run every check on ``store`` (anything with ``query(text)`` over the union of the record graphs)."""
+    return Report({
+        "counts": _select(store, COUNTS),
+        "without_qid": _select(store, WITHOUT_QID),
+        "single_source": _select(store, SINGLE_SOURCE),
+        "inferred_dates": _select(store, INFERRED_DATES),
+        "rank_decreases": rank_decreases(_select(store, RANK_OBSERVATIONS)),
+        "overlapping_holdings": overlapping_holdings(_select(store, HOLDINGS)),
+    })
+
+
+def _short(value) -> str:
+    """IRIs shortened to their last two segments (``person/valery-semerikov``) for reading."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(("https://", "http://")):
+        for base in ("https://w3id.org/csto-kg/id/", "https://w3id.org/csto-kg/ontology#"):
+            if text.startswith(base):
+                return text[len(base):]
+        for sep in ("#", "/"):
+            if sep in text:
+                return text.rsplit(sep, 1)[1]
+    return " ".join(text.split())
+
+
+def as_table(report: Report, width: int = 60) -> str:
+    """The report as plain text: one titled table per section."""
+    out = []
+    for name in SECTIONS:
+        rows = report.sections.get(name, [])
+        out.append(f"== {TITLES[name]} ({len(rows)})")
+        if rows:
+            columns = list(rows[0])
+            cells = [[_short(row[c]) for c in columns] for row in rows]
+            cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in row] for row in cells]
+            widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+            out.append("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+            out.append("  ".join("-" * w for w in widths))
+            out.extend("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+        out.append("")
+    return "\n".join(out)

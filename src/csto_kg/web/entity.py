@@ -1,0 +1,347 @@
+"""What the entity pages show: plain data read from the store with SPARQL.
+
+Each ``*_view`` function takes the store and an IRI and returns dictionaries and lists of
+:class:`Iri` (an IRI) and ``str`` (a literal's text) values, ready for a template. There is
+no Flask here; :mod:`csto_kg.web.pages` renders these.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from ..vocab import ID, PREFIXES
+
+PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+#: The kinds of resource with a page of their own; every other kind gets the generic page.
+KIND_TEMPLATES = {
+    "meeting": "meeting",
+    "person": "person",
+    "state": "agent",
+    "organization": "agent",
+    "body": "agent",
+    "post": "post",
+}
+
+
+class Iri(str):
+    """An IRI (as opposed to a literal's text) in the values handed to templates."""
+
+
+class Literal(str):
+    """A literal's text, with its language or datatype when it has one."""
+
+    lang: str | None
+    datatype: str | None
+
+    def __new__(cls, text: str, lang: str | None = None, datatype: str | None = None) -> "Literal":
+        value = str.__new__(cls, text)
+        value.lang, value.datatype = lang, datatype
+        return value
+
+
+def _value(term):
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return Iri(term.value)
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype is not None else None
+        return Literal(term.value, term.language, datatype)
+    return Literal("_:" + term.value)
+
+
+def _iri(text: str) -> str:
+    return "<" + text.replace(">", "%3E").replace("<", "%3C").replace("\\", "") + ">"
+
+
+def rows(store, query: str) -> list[dict]:
+    """A SELECT query's solutions as dictionaries of :class:`Iri` / :class:`Literal`."""
+    answer = store.query(PROLOGUE + query)
+    names = [v.value for v in answer.variables]
+    return [{n: _value(s[n]) for n in names} for s in answer]
+
+
+def kind_of(iri: str) -> str:
+    """``person`` for ``.../id/person/x``; ``participation`` for ``.../id/meeting/m/participation/1``."""
+    if not iri.startswith(ID):
+        return ""
+    parts = iri[len(ID):].split("/")
+    if parts[0] == "meeting" and len(parts) > 2:
+        return parts[-2] if parts[-1].isdigit() or parts[-2] == "delegation" else parts[-1]
+    return parts[0]
+
+
+@dataclass
+class Labels:
+    """English labels of IRIs, fetched in one query for a page."""
+
+    store: object
+    known: dict[str, str] = field(default_factory=dict)
+
+    def fetch(self, iris: Iterable[str]) -> None:
+        wanted = sorted({i for i in iris if isinstance(i, Iri) and i not in self.known})
+        for start in range(0, len(wanted), 500):
+            values = " ".join(_iri(i) for i in wanted[start:start + 500])
+            query = (f"SELECT ?s (SAMPLE(?en) AS ?english) (SAMPLE(?any) AS ?other) WHERE {{ VALUES ?s {{ {values} }} "
+                     "OPTIONAL { ?s rdfs:label ?en FILTER LANGMATCHES(LANG(?en), 'en') } "
+                     "OPTIONAL { ?s rdfs:label|skos:prefLabel ?any } } GROUP BY ?s")
+            for row in rows(self.store, query):
+                text = row["english"] or row["other"]
+                if text:
+                    self.known[row["s"]] = str(text)
+
+    def __call__(self, iri: str) -> str:
+        return self.known.get(iri, "")
+
+
+def _collect(values: Iterable) -> set:
+    found = set()
+    for value in values:
+        if isinstance(value, dict):
+            found |= _collect(value.values())
+        elif isinstance(value, (list, tuple, set)):
+            found |= _collect(value)
+        elif isinstance(value, Iri):
+            found.add(value)
+    return found
+
+
+def facts(store, iri: str) -> list[dict]:
+    """Every statement about ``iri``, each with the record file and the sources it comes from."""
+    found = rows(store, f"""
+        SELECT ?p ?o ?g ?file WHERE {{
+          GRAPH ?g {{ {_iri(iri)} ?p ?o }}
+          OPTIONAL {{ ?g igo:recordFile ?file }}
+        }} ORDER BY ?p ?o""")
+    own = [r["source"] for r in rows(store, f"SELECT DISTINCT ?source WHERE {{ {_iri(iri)} prov:wasDerivedFrom ?source }} ORDER BY ?source")]
+    graph_sources: dict[str, list] = defaultdict(list)
+    for row in rows(store, f"""SELECT DISTINCT ?g ?source WHERE {{ GRAPH ?g {{ {_iri(iri)} ?p ?o }}
+                                  ?g prov:wasDerivedFrom ?source }} ORDER BY ?source"""):
+        graph_sources[row["g"]].append(row["source"])
+    for row in found:
+        row["sources"] = own or graph_sources.get(row["g"], [])
+    return found
+
+
+def inbound(store, iri: str, limit: int = 200) -> list[dict]:
+    """Statements that refer to ``iri``."""
+    return rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER (?p != rdf:type) }} ORDER BY ?p ?s LIMIT {limit}")
+
+
+def _group(found: list[dict], key: str, many: Iterable[str]) -> list[dict]:
+    """Merge rows that share ``key``, turning each column in ``many`` into a sorted list."""
+    merged: dict[str, dict] = {}
+    many = tuple(many)
+    for row in found:
+        target = merged.setdefault(row[key], {**row, **{m: [] for m in many}})
+        for m in many:
+            if row.get(m) is not None and row[m] not in target[m]:
+                target[m].append(row[m])
+    for row in merged.values():
+        for m in many:
+            row[m].sort()
+    return list(merged.values())
+
+
+def _number(row: dict, key: str = "number") -> int:
+    try:
+        return int(row.get(key) or 0)
+    except ValueError:
+        return 0
+
+
+def meeting_view(store, iri: str) -> dict:
+    m = _iri(iri)
+    participations = _group(rows(store, f"""
+        SELECT ?participation ?number ?person ?role ?onBehalfOf ?post ?rank ?source ?note WHERE {{
+          ?participation igo:inMeeting {m} ; a igo:Participation .
+          OPTIONAL {{ ?participation igo:number ?number }}
+          OPTIONAL {{ ?participation igo:participant ?person }}
+          OPTIONAL {{ ?participation igo:role ?role }}
+          OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
+          OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
+          OPTIONAL {{ ?participation skos:note ?note }}
+        }}"""), "participation", ("role", "post", "source"))
+    participations.sort(key=_number)
+    delegations = rows(store, f"""
+        SELECT ?delegation ?state ?head WHERE {{
+          ?delegation a igo:Delegation ; igo:inMeeting {m} ; igo:ofState ?state .
+          OPTIONAL {{ ?delegation igo:head ?head }}
+        }} ORDER BY ?state""")
+    groups = []
+    placed: set[str] = set()
+    for d in delegations:
+        members = [p for p in participations if p["onBehalfOf"] == d["state"]]
+        placed |= {p["participation"] for p in members}
+        groups.append({"title": d["state"], "delegation": d["delegation"], "head": d["head"], "participations": members})
+    others: dict[str | None, list] = defaultdict(list)
+    for p in participations:
+        if p["participation"] not in placed:
+            others[p["onBehalfOf"]].append(p)
+    for behalf, members in sorted(others.items(), key=lambda kv: kv[0] or ""):
+        groups.append({"title": behalf, "delegation": None, "head": None, "participations": members})
+    decisions = _group(rows(store, f"""
+        SELECT ?decision ?number ?type ?appointee ?post ?effectiveFrom ?source WHERE {{
+          ?decision igo:decidedAt {m} .
+          OPTIONAL {{ ?decision igo:number ?number }}
+          OPTIONAL {{ ?decision a ?type FILTER (?type != igo:Decision) }}
+          OPTIONAL {{ ?decision igo:appointee ?appointee }}
+          OPTIONAL {{ ?decision igo:toPost ?post }}
+          OPTIONAL {{ ?decision igo:effectiveFrom ?effectiveFrom }}
+          OPTIONAL {{ ?decision prov:wasDerivedFrom ?source }}
+        }}"""), "decision", ("source",))
+    decisions.sort(key=_number)
+    agenda = _group(rows(store, f"""
+        SELECT ?item ?number ?subject ?proposedBy ?source WHERE {{
+          {m} igo:agendaItem ?item .
+          OPTIONAL {{ ?item igo:number ?number }}
+          OPTIONAL {{ ?item dcterms:subject ?subject FILTER LANGMATCHES(LANG(?subject), 'en') }}
+          OPTIONAL {{ ?item igo:proposedBy ?proposedBy }}
+          OPTIONAL {{ ?item prov:wasDerivedFrom ?source }}
+        }}"""), "item", ("source",))
+    agenda.sort(key=_number)
+    siblings = rows(store, f"""
+        SELECT DISTINCT ?meeting ?date WHERE {{
+          {m} igo:body ?body . ?meeting a igo:Meeting ; igo:body ?body .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+        }}""")
+    siblings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
+    position = next((i for i, r in enumerate(siblings) if r["meeting"] == iri), None)
+    previous = siblings[position - 1]["meeting"] if position else None
+    following = siblings[position + 1]["meeting"] if position is not None and position + 1 < len(siblings) else None
+    announced = rows(store, f"""
+        SELECT ?next ?date ?hostState ?place ?source WHERE {{
+          {m} igo:nextMeeting ?next .
+          OPTIONAL {{ ?next schema:startDate ?date }}
+          OPTIONAL {{ ?next igo:hostState ?hostState }}
+          OPTIONAL {{ ?next schema:location ?place }}
+          OPTIONAL {{ ?next prov:wasDerivedFrom ?source }}
+        }}""")
+    announced = _group(announced, "next", ("source",))
+    return {"groups": groups, "participations": participations, "decisions": decisions, "agenda": agenda,
+            "previous": previous, "next": following, "announced": announced}
+
+
+def person_view(store, iri: str) -> dict:
+    p = _iri(iri)
+    participations = _group(rows(store, f"""
+        SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?rank ?source WHERE {{
+          ?participation igo:participant {p} ; igo:inMeeting ?meeting .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?participation igo:role ?role }}
+          OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
+          OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
+        }}"""), "participation", ("role", "post", "source"))
+    participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
+    posts = _group(rows(store, f"""
+        SELECT ?holding ?post ?start ?end ?acting ?decision ?source WHERE {{
+          ?holding a org:Membership ; org:member {p} ; igo:post ?post .
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?holding igo:acting ?acting }}
+          OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
+          OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
+        }}"""), "holding", ("source",))
+    posts.sort(key=lambda r: (str(r["start"] or ""), r["holding"]))
+    appointments = _group(rows(store, f"""
+        SELECT ?decision ?meeting ?date ?post ?effectiveFrom ?source WHERE {{
+          ?decision igo:appointee {p} .
+          OPTIONAL {{ ?decision igo:decidedAt ?meeting . OPTIONAL {{ ?meeting schema:startDate ?date }} }}
+          OPTIONAL {{ ?decision igo:toPost ?post }}
+          OPTIONAL {{ ?decision igo:effectiveFrom ?effectiveFrom }}
+          OPTIONAL {{ ?decision prov:wasDerivedFrom ?source }}
+        }}"""), "decision", ("source",))
+    appointments.sort(key=lambda r: (str(r["date"] or ""), r["decision"]))
+    ranks = _group(rows(store, f"""
+        SELECT ?holding ?rank ?date ?source WHERE {{
+          ?holding a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
+          OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
+        }}"""), "holding", ("source",))
+    ranks.sort(key=lambda r: (str(r["date"] or ""), r["holding"]))
+    return {"participations": participations, "posts": posts, "appointments": appointments, "ranks": ranks}
+
+
+def agent_view(store, iri: str) -> dict:
+    """A state, organization or body: its meetings, the delegations it sent and who headed them."""
+    a = _iri(iri)
+    meetings = _group(rows(store, f"""
+        SELECT ?meeting ?date ?how WHERE {{
+          ?meeting a igo:Meeting .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+          {{ ?meeting igo:body {a} BIND("body that met" AS ?how) }}
+          UNION {{ ?meeting igo:hostState {a} BIND("host" AS ?how) }}
+          UNION {{ ?x igo:inMeeting ?meeting ; igo:onBehalfOf {a} BIND("participant" AS ?how) }}
+          UNION {{ ?x igo:inMeeting ?meeting ; igo:ofState {a} BIND("sent a delegation" AS ?how) }}
+        }}"""), "meeting", ("how",))
+    meetings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
+    delegations = _group(rows(store, f"""
+        SELECT ?delegation ?meeting ?date ?head ?source WHERE {{
+          ?delegation igo:ofState {a} ; igo:inMeeting ?meeting .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?delegation igo:head ?head }}
+          OPTIONAL {{ ?delegation prov:wasDerivedFrom ?source }}
+        }}"""), "delegation", ("source",))
+    delegations.sort(key=lambda r: (str(r["date"] or ""), r["delegation"]))
+    participations = _group(rows(store, f"""
+        SELECT ?participation ?meeting ?date ?person ?role ?post ?source WHERE {{
+          ?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?participation igo:participant ?person }}
+          OPTIONAL {{ ?participation igo:role ?role }}
+          OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
+        }}"""), "participation", ("role", "post", "source"))
+    participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
+    posts = rows(store, f"SELECT DISTINCT ?post WHERE {{ ?post org:postIn {a} }} ORDER BY ?post")
+    parts = rows(store, f"SELECT DISTINCT ?part WHERE {{ {{ ?part org:unitOf {a} }} UNION {{ ?part org:subOrganizationOf {a} }} }} ORDER BY ?part")
+    return {"meetings": meetings, "delegations": delegations, "participations": participations,
+            "posts": [r["post"] for r in posts], "parts": [r["part"] for r in parts]}
+
+
+def post_view(store, iri: str) -> dict:
+    """A post: who held it over time, and who attended meetings in it."""
+    p = _iri(iri)
+    holders = _group(rows(store, f"""
+        SELECT ?holding ?person ?start ?end ?acting ?source WHERE {{
+          ?holding a org:Membership ; igo:post {p} .
+          OPTIONAL {{ ?holding org:member ?person }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?holding igo:acting ?acting }}
+          OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
+        }}"""), "holding", ("source",))
+    holders.sort(key=lambda r: (str(r["start"] or ""), r["holding"]))
+    participations = _group(rows(store, f"""
+        SELECT ?participation ?meeting ?date ?person ?role ?source WHERE {{
+          ?participation igo:post {p} ; igo:inMeeting ?meeting .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?participation igo:participant ?person }}
+          OPTIONAL {{ ?participation igo:role ?role }}
+          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
+        }}"""), "participation", ("role", "source"))
+    participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
+    return {"holders": holders, "participations": participations}
+
+
+VIEWS = {"meeting": meeting_view, "person": person_view, "agent": agent_view, "post": post_view}
+
+
+def page_data(store, iri: str) -> tuple[str, dict, Labels]:
+    """The template name, its data and the labels of every IRI in it."""
+    template = KIND_TEMPLATES.get(kind_of(iri), "generic")
+    data = VIEWS[template](store, iri) if template in VIEWS else {}
+    data["facts"] = facts(store, iri)
+    data["inbound"] = inbound(store, iri)
+    labels = Labels(store)
+    labels.fetch(_collect(data.values()) | {Iri(iri)})
+    return template, data, labels

@@ -1,0 +1,299 @@
+"""Pages for people: the query workbench, entity pages behind every IRI, ontology and shapes docs.
+
+``GET /id/{kind}/{slug}`` (and the meeting-scoped IRIs below a meeting) answers with
+``200`` and the representation the client asked for: HTML by default, Turtle, N-Triples,
+JSON-LD or RDF/XML by ``Accept`` or by suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``,
+``.html``). There is no ``303`` hop: a negotiated answer names its document in
+``Content-Location``, lists the other representations in ``Link`` and says ``Vary: Accept``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdfLiteral
+
+from .. import describe, settings
+from ..problems import CstoKgError
+from ..resources import ontology_files, shapes_files
+from ..sparql import BadQuery, plan
+from ..vocab import ONTOLOGY_IRI, PREFIXES
+from . import docs, negotiation
+from .entity import Iri, Labels, Literal, kind_of, page_data, rows
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/pages")
+
+QUERIES = Path(__file__).resolve().parent / "queries"
+DOWNLOADS = {  # suffix: (media type asked of the endpoint's core, label)
+    "json": ("application/sparql-results+json", "SPARQL JSON"),
+    "xml": ("application/sparql-results+xml", "SPARQL XML"),
+    "csv": ("text/csv", "CSV"),
+    "tsv": ("text/tab-separated-values", "TSV"),
+    "ttl": ("text/turtle", "Turtle"),
+    "nt": ("application/n-triples", "N-Triples"),
+    "jsonld": ("application/ld+json", "JSON-LD"),
+    "rdf": ("application/rdf+xml", "RDF/XML"),
+}
+SELECT_DOWNLOADS = ("json", "xml", "csv", "tsv")
+GRAPH_DOWNLOADS = ("ttl", "nt", "jsonld", "rdf")
+COUNTS = (
+    ("meetings", "igo:Meeting"),
+    ("participations", "igo:Participation"),
+    ("people", "foaf:Person"),
+    ("states", "igo:State"),
+    ("organizations", "org:FormalOrganization"),
+    ("bodies", "igo:Body"),
+    ("posts", "org:Post"),
+    ("decisions", "igo:Decision"),
+    ("sources", "igo:Source"),
+)
+
+
+def _store():
+    return current_app.extensions["csto_kg.store"]
+
+
+def base_iri() -> str:
+    base = current_app.config.get("BASE_IRI") or settings.get("CSTO_KG_BASE_IRI")
+    return base if base.endswith("/") else base + "/"
+
+
+def href(iri: str) -> str:
+    """Where a link to ``iri`` goes: this server's page for our IRIs, the IRI itself otherwise."""
+    base = base_iri()
+    if iri.startswith(base + "id/"):
+        return url_for("pages.resource", rest=iri[len(base) + 3:])
+    if iri == ONTOLOGY_IRI or iri == base + "ontology":
+        return url_for("pages.ontology")
+    if iri.startswith(ONTOLOGY_IRI + "#"):
+        return url_for("pages.ontology") + "#" + iri.split("#", 1)[1]
+    return iri
+
+
+def short(iri: str) -> str:
+    """``igo:Meeting`` for the ontology's IRI, ``id:person/x`` for a resource, else the IRI."""
+    base = base_iri()
+    if iri.startswith(base + "id/"):
+        return iri[len(base) + 3:]
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+@bp.app_template_test("iri")
+def is_iri(value) -> bool:
+    return isinstance(value, Iri)
+
+
+@bp.app_context_processor
+def helpers() -> dict:
+    return {"href": href, "short": short, "base_iri": base_iri}
+
+
+# -- the workbench
+
+
+@lru_cache(maxsize=1)
+def examples() -> tuple[dict, ...]:
+    """The competency questions packaged with the app, each with its first comment as title."""
+    found = []
+    for path in sorted(QUERIES.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
+        found.append({"name": path.stem, "title": title, "query": text})
+    return tuple(found)
+
+
+def counts() -> list[tuple[str, int]]:
+    query = "SELECT " + " ".join(f"(COUNT(DISTINCT ?x{i}) AS ?n{i})" for i in range(len(COUNTS))) + " WHERE { " + \
+        " UNION ".join(f"{{ ?x{i} a {cls} }}" for i, (_, cls) in enumerate(COUNTS)) + " }"
+    found = rows(_store(), query)[0]
+    return [(name, int(found[f"n{i}"])) for i, (name, _) in enumerate(COUNTS)]
+
+
+def _answer(text: str, media_type: str):
+    """Run ``text`` as the endpoint would: same checks, time limit, row cap and SERVICE allow-list."""
+    from .sparql import runner, service_allow  # noqa: PLC0415 - the endpoint's own runner
+
+    app = current_app._get_current_object()
+    plan_ = plan(text, media_type, service_allow(app))
+    return plan_, runner(app).run(plan_, (), (), int(app.config.get("SPARQL_MAX_ROWS") or 0))
+
+
+def _table(text: str) -> dict:
+    """The answer to ``text`` as a table of :class:`Iri` / :class:`Literal` cells."""
+    first, answer = _answer(text, "application/sparql-results+json, application/n-triples")
+    if first.form == "graph":
+        graph = Graph().parse(data=answer.body.decode("utf-8"), format="nt")
+        table = sorted([_cell(t) for t in triple] for triple in graph)
+        return {"kind": "graph", "variables": ["subject", "predicate", "object"], "rows": table,
+                "truncated": answer.truncated}
+    doc = json.loads(answer.body)
+    if "boolean" in doc:
+        return {"kind": "ask", "value": bool(doc["boolean"])}
+    variables = doc["head"]["vars"]
+    table = [[_json_cell(b.get(v)) for v in variables] for b in doc["results"]["bindings"]]
+    return {"kind": "select", "variables": variables, "rows": table, "truncated": answer.truncated}
+
+
+def _json_cell(binding: dict | None):
+    if binding is None:
+        return None
+    if binding["type"] == "uri":
+        return Iri(binding["value"])
+    if binding["type"] == "bnode":
+        return Literal("_:" + binding["value"])
+    return Literal(binding["value"], binding.get("xml:lang"), binding.get("datatype"))
+
+
+def _cell(term):
+    if isinstance(term, URIRef):
+        return Iri(str(term))
+    if isinstance(term, RdfLiteral):
+        return Literal(str(term), term.language, str(term.datatype) if term.datatype else None)
+    return Literal("_:" + str(term))
+
+
+@bp.route("/")
+def workbench():
+    text = request.args.get("query", "")
+    results, error, status, labels = None, None, 200, None
+    if text.strip():
+        try:
+            results = _table(text)
+        except CstoKgError as err:
+            error, status = err.message, err.status
+    if results and results["kind"] != "ask":
+        labels = Labels(_store())
+        labels.fetch(cell for row in results["rows"] for cell in row)
+    downloads = []
+    if results:
+        suffixes = GRAPH_DOWNLOADS if results["kind"] == "graph" else SELECT_DOWNLOADS
+        downloads = [(DOWNLOADS[s][1], url_for("pages.download", suffix=s, query=text)) for s in suffixes]
+    body = render_template("workbench.html", query=text, examples=examples(), counts=counts(), results=results,
+                           error=error, downloads=downloads, labels=labels)
+    return body, status
+
+
+@bp.route("/results.<suffix>")
+def download(suffix: str):
+    """The workbench's query in one result format, as a file."""
+    if suffix not in DOWNLOADS:
+        abort(404)
+    text = request.args.get("query", "")
+    if not text.strip():
+        raise BadQuery("give the query in the 'query' parameter")
+    _, answer = _answer(text, DOWNLOADS[suffix][0])
+    response = Response(answer.body, content_type=answer.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="results.{suffix}"'
+    if answer.rows is not None:
+        response.headers["X-SPARQL-Truncated"] = "true" if answer.truncated else "false"
+    return response
+
+
+# -- resources
+
+
+@bp.route("/id/<path:rest>")
+def resource(rest: str):
+    path, fmt = negotiation.split_suffix(rest)
+    local = url_for("pages.resource", rest=path)
+    if fmt == "":
+        return _not_found(path, f"'.{rest.rpartition('.')[2]}' is not a format of this server; "
+                                "use .html, .ttl, .nt, .jsonld or .rdf")
+    iri = base_iri() + "id/" + path
+    negotiated = fmt is None
+    if negotiated:
+        fmt = negotiation.choose(request.accept_mimetypes)
+        if fmt is None:
+            response = Response(f"none of the media types in Accept can be served for {iri}; "
+                                f"ask for one of: {negotiation.acceptable()}\n", status=406, mimetype="text/plain")
+            response.headers["Vary"] = "Accept"
+            response.headers["Link"] = negotiation.alternates(local)
+            return response
+    store = _store()
+    if not describe.exists(store, iri):
+        return _not_found(path, None)
+    if fmt == negotiation.HTML:
+        template, data, labels = page_data(store, iri)
+        body = render_template(f"entity/{template}.html", iri=iri, kind=kind_of(iri), local=local, labels=labels,
+                               formats=[(negotiation.FORMAT_SUFFIX[f], describe.RDF_FORMATS[f][1]) for f in describe.RDF_FORMATS],
+                               **data)
+        response = Response(body, mimetype="text/html")
+    else:
+        response = Response(describe.serialize(describe.description(store, iri), fmt), mimetype=negotiation.media_type(fmt))
+    response.headers["Link"] = f'<{iri}>; rel="canonical", ' + negotiation.alternates(local)
+    if negotiated:
+        response.headers["Vary"] = "Accept"
+        response.headers["Content-Location"] = f"{local}.{negotiation.FORMAT_SUFFIX[fmt]}"
+    return response
+
+
+def _not_found(path: str, problem: str | None):
+    iri = base_iri() + "id/" + path
+    suggestions = describe.near_matches(_store(), iri) if problem is None else []
+    wants_html = negotiation.choose(request.accept_mimetypes) in (negotiation.HTML, None)
+    if not wants_html:
+        lines = [problem or f"nothing is known about {iri}"]
+        lines += [f"did you mean {href(s.iri)} ({s.label})?" for s in suggestions]
+        return Response("\n".join(lines) + "\n", status=404, mimetype="text/plain")
+    body = render_template("not_found.html", iri=iri, problem=problem, suggestions=suggestions)
+    return Response(body, status=404, mimetype="text/html")
+
+
+# -- ontology and shapes
+
+
+@lru_cache(maxsize=1)
+def _ontology_graph() -> Graph:
+    graph = Graph()
+    for path in ontology_files():
+        graph.parse(path, format="turtle")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+@bp.route("/ontology")
+@bp.route("/ontology.<suffix>")
+def ontology(suffix: str | None = None):
+    """The ontology's documentation, or the ontology itself as RDF (its IRI dereferences here)."""
+    fmt = negotiation.SUFFIX_FORMATS.get(suffix, "") if suffix else negotiation.choose(request.accept_mimetypes)
+    if fmt == "":
+        abort(404)
+    if fmt is None:
+        return Response(f"ask for one of: {negotiation.acceptable()}\n", status=406, mimetype="text/plain")
+    if fmt == negotiation.HTML:
+        response = Response(render_template("ontology.html", doc=docs.ontology_doc(_ontology_graph())), mimetype="text/html")
+    else:
+        response = Response(describe.serialize(_ontology_graph(), fmt), mimetype=negotiation.media_type(fmt))
+    local = url_for("pages.ontology")
+    response.headers["Link"] = f'<{ONTOLOGY_IRI}>; rel="canonical", ' + negotiation.alternates(local)
+    if suffix is None:
+        response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/shapes")
+def shapes():
+    """The SHACL shapes, in words."""
+    graph = Graph()
+    for path in shapes_files():
+        graph.parse(path, format="turtle")
+    return render_template("shapes.html", shapes=docs.shapes_doc(graph, _ontology_graph()))
+
+
+@bp.app_template_filter("quote")
+def quote_filter(text: str) -> str:
+    return quote(text, safe="")
+
+
+__all__ = ["bp", "Literal", "examples", "href", "short"]

@@ -1,0 +1,88 @@
+"""The SPARQL 1.1 Protocol's query operation: what a request asks, or why it is malformed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request
+
+from ..problems import CstoKgError
+from ..sparql import BadQuery, UpdateRefused
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+MAX_BODY = 1 << 20  # bytes
+
+
+class MethodNotAllowed(CstoKgError):
+    status = 405
+
+
+class UnsupportedMediaType(CstoKgError):
+    status = 415
+
+
+class BodyTooLarge(CstoKgError):
+    status = 413
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query and its protocol dataset; ``query`` is None when the request asks for none."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+def _charset_is_utf8(request: Request) -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"the request body is declared as {charset}; send it as UTF-8 "
+                                   f"(Content-Type: {request.mimetype}; charset=UTF-8)")
+
+
+def _one_query(queries: list[str]) -> str | None:
+    if len(queries) > 1:
+        raise BadQuery(f"the request has {len(queries)} 'query' parameters; send exactly one")
+    return queries[0] if queries else None
+
+
+def parse(request: Request) -> QueryRequest:
+    """The query operation ``request`` asks for; raises a 4xx error for a malformed request."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        raise MethodNotAllowed(f"{request.method} is not supported on /sparql; query with GET or POST "
+                               "(this endpoint is read-only)")
+    args = request.args
+    if request.method in ("GET", "HEAD"):
+        if "update" in args:
+            raise UpdateRefused()
+        return QueryRequest(_one_query(args.getlist("query")), tuple(args.getlist("default-graph-uri")),
+                            tuple(args.getlist("named-graph-uri")))
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise BodyTooLarge(f"the request body is {request.content_length} bytes; a query may be at most "
+                           f"{MAX_BODY} bytes")
+    mimetype = request.mimetype
+    if mimetype == UPDATE:
+        raise UpdateRefused()
+    if mimetype == FORM:
+        _charset_is_utf8(request)
+        form = request.form
+        if "update" in form or "update" in args:
+            raise UpdateRefused()
+        return QueryRequest(_one_query(form.getlist("query") + args.getlist("query")),
+                            tuple(form.getlist("default-graph-uri") + args.getlist("default-graph-uri")),
+                            tuple(form.getlist("named-graph-uri") + args.getlist("named-graph-uri")))
+    if mimetype == DIRECT:
+        _charset_is_utf8(request)
+        if "query" in args:
+            raise BadQuery("the query is both in the body and in the URL's 'query' parameter; send it once")
+        try:
+            text = request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadQuery("the query is not valid UTF-8; send it encoded as UTF-8") from None
+        return QueryRequest(text, tuple(args.getlist("default-graph-uri")), tuple(args.getlist("named-graph-uri")))
+    given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+    raise UnsupportedMediaType(f"a POST to /sparql with {given} is not a query; send Content-Type {DIRECT} "
+                               f"with the query as the body, or {FORM} with a 'query' field")

@@ -1,0 +1,58 @@
+"""The endpoint served by waitress on a free loopback port, and a small store with graphs D0..D3."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import waitress
+from flask import Flask
+
+from csto_kg.store import EmbeddedStore
+from csto_kg.web import create_app
+
+EX = "http://example.org/"
+D = [f"{EX}D{i}" for i in range(4)]
+FILLER = 150  # triples in D0 that make a four-way cross join slow
+
+
+def dataset_store(path: Path) -> EmbeddedStore:
+    """Graphs D0..D3, each saying ``<Dn> a ex:Graph ; ex:number n``; D0 also holds filler triples."""
+    lines = []
+    for i, graph in enumerate(D):
+        lines.append(f"<{graph}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}Graph> <{graph}> .")
+        lines.append(f'<{graph}> <{EX}number> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> <{graph}> .')
+    lines += [f"<{EX}item/{n}> <{EX}rank> \"{n}\"^^<http://www.w3.org/2001/XMLSchema#integer> <{D[0]}> ."
+              for n in range(FILLER)]
+    store = EmbeddedStore(path)
+    store.replace("\n".join(lines) + "\n", {"fixture": "D0..D3"})
+    return store
+
+
+@dataclass
+class Live:
+    url: str  # the base URL, no trailing slash
+    app: Flask
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+
+@contextlib.contextmanager
+def serve(store_path: Path | str, threads: int = 8, **config: Any) -> Iterator[Live]:
+    """Serve an app over ``store_path`` with ``config`` on a free loopback port."""
+    app = create_app({"STORE": str(store_path), "SPARQL_WORKERS": 2, **config})
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield Live(f"http://127.0.0.1:{server.effective_port}", app)
+    finally:
+        server.close()
+        runner = app.extensions.get("csto_kg.sparql_runner")
+        if runner is not None:
+            runner.close()

@@ -1,0 +1,104 @@
+"""The workbench and entity pages in a real headless Chromium (Debian's ``chromium`` + ``chromium-driver``).
+
+Screenshots go to ``$CSTO_KG_TEST_ARTIFACTS`` (default ``.csto-kg/test-artifacts``) as test artifacts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+from .live_endpoint import serve
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(os.environ.get("CSTO_KG_TEST_ARTIFACTS") or ROOT / ".csto-kg" / "test-artifacts")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                       reason="headless Chromium is not installed (apt-get install chromium chromium-driver)"),
+]
+
+
+@pytest.fixture(scope="module")
+def live(built_store):
+    with serve(built_store.path) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is part of the [test] extra")
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch drivers
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 1000
+    return path
+
+
+def test_workbench_example_to_meeting_page(live, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(live.url + "/")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Query the graph")
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=query]").is_displayed()
+    example = browser.find_element(By.CSS_SELECTOR, "a.example[data-name=cq1-participants]")
+    example.click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
+    assert len(rows) >= 4
+    assert "cq1" in browser.find_element(By.ID, "query").get_attribute("value").lower() or \
+        "igo:inMeeting" in browser.find_element(By.ID, "query").get_attribute("value")
+    table = browser.find_element(By.ID, "results-table").text
+    assert "Aleksandr Gorovoy" in table and "Valentina Kazakova" in table
+    screenshot(browser, "workbench-cq1")
+
+    # edit the query in the editor and run it with the keyboard shortcut
+    area = browser.find_element(By.ID, "query")
+    area.clear()
+    area.send_keys("SELECT ?m WHERE { ?m a <https://w3id.org/csto-kg/ontology#Meeting> }")
+    from selenium.webdriver.common.keys import Keys
+
+    area.send_keys(Keys.CONTROL, Keys.ENTER)
+    link = browser.find_element(By.CSS_SELECTOR, "#results-table a[href='/id/meeting/2019-06-20-ccim-22']")
+    link.click()
+    assert browser.current_url.endswith("/id/meeting/2019-06-20-ccim-22")
+    participants = browser.find_element(By.ID, "participants-table")
+    text = participants.text
+    assert "Aleksandr Gorovoy" in text and "Valentina Kazakova" in text and "head of delegation" in text.lower()
+    screenshot(browser, "meeting-page")
+
+
+def test_person_page_reached_from_the_meeting(live, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(live.url + "/id/meeting/2019-06-20-ccim-22")
+    browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby=decisions] a[href='/id/person/valentina-kazakova']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Valentina Kazakova"
+    appointments = browser.find_element(By.ID, "appointments-table").text
+    assert "Secretary of the CSTO Coordinating Council" in appointments
+    source = browser.find_element(By.CSS_SELECTOR, "#appointments-table a[href^='/id/source/']")
+    assert source.is_displayed()
+    screenshot(browser, "person-page")
+    # no script is needed to read a page
+    assert browser.execute_script("return document.querySelectorAll('script').length") == 0

@@ -1,0 +1,70 @@
+"""Questions across meetings (tests/queries/cross/*.rq), run on the real records.
+
+Each query's expected result is the .csv beside it (SPARQL CSV results), compared as a set of
+rows; every row was checked against the fact sheets the records are curated from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from csto_kg.sparql import run, serialize
+
+from .conftest import QUERIES
+
+CROSS = QUERIES / "cross"
+CASES = sorted(CROSS.glob("*.rq"))
+
+
+def _rows(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def _key(row: dict) -> list:
+    return sorted(row.items())
+
+
+def test_every_cross_meeting_question_has_a_case():
+    assert len(CASES) == 7
+    assert {p.stem for p in CASES} == {
+        "russian-delegation-heads", "council-secretary-chairman", "secretary-general-on-date",
+        "rank-at-meetings", "meetings-per-body-year", "sources-of-fact", "people-with-several-names",
+    }
+    assert all(p.with_suffix(".csv").is_file() for p in CASES)
+
+
+@pytest.mark.parametrize("query", CASES, ids=lambda p: p.stem)
+def test_answer_matches_expected(built_store, query):
+    expected = _rows(query.with_suffix(".csv").read_bytes())
+    assert expected, "an expected result must not be empty"
+    got = _rows(serialize(run(built_store, query.read_text(encoding="utf-8")), "csv"))
+    assert sorted(got, key=_key) == sorted(expected, key=_key)
+
+
+def test_secretary_general_on_a_date_names_one_holder_and_the_acting_one(built_store):
+    rows = _rows(serialize(run(built_store, (CROSS / "secretary-general-on-date.rq").read_text(encoding="utf-8")), "csv"))
+    by_date = {}
+    for row in rows:
+        by_date.setdefault(row["date"], []).append((row["person"].rsplit("/", 1)[1], row["acting"]))
+    assert all(len(holders) == 1 for holders in by_date.values()), by_date
+    assert by_date["2019-06-20"] == [("valery-semerikov", "true")]
+    assert by_date["2021-01-01"] == [("stanislav-zas", "false")]
+
+
+def test_no_russian_head_where_no_sheet_names_one(built_store):
+    """The 19th and 21st meetings name no head of the Russian delegation; none is invented."""
+    rows = _rows(serialize(run(built_store, (CROSS / "russian-delegation-heads.rq").read_text(encoding="utf-8")), "csv"))
+    sessions = sorted(int(r["session"]) for r in rows)
+    assert sessions == [22, 23, 24]
+
+
+def test_a_re_election_is_an_election_and_an_appointment(built_store):
+    query = """
+    PREFIX igo: <https://w3id.org/csto-kg/ontology#>
+    SELECT ?type WHERE { <https://w3id.org/csto-kg/id/meeting/2020-ccim-23/decision/1> a ?type }
+    """
+    types = {row["type"].rsplit("#", 1)[1] for row in _rows(serialize(run(built_store, query), "csv"))}
+    assert types == {"Decision", "Appointment", "Election"}

@@ -1,0 +1,324 @@
+"""The remote store backend, against a real ``oxigraph serve`` on loopback (and a scripted HTTP
+server for the failures a real store rarely produces on demand)."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import shutil
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from csto_kg.build import build, is_stale, ontology_nquads
+from csto_kg.problems import InvalidRecords, UsageError
+from csto_kg.rdfize import to_nquads
+from csto_kg.records import read_records
+from csto_kg.remote import MANIFEST_GRAPH, STAGING, RemoteStore, StoreTimeout, StoreUnavailable
+from csto_kg.sparql import BadQuery, run, serialize
+from csto_kg.validate import validate_records
+from csto_kg.vocab import GRAPH
+
+from .conftest import DATA
+from .oxigraph_server import remote_store
+
+EXTRA_RECORD = """\
+states:
+  - slug: testland
+    label: Testland
+"""
+
+
+def expected_nquads(data_dir: Path, validator) -> str:
+    """The quads a build of ``data_dir`` must leave in the store, computed without any store."""
+    graphs, report = validate_records(read_records(data_dir), validator)
+    assert report.conforms
+    return to_nquads(graphs) + ontology_nquads()
+
+
+def canonical(quads) -> set[str]:
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return {str(q) for q in dataset}
+
+
+def stored_quads(url: str) -> list[ox.Quad]:
+    """Everything in the store's named graphs, staging and manifest included, read around RemoteStore."""
+    store = remote_store(url)
+    solutions = store._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions]
+
+
+def graphs_in(url: str) -> set[str]:
+    return {q.graph_name.value for q in stored_quads(url)}
+
+
+def assert_holds_exactly(url: str, data_dir: Path, validator) -> None:
+    """The store holds the records' quads, nothing more (but the manifest), nothing less."""
+    quads = [q for q in stored_quads(url) if q.graph_name.value != MANIFEST_GRAPH]
+    expected = list(ox.parse(expected_nquads(data_dir, validator).encode(), format=ox.RdfFormat.N_QUADS))
+    assert canonical(quads) == canonical(expected)
+
+
+def test_build_sends_every_graph_and_a_manifest(remote_built_store, built_store):
+    manifest = remote_built_store.manifest()
+    assert manifest["quads"] == built_store.manifest()["quads"]
+    assert manifest["input_digest"] == built_store.manifest()["input_digest"]
+    assert all(g.startswith(GRAPH) for g in manifest["graphs"])
+    assert f"{GRAPH}ontology" in manifest["graphs"]
+    assert not is_stale(DATA, remote_built_store)
+
+
+def test_remote_answers_equal_embedded_answers(remote_built_store, built_store):
+    query = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+    remote = list(run(remote_built_store, query).value)
+    embedded = list(run(built_store, query).value)
+    as_quads = lambda rows: canonical(ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)  # noqa: E731
+    assert len(remote) == len(embedded) > 500
+    assert as_quads(remote) == as_quads(embedded)
+
+
+def test_the_default_graph_is_the_union_and_datasets_can_be_narrowed(remote_built_store):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    union = int(next(iter(remote_built_store.query(count)))["n"].value)
+    assert union == remote_built_store.manifest()["quads"]  # the manifest graph is not part of it
+    ontology = ox.NamedNode(f"{GRAPH}ontology")
+    only = int(next(iter(remote_built_store.query(count, default_graph=[ontology])))["n"].value)
+    assert 0 < only < union
+    graphs = [s["g"].value for s in remote_built_store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }")]
+    assert sorted(graphs) == remote_built_store.manifest()["graphs"]
+    from_clause = f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}ontology> WHERE {{ ?s ?p ?o }}"
+    assert int(next(iter(remote_built_store.query(from_clause, use_default_graph_as_union=False)))["n"].value) == only
+
+
+def test_ask_construct_and_syntax_errors_behave_as_embedded(remote_built_store):
+    meeting = "<https://w3id.org/csto-kg/id/meeting/2019-06-20-ccim-22>"
+    assert run(remote_built_store, f"ASK {{ {meeting} a ?c }}").kind == "ask"
+    assert bool(run(remote_built_store, f"ASK {{ {meeting} a ?c }}").value) is True
+    graph = run(remote_built_store, f"CONSTRUCT {{ {meeting} ?p ?o }} WHERE {{ {meeting} ?p ?o }}")
+    assert graph.kind == "graph"
+    triples = list(ox.parse(serialize(graph, "ntriples"), format=ox.RdfFormat.N_TRIPLES))
+    assert any(t.predicate.value == "http://schema.org/startDate" for t in triples)
+    with pytest.raises(BadQuery, match="not valid SPARQL"):
+        run(remote_built_store, "SELECT ?s WHERE { ?s ?p ")
+
+
+def test_endpoint_serves_from_the_remote_store(remote_built_store):
+    from csto_kg.web import create_app
+
+    client = create_app({"STORE": remote_built_store.url, "TESTING": True}).test_client()
+    response = client.get("/sparql", query_string={"query": (Path(__file__).parent / "queries" / "cq3-delegations.rq").read_text()},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.data
+    states = sorted(b["state"]["value"].rsplit("/", 1)[1] for b in response.get_json()["results"]["bindings"])
+    assert states == ["armenia", "belarus", "kyrgyzstan", "russia", "tajikistan"]
+
+
+def test_export_from_the_remote_store_equals_the_embedded_export(remote_built_store, built_store):
+    remote = list(ox.parse(remote_built_store.reader().dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS))
+    embedded = list(ox.parse(built_store.reader().dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS))
+    assert canonical(remote) == canonical(embedded)
+
+
+def test_an_invalid_record_never_reaches_the_store(data_copy, validator, fresh_oxigraph):
+    store = remote_store(fresh_oxigraph.url)
+    build(data_copy, store, validator)
+    before = canonical(stored_quads(fresh_oxigraph.url))
+    (data_copy / "entities" / "broken.yaml").write_text("states:\n  - slug: Not A Slug\n    label: x\n")
+    with pytest.raises(InvalidRecords):
+        build(data_copy, store, validator)
+    assert canonical(stored_quads(fresh_oxigraph.url)) == before
+    # nothing is even sent: with no store listening, the records' errors are still what fails
+    with pytest.raises(InvalidRecords):
+        build(data_copy, remote_store(f"http://127.0.0.1:{fresh_oxigraph.port}/nowhere-listening",
+                                      CSTO_KG_STORE_RETRIES="0"), validator)
+
+
+@pytest.mark.parametrize("load", ["gsp", "update"])
+def test_a_deleted_records_graph_is_removed(data_copy, validator, fresh_oxigraph, load):
+    store = remote_store(fresh_oxigraph.url, CSTO_KG_STORE_LOAD=load, CSTO_KG_STORE_BATCH="50")
+    extra = data_copy / "entities" / "extra.yaml"
+    extra.write_text(EXTRA_RECORD)
+    build(data_copy, store, validator)
+    assert f"{GRAPH}entities/extra" in graphs_in(fresh_oxigraph.url)
+    assert bool(store.query("ASK { ?s ?p 'Testland'@en }"))
+    extra.unlink()
+    build(data_copy, store, validator)
+    assert f"{GRAPH}entities/extra" not in graphs_in(fresh_oxigraph.url)
+    assert not bool(store.query("ASK { ?s ?p 'Testland'@en }"))
+    assert_holds_exactly(fresh_oxigraph.url, data_copy, validator)
+
+
+def test_graphs_of_others_in_a_shared_store_are_left_alone(data_copy, validator, fresh_oxigraph):
+    store = remote_store(fresh_oxigraph.url)
+    store._put_graph("http://example.org/someone-else", b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    build(data_copy, store, validator)
+    build(data_copy, store, validator)
+    assert "http://example.org/someone-else" in graphs_in(fresh_oxigraph.url)
+    assert not bool(store.query("ASK { <http://example.org/a> ?p ?o }"))  # and invisible to our queries
+
+
+@pytest.mark.parametrize("load", ["gsp", "update"])
+def test_a_build_killed_midway_leaves_the_old_build_served_and_a_rerun_converges(
+        data_copy, validator, fresh_oxigraph, monkeypatch, load):
+    settings = {"CSTO_KG_STORE_LOAD": load, "CSTO_KG_STORE_BATCH": "100", "CSTO_KG_STORE_RETRIES": "2"}
+    (data_copy / "entities" / "extra.yaml").write_text(EXTRA_RECORD)
+    build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)
+    old = canonical(q for q in stored_quads(fresh_oxigraph.url) if q.graph_name.value != MANIFEST_GRAPH)
+
+    # the next build deletes a record and changes another; the server dies after a few loads
+    (data_copy / "entities" / "extra.yaml").unlink()
+    states = data_copy / "entities" / "states.yaml"
+    states.write_text(states.read_text(encoding="utf-8").replace("label: Russia", "label: Russia (renamed)", 1),
+                      encoding="utf-8")
+    sent = []
+    original = RemoteStore._send
+
+    def dying_send(self, method, url, *args):
+        if method == "PUT" or (url.endswith("/update") and b"INSERT DATA" in (args[0] or b"")):
+            sent.append(url)
+            if len(sent) == 3:
+                fresh_oxigraph.stop()  # SIGKILL: no clean shutdown
+        return original(self, method, url, *args)
+
+    monkeypatch.setattr(RemoteStore, "_send", dying_send)
+    with pytest.raises(StoreUnavailable, match="did not answer"):
+        build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)
+    monkeypatch.undo()
+
+    fresh_oxigraph.start()  # same folder, same port
+    left = stored_quads(fresh_oxigraph.url)
+    assert any(q.graph_name.value.startswith(STAGING) for q in left), "the load was not interrupted midway"
+    survivor = remote_store(fresh_oxigraph.url)
+    served = canonical(ox.Quad(r["s"], r["p"], r["o"], r["g"])
+                       for r in survivor.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    assert served == old  # readers still get the previous build, whole
+
+    build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)  # the rerun
+    assert_holds_exactly(fresh_oxigraph.url, data_copy, validator)
+    assert not any(g.startswith(STAGING) for g in graphs_in(fresh_oxigraph.url))
+    assert bool(survivor.query("ASK { ?s ?p 'Russia (renamed)'@en }"))
+
+    build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)  # and again: idempotent
+    assert_holds_exactly(fresh_oxigraph.url, data_copy, validator)
+
+
+# -- failures on demand, from a scripted server
+
+
+class Scripted(http.server.BaseHTTPRequestHandler):
+    """Answers with the status and delay the test sets; records what it received."""
+
+    status = 503
+    delay = 0.0
+    seen: list[dict] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace")
+        type(self).seen.append({"method": self.command, "path": self.path, "body": body,
+                                "authorization": self.headers.get("Authorization")})
+        time.sleep(self.delay)
+        payload = b'{"head":{"vars":[]},"results":{"bindings":[]}}' if self.status == 200 else b"busy"
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/sparql-results+json" if self.status == 200 else "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        try:
+            self.wfile.write(payload)
+        except OSError:
+            pass
+
+    do_GET = do_POST = do_PUT = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted():
+    handler = type("Handler", (Scripted,), {"seen": [], "status": 503, "delay": 0.0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_transient_errors_are_retried_then_reported(scripted):
+    store = remote_store(scripted.url, CSTO_KG_STORE_RETRIES="2")
+    with pytest.raises(StoreUnavailable, match=r"after 3 attempt\(s\): HTTP 503"):
+        store.manifest()
+    assert len(scripted.seen) == 3
+
+
+def test_credentials_are_sent_and_never_shown(scripted):
+    secret = "s3cr3t-Passw0rd"
+    store = remote_store(scripted.url, CSTO_KG_STORE_USER="builder", CSTO_KG_STORE_PASSWORD=secret,
+                         CSTO_KG_STORE_RETRIES="0")
+    with pytest.raises(StoreUnavailable) as failure:
+        store.exists()
+    expected = "Basic " + base64.b64encode(f"builder:{secret}".encode()).decode()
+    assert scripted.seen[0]["authorization"] == expected
+    for shown in (str(failure.value), failure.value.message, repr(store), store.path, str(vars(store))):
+        assert secret not in shown and expected not in shown
+    token = remote_store(scripted.url, CSTO_KG_STORE_TOKEN="tok-123", CSTO_KG_STORE_RETRIES="0")
+    with pytest.raises(StoreUnavailable):
+        token.exists()
+    assert scripted.seen[-1]["authorization"] == "Bearer tok-123"
+
+
+def test_a_url_with_credentials_is_refused():
+    with pytest.raises(UsageError, match="CSTO_KG_STORE_USER"):
+        RemoteStore("http://user:pw@127.0.0.1:9/", environ={})
+
+
+def test_endpoints_default_to_the_oxigraph_layout_and_can_be_set_apart():
+    store = RemoteStore("http://127.0.0.1:9/ds", environ={})
+    assert (store.query_url, store.update_url, store.gsp_url) == (
+        "http://127.0.0.1:9/ds/query", "http://127.0.0.1:9/ds/update", "http://127.0.0.1:9/ds/store")
+    fuseki = RemoteStore("http://127.0.0.1:9/ds", environ={"CSTO_KG_STORE_QUERY_URL": "sparql",
+                                                          "CSTO_KG_STORE_GSP_URL": "data",
+                                                          "CSTO_KG_STORE_UPDATE_URL": "http://other:1/up"})
+    assert (fuseki.query_url, fuseki.update_url, fuseki.gsp_url) == (
+        "http://127.0.0.1:9/ds/sparql", "http://other:1/up", "http://127.0.0.1:9/ds/data")
+
+
+def test_the_time_limit_is_sent_and_enforced_on_our_side(scripted):
+    store = remote_store(scripted.url, CSTO_KG_SPARQL_TIME_LIMIT_MS="300", CSTO_KG_STORE_TIMEOUT_PARAM="timeout")
+    store._live = (time.monotonic() + 60, [f"{GRAPH}ontology"])  # skip the manifest look-up
+    scripted.status, scripted.delay = 200, 3.0
+    started = time.monotonic()
+    with pytest.raises(StoreTimeout, match="CSTO_KG_SPARQL_TIME_LIMIT_MS"):
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+    assert time.monotonic() - started < 1.5
+    form = urllib.parse.parse_qs(scripted.seen[0]["body"])
+    assert form["timeout"] == ["0.3"]
+    assert form["default-graph-uri"] == [f"{GRAPH}ontology"]
+    assert len(scripted.seen) == 1  # a query past its limit is not retried
+
+
+def test_serve_builds_into_a_remote_store_when_it_is_stale(data_copy, validator, fresh_oxigraph):
+    store = remote_store(fresh_oxigraph.url)
+    assert is_stale(data_copy, store) and not store.exists()
+    build(data_copy, store, validator)
+    assert not is_stale(data_copy, store)
+    shutil.rmtree(data_copy / "meetings")
+    (data_copy / "meetings").mkdir()
+    assert is_stale(data_copy, store)
+
+
+def test_the_remote_settings_are_documented_in_the_readme():
+    from csto_kg import settings
+
+    readme = (DATA.parent / "README.md").read_text(encoding="utf-8")
+    assert settings.markdown_table() in readme
+    remote = [s.name for s in settings.SETTINGS if s.name.startswith("CSTO_KG_STORE_")]
+    assert len(remote) == 11 and all(f"`{name}`" in readme for name in remote)

@@ -1,0 +1,124 @@
+"""The data-quality report (csto_kg.report, `csto-kg report`).
+
+tests/fixtures/report-records/ holds a small records folder in which each finding occurs
+exactly once; the real records are checked for the findings the curation should never produce.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from csto_kg.build import build
+from csto_kg.cli import main
+from csto_kg.report import SECTIONS, build_report, overlapping_holdings, rank_decreases
+from csto_kg.store import EmbeddedStore
+
+from .conftest import FIXTURES
+
+ID = "https://w3id.org/csto-kg/id/"
+
+
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory, validator) -> EmbeddedStore:
+    store = EmbeddedStore(tmp_path_factory.mktemp("report") / "store")
+    build(FIXTURES / "report-records", store, validator)
+    return store
+
+
+@pytest.fixture(scope="module")
+def findings(fixture_store):
+    return build_report(fixture_store).as_json()
+
+
+def test_every_section_is_reported(findings):
+    assert list(findings) == list(SECTIONS)
+
+
+def test_counts_by_class(findings):
+    counts = {row["class"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]: row["count"] for row in findings["counts"]}
+    assert counts["Meeting"] == 1
+    assert counts["Participation"] == 2
+    assert counts["Person"] == 2
+    assert counts["Membership"] == 2
+    assert "Class" not in counts  # the ontology graph is not counted
+
+
+def test_entities_without_qid(findings):
+    assert [row["entity"] for row in findings["without_qid"]] == [ID + "state/armenia"]
+
+
+def test_facts_resting_on_a_single_source(findings):
+    rows = findings["single_source"]
+    assert [(row["fact"], row["source"]) for row in rows] == [
+        (ID + "meeting/2020-05-01-council-1/participation/1", ID + "source/report-a")]
+
+
+def test_facts_with_inferred_dates(findings):
+    facts = {row["fact"] for row in findings["inferred_dates"]}
+    assert facts == {ID + "meeting/2020-05-01-council-1", ID + "source/report-b"}
+
+
+def test_rank_going_down(findings):
+    assert len(findings["rank_decreases"]) == 1
+    row = findings["rank_decreases"][0]
+    assert row["person"] == ID + "person/anna-one"
+    assert (row["rank"], row["later_rank"]) == (ID + "rank/senior-rank", ID + "rank/junior-rank")
+    assert (row["date"], row["later_date"]) == ("2019-03-01", "2020-05-01")
+
+
+def test_overlapping_holders(findings):
+    assert len(findings["overlapping_holdings"]) == 1
+    row = findings["overlapping_holdings"][0]
+    assert {row["person"], row["other_person"]} == {ID + "person/anna-one", ID + "person/boris-two"}
+    assert row["open_ended"] is True
+
+
+def test_partial_dates_are_compared_by_every_day_they_can_mean():
+    # Held until 2 Nov 2018; the next holding starts some day in November 2018: not certainly overlapping.
+    holdings = [
+        {"holding": "a", "post": "p", "person": "x", "start": "2017-05-02", "end": "2018-11-02"},
+        {"holding": "b", "post": "p", "person": "y", "start": "2018-11", "end": "2019"},
+        {"holding": "c", "post": "p", "person": "z", "start": "2020-01-01", "end": None},
+        {"holding": "d", "post": "p", "person": "w", "start": None, "end": "2017-05-02"},
+    ]
+    assert overlapping_holdings(holdings) == []
+    # An open-ended holding from June 2019 certainly overlaps the one from 2020, but not one that ends "in 2019".
+    holdings.append({"holding": "e", "post": "p", "person": "v", "start": "2019-06", "end": None})
+    assert {(r["holding"], r["other_holding"]) for r in overlapping_holdings(holdings)} == {("e", "c")}
+    # A rank seen in 2019 (any day) and a lower one on a day within 2019 cannot be ordered.
+    seen = [{"person": "x", "rank": "hi", "seniority": 2, "date": "2019", "evidence": "1"},
+            {"person": "x", "rank": "lo", "seniority": 1, "date": "2019-05-01", "evidence": "2"}]
+    assert rank_decreases(seen) == []
+    seen[1]["date"] = "2020-01-01"
+    assert len(rank_decreases(seen)) == 1
+
+
+def test_real_records_have_no_rank_going_down(built_store):
+    findings = build_report(built_store).as_json()
+    assert findings["rank_decreases"] == []
+    acting = [r for r in findings["inferred_dates"] if r["fact"].endswith("semerikov-csto-secretary-general-acting")]
+    assert len(acting) == 1
+
+
+def test_cli_prints_json(runner, fixture_store):
+    result = runner.invoke(main, ["report", "--store", str(fixture_store.path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert {name: len(rows) for name, rows in doc.items() if name != "counts"} == {
+        "without_qid": 1, "single_source": 1, "inferred_dates": 2, "rank_decreases": 1, "overlapping_holdings": 1}
+
+
+def test_cli_prints_tables(runner, fixture_store):
+    result = runner.invoke(main, ["report", "--store", str(fixture_store.path)])
+    assert result.exit_code == 0, result.output
+    assert "== Posts with overlapping holders (1)" in result.output
+    assert "person/anna-one" in result.output
+    assert "== Entities without a Wikidata QID (1)" in result.output
+
+
+def test_cli_without_a_store_exits_2(runner, tmp_path):
+    result = runner.invoke(main, ["report", "--store", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "csto-kg build" in result.output
