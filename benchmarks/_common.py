@@ -44,43 +44,102 @@ def store_dir(meetings: int, seed: int = 1) -> Path:
 
 @dataclass
 class Child:
-    """A finished child process: wall time, its own peak RSS, exit code and output."""
+    """A finished child process: wall time, peak memory, exit code and output.
+
+    ``max_rss_mb`` is the kernel's peak RSS of the child (``wait4``; with worker processes, the
+    largest single process of its tree); ``tree_peak_mb`` is the largest sum of the proportional
+    set size (PSS: shared pages split between the sharers) of the child and all its descendants,
+    sampled every 50 ms -- the memory the whole build holds, workers included.
+    """
 
     seconds: float
     max_rss_mb: float
     returncode: int
     stdout: str
     stderr: str
+    tree_peak_mb: float = 0.0
 
 
-def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = None, env: dict | None = None) -> Child:
-    """Run ``cmd``; measure its wall time and peak resident memory (``wait4`` rusage of that child only)."""
+def _tree_pss_mb(root: int) -> float:
+    """The summed PSS of ``root`` and its descendants, from /proc (Linux; 0 elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = None, env: dict | None = None,
+              memory_gb: float | None = None, sample_memory: bool = False) -> Child:
+    """Run ``cmd``; measure its wall time and peak memory (``wait4`` rusage of that child only).
+
+    ``sample_memory`` also samples the PSS of the child's whole process tree (workers included)
+    every 50 ms. ``memory_gb`` caps the child's address space (it then fails with MemoryError
+    instead of starving the machine).
+    """
+    def limit() -> None:
+        import resource
+
+        cap = int(memory_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     out_path, err_path = OUT / ".child.out", OUT / ".child.err"
     OUT.mkdir(parents=True, exist_ok=True)
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env,
+                                preexec_fn=limit if memory_gb else None)
         deadline = None if timeout is None else started + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if deadline is not None and time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
+        tree_peak, next_sample = 0.0, started
+        if deadline is None and not sample_memory:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        else:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                now = time.perf_counter()
+                if deadline is not None and now > deadline:
+                    proc.kill()
+                    _pid, status, usage = os.wait4(proc.pid, 0)
+                    break
+                if sample_memory and now >= next_sample:
+                    tree_peak = max(tree_peak, _tree_pss_mb(proc.pid))
+                    next_sample = now + 0.05
+                time.sleep(0.002)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     timed_out = deadline is not None and seconds > timeout
     return Child(seconds, usage.ru_maxrss / 1024, -9 if timed_out else proc.returncode,
                  out_path.read_text(encoding="utf-8", errors="replace"),
-                 err_path.read_text(encoding="utf-8", errors="replace"))
+                 err_path.read_text(encoding="utf-8", errors="replace"),
+                 max(tree_peak, usage.ru_maxrss / 1024) if sample_memory else usage.ru_maxrss / 1024)
 
 
-def child_json(cmd: list[str], timeout: float | None = None) -> tuple[dict | None, Child]:
+def child_json(cmd: list[str], timeout: float | None = None, memory_gb: float | None = None) -> tuple[dict | None, Child]:
     """Run a child that prints one JSON object as its last stdout line."""
-    child = run_child(cmd, timeout)
+    child = run_child(cmd, timeout, memory_gb=memory_gb)
     if child.returncode != 0:
         return None, child
     lines = [line for line in child.stdout.splitlines() if line.strip()]

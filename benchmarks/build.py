@@ -79,6 +79,24 @@ def child_stages(data: Path, store: Path) -> dict:
     return out
 
 
+def child_steps(data: Path, store: Path) -> dict:
+    """``csto_kg.build.build`` itself, timed between the steps it reports to its ``progress`` callback."""
+    started = time.perf_counter()
+    from csto_kg.build import build
+    from csto_kg.store import EmbeddedStore
+
+    marks: list[tuple[str, float]] = [("import", started)]
+
+    def progress(step: str, *_args, **_kwargs) -> None:
+        if marks[-1][0] != step:
+            marks.append((step, time.perf_counter()))
+
+    result = build(data, EmbeddedStore(store), progress=progress)
+    marks.append(("end", time.perf_counter()))
+    steps = {name: marks[k + 1][1] - t for k, (name, t) in enumerate(marks[:-1])}
+    return {"steps": steps, "total": marks[-1][1] - started, "quads": result.quads, "peak_mb": _peak_mb()}
+
+
 def child_baseline(data: Path) -> dict:
     """One whole-graph ``pyshacl.validate`` over all records merged, with the shapes and subclass axioms."""
     from pyshacl import validate as shacl_validate
@@ -122,7 +140,7 @@ def child_baseline(data: Path) -> dict:
 # --------------------------------------------------------------------------- one size
 
 
-def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float) -> dict:
+def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float, baseline_memory_gb: float) -> dict:
     data = data_dir(meetings)
     summary = data_summary(meetings)
     row: dict = {"meetings": meetings, "participations": summary["participations"], "files": summary["files"]}
@@ -131,16 +149,26 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
 
     store = store_dir(meetings)
     shutil.rmtree(store, ignore_errors=True)  # a full build, not an incremental one
-    child = run_child([*CLI, "build", "--data", str(data), "--store", str(store)], timeout)
-    row["build"] = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "returncode": child.returncode}
+    child = run_child([*CLI, "build", "--data", str(data), "--store", str(store)], timeout, sample_memory=True)
+    row["build"] = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "tree_peak_mb": child.tree_peak_mb,
+                    "returncode": child.returncode}
     if child.returncode != 0:
         row["build"]["error"] = child.stderr[-2000:]
     else:
         from csto_kg.store import EmbeddedStore
 
         row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
-    print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB, exit {child.returncode}",
-          file=sys.stderr, flush=True)
+    print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB (largest process), "
+          f"{child.tree_peak_mb:,.0f} MB (process tree), exit {child.returncode}", file=sys.stderr, flush=True)
+
+    scratch = OUT / f"steps-store-{meetings}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    steps, child = child_json([PYTHON, SCRIPT, "--child-steps", str(data), str(scratch)], timeout)
+    shutil.rmtree(scratch, ignore_errors=True)
+    row["steps"] = steps or {"error": child.stderr[-2000:]}
+    if steps:
+        print("   build() steps: " + ", ".join(f"{k} {fmt_seconds(v)}" for k, v in steps["steps"].items()),
+              file=sys.stderr, flush=True)
 
     scratch = OUT / f"stage-store-{meetings}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -153,7 +181,8 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
               file=sys.stderr, flush=True)
 
     if baseline:
-        result, child = child_json([PYTHON, SCRIPT, "--child-baseline", str(data)], baseline_timeout)
+        result, child = child_json([PYTHON, SCRIPT, "--child-baseline", str(data)], baseline_timeout,
+                                   baseline_memory_gb)
         row["baseline"] = result or {"error": "timed out" if child.returncode == -9 else child.stderr[-2000:],
                                      "timed_out": child.returncode == -9, "seconds": child.seconds,
                                      "max_rss_mb": child.max_rss_mb}
@@ -172,15 +201,28 @@ def report(rows: list[dict], publish: bool) -> str:
     lines = []
     lines.append("Full build (`csto-kg build` into an empty store, one process):\n")
     lines.append(table(
-        ["meetings", "participations", "quads", "build", "ms / meeting", "growth vs linear", "peak RSS"],
+        ["meetings", "participations", "quads", "build", "ms / meeting", "growth vs linear",
+         "peak memory (all processes, PSS)", "peak RSS (largest process)"],
         [[f"{r['meetings']:,}", f"{r['participations']:,}", f"{r.get('quads') or 0:,}",
           fmt_seconds(r["build"]["seconds"]) + ("" if r["build"]["returncode"] == 0 else " (failed)"),
           f"{r['build']['seconds'] / r['meetings'] * 1000:.1f}",
           fmt_ratio(r["build"]["seconds"] / r["meetings"] / per_first),
-          f"{r['build']['max_rss_mb']:,.0f} MB"] for r in rows]))
+          f"{r['build'].get('tree_peak_mb', 0):,.0f} MB", f"{r['build']['max_rss_mb']:,.0f} MB"] for r in rows]))
     lines.append("\n'growth vs linear' is the time per meeting relative to the smallest size (1.00× = linear).\n")
+    step_names = []
+    for r in rows:
+        step_names += [k for k in r.get("steps", {}).get("steps", {}) if k not in step_names]
+    if step_names:
+        lines.append("Where `build()` spends its time (between the steps it reports to `progress`):\n")
+        lines.append(table(["meetings", *step_names, "total"], [
+            [f"{r['meetings']:,}"]
+            + [(f"{fmt_seconds(r['steps']['steps'][k])} ({r['steps']['steps'][k] / r['steps']['total']:.0%})"
+                if k in r.get("steps", {}).get("steps", {}) else "") for k in step_names]
+            + [fmt_seconds(r.get("steps", {}).get("total"))] for r in rows]))
+        lines.append("")
     stage_names = ["read", "validate", "serialize", "load"]
-    lines.append("Stages (public API, one process; share of the stages' total):\n")
+    lines.append("Stages through the public API, one process, no workers (`records.read_records`, "
+                 "`validate.validate_records`,\n`rdfize.to_nquads`, `EmbeddedStore.replace`; share of their total):\n")
     stage_rows = []
     for r in rows:
         s = r["stages"]
@@ -223,12 +265,15 @@ def report(rows: list[dict], publish: bool) -> str:
 
     xs = [r["meetings"] for r in rows]
     series = {"full build (csto-kg build)": [r["build"]["seconds"] if r["build"]["returncode"] == 0 else None for r in rows]}
+    for name in step_names:
+        series[f"build() step: {name}"] = [r.get("steps", {}).get("steps", {}).get(name) for r in rows]
     for name in stage_names:
-        series[f"stage: {name}"] = [r["stages"].get("stages", {}).get(name) for r in rows]
+        series[f"API stage: {name}"] = [r["stages"].get("stages", {}).get(name) for r in rows]
     series["baseline: whole-graph pyshacl (read+RDF+validate)"] = [(r.get("baseline") or {}).get("total") for r in rows]
     plot("build-time", "Build time", xs, series, "seconds", publish)
     plot("build-memory", "Peak resident memory", xs, {
-        "full build (csto-kg build)": [r["build"]["max_rss_mb"] for r in rows],
+        "full build, all processes (PSS)": [r["build"].get("tree_peak_mb") for r in rows],
+        "full build, largest process (RSS)": [r["build"]["max_rss_mb"] for r in rows],
         "stages (one process)": [r["stages"].get("max_rss_mb") for r in rows],
         "baseline: whole-graph pyshacl": [(r.get("baseline") or {}).get("max_rss_mb") for r in rows],
     }, "MB", publish)
@@ -275,13 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds a child process may take")
     parser.add_argument("--baseline-timeout", type=float, default=900,
                         help="seconds the baseline may take; past it, the table shows a lower bound")
+    parser.add_argument("--baseline-memory-gb", type=float, default=10,
+                        help="address-space cap of the baseline process; past it, it fails with MemoryError")
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
     parser.add_argument("--profile", type=int, metavar="MEETINGS", help="profile one build of this size and exit")
     parser.add_argument("--child-stages", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", metavar="DATA", help=argparse.SUPPRESS)
+    parser.add_argument("--child-steps", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_stages:
         print(json.dumps(child_stages(Path(args.child_stages[0]), Path(args.child_stages[1]))))
+        return 0
+    if args.child_steps:
+        print(json.dumps(child_steps(Path(args.child_steps[0]), Path(args.child_steps[1]))))
         return 0
     if args.child_baseline:
         print(json.dumps(child_baseline(Path(args.child_baseline))))
@@ -290,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         profile(args.profile)
         return 0
     sizes = sorted(set(args.sizes + ([100000] if args.large else [])))
-    rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout) for n in sizes]
+    rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout,
+                    args.baseline_memory_gb) for n in sizes]
     save_results("build", {"machine": machine(), "rows": rows})
     print(f"\n# Build ({machine()})\n")
     print(report(rows, args.publish))

@@ -110,20 +110,47 @@ def build(data_dir: Path, store_location: str) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @data_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: file:line:column: field: message; json: one object per problem.")
-def validate(files: tuple[Path, ...], data_dir: Path, fmt: str) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "turtle"]), default="text",
+              show_default=True,
+              help="text: file:line:column: field: message; json: one object per problem; github: workflow "
+                   "annotations; turtle: the raw SHACL validation report.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (an entity without a QID, a participation without a rank).")
+def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool) -> None:
     """Check record FILES against the shapes, with the data folder's entities as context.
 
+    Only the given files and the entity files are read, never the other meetings.
     Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
     """
     from .validate import validate_files
 
+    if fmt == "turtle":
+        from .validate import shacl_report
+
+        report_graph, conforms, unreadable = shacl_report(list(files), data_dir)
+        click.echo(report_graph.serialize(format="turtle"))
+        sys.exit(2 if unreadable else 0 if conforms else 1)
     report, unreadable = validate_files(list(files), data_dir)
-    _print_problems(report.problems, fmt)
-    if fmt == "text" and report.conforms:
+    failing = [p for p in report.problems if p.severity == "error" or (strict and p.severity == "warning")]
+    if fmt == "github":
+        for p in report.problems:
+            level = "error" if p in failing else "warning" if p.severity == "warning" else "notice"
+            text = str(p).split(": ", 1)[1].replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            click.echo(f"::{level} file={_data_path(data_dir, p.file)},line={p.line},col={p.column},"
+                       f"title={p.field or 'record'}::{text}")
+    else:
+        _print_problems(report.problems, fmt)
+    if fmt == "text" and not failing:
         click.echo(f"{len(files)} file(s) conform", err=True)
-    sys.exit(2 if unreadable else 0 if report.conforms else 1)
+    sys.exit(2 if unreadable else 1 if failing else 0)
+
+
+def _data_path(data_dir: Path, name: str) -> str:
+    """A record name as a path from the current folder, as workflow annotations expect."""
+    path = data_dir / name
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 @main.command()

@@ -88,17 +88,32 @@ def gc_paused() -> Iterator[None]:
 class Context:
     """The entity files, read and checked: what every meeting is checked against."""
 
-    def __init__(self, data_dir: Path, validator: Validator, overrides: dict[str, Path] | None = None):
-        """``overrides`` maps entity file names to files read in their place (or added)."""
+    def __init__(self, data_dir: Path, validator: Validator, overrides: dict[str, Path] | None = None,
+                 contents: dict[str, bytes] | None = None):
+        """``overrides`` maps entity file names to files read in their place (or added);
+        ``contents`` maps entity file names to their bytes (files that are not on disk)."""
         self.validator = validator
         overrides = dict(overrides or {})
+        contents = contents or {}
         entity_files = [(overrides.pop(name, path), name) for path, name in rec.record_files(data_dir)
                         if name.startswith("entities/")] if data_dir.is_dir() else []
         entity_files += [(path, name) for name, path in overrides.items() if name.startswith("entities/")]
-        self.files = [rec.read_file(path, name) for path, name in entity_files]
+        entity_files += [(data_dir / name, name) for name in contents if name not in {n for _p, n in entity_files}]
+        self.files = [rec.read_file(path, name, contents.get(name)) for path, name in entity_files]
+        self.stamp = entity_stamp(data_dir)
         self.index = rec.EntityIndex(e for f in self.files for e in f.entities)
         self.graphs = [rdfize(f, self.index) for f in self.files]
         self.types = entity_types(self.graphs)
+
+
+def entity_stamp(data_dir: Path) -> tuple:
+    """Names, sizes and modification times of the entity files: changes when one is edited."""
+    stamp = []
+    for path, name in rec.record_files(data_dir) if data_dir.is_dir() else []:
+        if name.startswith("entities/"):
+            info = path.stat()
+            stamp.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
 
 
 def _file_refs(record: rec.RecordFile) -> list[str]:

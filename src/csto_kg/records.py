@@ -784,12 +784,15 @@ def _check_meeting_consistency(reader: _Reader, meeting: Meeting) -> None:
 # --------------------------------------------------------------------------- folders
 
 
-def read_file(path: Path, name: str) -> RecordFile:
-    """Read one record file; ``name`` is its path relative to the data folder."""
+def read_file(path: Path, name: str, data: bytes | None = None) -> RecordFile:
+    """Read one record file; ``name`` is its path relative to the data folder.
+
+    ``data``, when given, is the file's content (a record sent over HTTP): ``path`` is not read.
+    """
     record = RecordFile(path=path, name=name)
     reader = _Reader(name)
     try:
-        data = yamlsafe.load(path)
+        parsed = yamlsafe.load(path) if data is None else yamlsafe.loads(data)
     except yamlsafe.YamlProblem as err:
         reader.problem(err.mark, "", err.message, "", None)
         record.unreadable = isinstance(err, yamlsafe.Unreadable)
@@ -803,12 +806,12 @@ def read_file(path: Path, name: str) -> RecordFile:
         if not MEETING_FILE.match(stem):
             reader.problem(Mark(1, 1), "(file name)", f"{Path(name).name!r} is not a valid meeting file name",
                            "YYYY-MM-DD-slug.yaml (or YYYY-MM-slug / YYYY-slug), lowercase, e.g. 2019-06-20-ccim-22.yaml")
-        elif data is None:
+        elif parsed is None:
             reader.problem(Mark(1, 1), "", "the file is empty", "a meeting record")
         else:
-            record.meeting = read_meeting_file(reader, data, stem)
-    elif data is not None:
-        record.entities = read_entity_file(reader, data)
+            record.meeting = read_meeting_file(reader, parsed, stem)
+    elif parsed is not None:
+        record.entities = read_entity_file(reader, parsed)
     return _with_problems(record, reader)
 
 

@@ -36,6 +36,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql_bp)
 
     from .pages import bp as pages_bp
+    from .validation import bp as validation_bp
+
+    app.register_blueprint(validation_bp)
 
     app.register_blueprint(pages_bp)
 

@@ -1,0 +1,84 @@
+"""``POST /validate``: check a record sent in the request body; nothing is written."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .. import pipeline
+from ..problems import CstoKgError
+from ..records import MEETING_FILE
+from ..validate import Validator, shacl_report_for, validate_files
+from . import error_body
+
+bp = Blueprint("validation", __name__)
+
+MAX_RECORD_BYTES = 1_000_000
+_lock = threading.Lock()
+
+
+class RecordTooLarge(CstoKgError):
+    status = 413
+
+
+class BadRecordName(CstoKgError):
+    status = 400
+
+
+def _validator() -> Validator:
+    ext = current_app.extensions
+    if "csto_kg.validator" not in ext:
+        ext["csto_kg.validator"] = Validator()
+    return ext["csto_kg.validator"]
+
+
+def _context(data_dir: Path) -> pipeline.Context:
+    """The entity files, read once and again only after one of them changed."""
+    ext = current_app.extensions
+    with _lock:
+        ctx = ext.get("csto_kg.validation_context")
+        if ctx is None or ctx.stamp != pipeline.entity_stamp(data_dir):
+            ctx = ext["csto_kg.validation_context"] = pipeline.Context(data_dir, _validator())
+        return ctx
+
+
+def _record_name() -> str:
+    name = request.args.get("name", "meetings/0000-upload.yaml")
+    folder, _, file = name.partition("/")
+    if folder not in ("meetings", "entities") or not file.endswith((".yaml", ".yml")) or "/" in file or ".." in name:
+        raise BadRecordName(f"name={name!r} is not a record file name; give meetings/YYYY-MM-DD-slug.yaml or "
+                            "entities/NAME.yaml")
+    if folder == "meetings" and not MEETING_FILE.match(Path(file).stem):
+        raise BadRecordName(f"name={name!r} is not a meeting file name; expected meetings/YYYY-MM-DD-slug.yaml")
+    return name
+
+
+@bp.route("/validate", methods=["POST"])
+def validate() -> Response:
+    """Validate the YAML record in the body. ``?name=meetings/2019-06-20-x.yaml`` says what it is
+    (default: a meeting). JSON by default; the raw SHACL report as Turtle for ``Accept: text/turtle``."""
+    length = request.content_length
+    if length is not None and length > MAX_RECORD_BYTES:
+        raise RecordTooLarge(f"the record is {length:,} bytes; POST /validate takes at most {MAX_RECORD_BYTES:,}")
+    body = request.get_data(cache=False)
+    if len(body) > MAX_RECORD_BYTES:
+        raise RecordTooLarge(f"the record is {len(body):,} bytes; POST /validate takes at most {MAX_RECORD_BYTES:,}")
+    name = _record_name()
+    data_dir = Path(current_app.config["DATA"])
+    best = request.accept_mimetypes.best_match(["application/json", "text/turtle"], default="application/json")
+    if best == "text/turtle":
+        graph, conforms, _unreadable = shacl_report_for(name, body, data_dir, _validator())
+        return Response(graph.serialize(format="turtle"), mimetype="text/turtle", headers={"Vary": "Accept"})
+    ctx = None if name.startswith("entities/") else _context(data_dir)
+    report, unreadable = validate_files([], data_dir, _validator(), contents={name: body}, ctx=ctx)
+    response = jsonify({"conforms": report.conforms, "unreadable": unreadable, "name": name,
+                        "problems": [p.as_json() for p in report.problems]})
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.errorhandler(413)
+def too_large(_err) -> tuple[Response, int]:
+    return jsonify(error_body(413, f"the record is too large; POST /validate takes at most {MAX_RECORD_BYTES:,} bytes")), 413
