@@ -172,7 +172,8 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
 
     scratch = OUT / f"stage-store-{meetings}"
     shutil.rmtree(scratch, ignore_errors=True)
-    stages, child = child_json([PYTHON, SCRIPT, "--child-stages", str(data), str(scratch)], timeout)
+    stages, child = child_json([PYTHON, SCRIPT, "--child-stages", str(data), str(scratch)], timeout,
+                               baseline_memory_gb)
     shutil.rmtree(scratch, ignore_errors=True)
     row["stages"] = stages or {"error": child.stderr[-2000:]}
     if stages:
@@ -199,7 +200,7 @@ def report(rows: list[dict], publish: bool) -> str:
     first = rows[0]
     per_first = first["build"]["seconds"] / first["meetings"]
     lines = []
-    lines.append("Full build (`csto-kg build` into an empty store, one process):\n")
+    lines.append("Full build (`csto-kg build` into an empty store; memory sampled over the process and its workers):\n")
     lines.append(table(
         ["meetings", "participations", "quads", "build", "ms / meeting", "growth vs linear",
          "peak memory (all processes, PSS)", "peak RSS (largest process)"],
@@ -295,7 +296,10 @@ def profile(meetings: int, top: int = 30) -> None:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    build(data, EmbeddedStore(store))
+    try:  # in this process, so that the profile sees the work (worker processes would hide it)
+        build(data, EmbeddedStore(store), workers=1)
+    except TypeError:  # a build() without workers
+        build(data, EmbeddedStore(store))
     profiler.disable()
     print(f"build of {meetings:,} meetings under cProfile: {time.perf_counter() - started:.1f} s, "
           f"peak {_peak_mb():,.0f} MB")

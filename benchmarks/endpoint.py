@@ -129,7 +129,7 @@ def prepare(meetings: int, workdir: Path) -> tuple[Path, Path, dict[str, str]]:
         return data, store, {k: v for k, v in synthetic_queries(subject_of(data)).items() if k.startswith("cq")}
     store = workdir / "store"
     subprocess.run([str(BIN / "csto-kg"), "build", "--data", str(ROOT / "data"), "--store", str(store)],
-                   check=True, stderr=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return ROOT / "data", store, queries
 
 

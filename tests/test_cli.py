@@ -79,3 +79,37 @@ def test_every_command_has_help(runner, command):
 def test_console_script_starts():
     proc = subprocess.run([sys.executable, "-m", "csto_kg.cli", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and "csto-kg" in proc.stdout
+
+
+def test_new_meeting_skeleton_validates_once_filled(tmp_path, data_copy, runner):
+    args = ["new", "meeting", "--data", str(data_copy), "--date", "2022-05-01", "--slug", "ccim-25"]
+    result = runner.invoke(main, [*args, "--body", "csto-ccim", "--source", "mia-en-2019-06-21-ccim-22"])
+    assert result.exit_code == 0, result.output
+    path = data_copy / "meetings" / "2022-05-01-ccim-25.yaml"
+    assert path.read_text(encoding="utf-8").count("#") > 20  # commented
+    assert runner.invoke(main, ["validate", "--data", str(data_copy), str(path)]).exit_code == 0
+    assert runner.invoke(main, [*args]).exit_code == 2  # exists: never overwritten
+    bare = runner.invoke(main, ["new", "meeting", "--data", str(data_copy), "--date", "2022-05-02", "--slug", "x"])
+    assert bare.exit_code == 0
+    result = runner.invoke(main, ["validate", "--data", str(data_copy), str(data_copy / "meetings" / "2022-05-02-x.yaml")])
+    assert result.exit_code == 1 and "body: is missing" in result.stdout
+
+
+def test_validate_github_and_strict(runner):
+    bad = str(FIXTURES / "bad-records" / "meetings" / "2019-01-03-unknown-role.yaml")
+    result = runner.invoke(main, ["validate", "--data", str(DATA), "--format", "github", bad])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("::error file=") and ",line=14,col=13," in result.stdout
+    seed = str(DATA / "meetings" / "2019-06-20-ccim-22.yaml")
+    assert runner.invoke(main, ["validate", "--data", str(DATA), seed]).exit_code == 0
+    assert runner.invoke(main, ["validate", "--data", str(DATA), "--strict", seed]).exit_code == 1  # rank warnings
+
+
+def test_build_full_and_incremental(tmp_path, runner):
+    store = str(tmp_path / "store")
+    first = runner.invoke(main, ["build", "--data", str(DATA), "--store", store])
+    again = runner.invoke(main, ["build", "--data", str(DATA), "--store", store])
+    full = runner.invoke(main, ["build", "--data", str(DATA), "--store", store, "--full", "--workers", "1"])
+    assert (first.exit_code, again.exit_code, full.exit_code) == (0, 0, 0)
+    assert "(0 checked and converted" in again.stderr
+    assert "(0 checked" not in full.stderr

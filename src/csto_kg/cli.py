@@ -80,11 +80,14 @@ def main() -> None:
 @main.command()
 @data_option
 @store_option
-def build(data_dir: Path, store_location: str) -> None:
+@click.option("--full", is_flag=True, help="Check and convert every record, not only those changed since the last build.")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes for checking records (default: one per core).")
+def build(data_dir: Path, store_location: str, full: bool, workers: int | None) -> None:
     """Build the graph from the records into the store.
 
     Every record is checked first; if any does not conform, the errors are printed,
-    nothing is written and the previous store keeps serving (exit 1).
+    nothing is written and the previous store keeps serving (exit 1). Records unchanged
+    since the last build (and whose referenced entities are unchanged) are not processed again.
     """
     from .build import build as run_build
     from .problems import CstoKgError, InvalidRecords
@@ -92,7 +95,7 @@ def build(data_dir: Path, store_location: str) -> None:
 
     try:
         result = run_build(data_dir, open_store(store_location), progress=_progress(True),
-                           wikidata_labels=_wikidata_labels())
+                           wikidata_labels=_wikidata_labels(), incremental=not full, workers=workers)
     except InvalidRecords as err:
         _print_problems(err.problems)
         click.echo(f"error: {err.message}", err=True)
@@ -151,6 +154,87 @@ def _data_path(data_dir: Path, name: str) -> str:
         return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+MEETING_SKELETON = """\
+# {label}
+# Curate only what the source says; cite it. Keys: see the README's "Records".
+label: {label}
+{body}
+session: {session}              # the session number, when the source states it
+date: {date}                    # YYYY-MM-DD; YYYY-MM or YYYY when only that is known
+# end_date: YYYY-MM-DD          # for a meeting over several days
+# date_certainty: how the date is known, when the source does not state it plainly
+# place: <slug of a place>
+# host_state: <slug of a state>
+# format: in-person             # or videoconference; leave out when the source does not say
+{sources}
+
+delegations:                    # only states the source says sent a delegation
+  # - state: <slug of a state>
+
+participations:
+  # - n: 1                      # unique in this meeting, never reused
+  #   person: <slug>            # leave out when the source names only the post
+  #   roles: [head-of-delegation]   # delegation-member, chair, secretary, attendee, observer, invited-guest
+  #   on_behalf_of: <slug of a state or organization>
+  #   post: <slug of a post>    # as held that day
+  #   rank: <slug of a rank>    # as held that day
+
+agenda:
+  # - n: 1
+  #   subject: what the item was about, in your own words
+  #   proposed_by: <slug of a state or organization>
+
+decisions:
+  # - n: 1
+  #   type: appointment
+  #   appointee: <slug of a person>
+  #   post: <slug of a post>
+  #   effective_from: YYYY-MM-DD
+
+# next_meeting:
+#   date: YYYY
+#   host_state: <slug of a state>
+"""
+
+
+@main.group()
+def new() -> None:
+    """Write skeletons of new records."""
+
+
+@new.command("meeting")
+@click.option("--date", "date", required=True, help="The meeting's date: YYYY-MM-DD (or YYYY-MM, YYYY).")
+@click.option("--slug", required=True, help="A short slug for the file name, e.g. ccim-25.")
+@click.option("--body", help="Slug of the body that met.")
+@click.option("--session", type=int, help="The session number, when the source states it.")
+@click.option("--source", "sources", multiple=True, help="Slug of a source the record is curated from (repeatable).")
+@click.option("--label", help="The meeting's name in English.")
+@data_option
+def new_meeting(date: str, slug: str, body: str | None, session: int | None, sources: tuple[str, ...],
+                label: str | None, data_dir: Path) -> None:
+    """Write a commented skeleton of a meeting record to data/meetings/DATE-SLUG.yaml."""
+    from .records import DATE, MEETING_FILE
+
+    stem = f"{date}-{slug}"
+    if not DATE.match(date) or not MEETING_FILE.match(stem):
+        raise click.UsageError(f"{stem!r} is not a meeting file name; expected --date YYYY-MM-DD and a lowercase --slug")
+    path = data_dir / "meetings" / f"{stem}.yaml"
+    if path.exists():
+        raise click.UsageError(f"{path} already exists; choose another --slug")
+    text = MEETING_SKELETON.format(
+        label=label or "<name of the meeting, in English>",
+        body=f"body: {body}" if body else "# body: <slug of the body that met>   (required)",
+        session=session if session is not None else "",
+        date=date,
+        sources=f"sources: [{', '.join(sources)}]" if sources else "# sources: [<slug of a source>]   (required)",
+    )
+    if session is None:
+        text = text.replace("session:               ", "# session:             ")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(str(path))
 
 
 @main.command()

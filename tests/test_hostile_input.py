@@ -1,0 +1,193 @@
+"""Broken and hostile input: a clear error in bounded time, never a traceback, nothing written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csto_kg.build import build
+from csto_kg.cli import main
+from csto_kg.problems import InvalidRecords
+from csto_kg.store import EmbeddedStore
+
+from .conftest import DATA
+
+MEETING = "meetings/2019-01-01-hostile.yaml"
+VALID = (DATA / "meetings" / "2019-06-20-ccim-22.yaml").read_bytes()
+
+HOSTILE = {
+    "billion-laughs": b"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                      b"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n",
+    "deep-nesting": b"label: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "deep-block-nesting": "".join(f"{'  ' * i}k{i}:\n" for i in range(200)).encode(),
+    "huge": b"label: " + b"x" * 3_000_000 + b"\n",
+    "binary": bytes(range(256)) * 20,
+    "latin-1": "label: Réunion\n".encode("latin-1"),
+    "utf-16": "label: x\n".encode("utf-16"),
+    "python-object": b"label: !!python/object/apply:os.system ['touch /tmp/csto-kg-pwned']\n",
+    "python-name": b"label: !!python/name:os.system\n",
+    "custom-tag": b"label: !include /etc/passwd\n",
+    "duplicate-key": VALID + b"body: csto-ccim\n",
+    "merge-key": b"<<: {label: x}\n",
+    "tabs": VALID.replace(b"    roles:", b"\troles:", 1),
+    "iri-breaker-slug": VALID.replace(b"person: aleksandr-gorovoy", b'person: "gorovoy> <http://evil"', 1),
+    "unicode-lookalike-slug": VALID.replace(b"person: aleksandr-gorovoy", "person: аleksandr-gorovoy".encode(), 1),
+    "space-in-slug": VALID.replace(b"on_behalf_of: russia", b"on_behalf_of: russian federation", 1),
+    "february-30": VALID.replace(b"date: 2019-06-20", b"date: 2019-02-30", 1),
+    "not-a-mapping": b"just a sentence\n",
+    "empty": b"",
+    "nul-bytes": b"label: a\x00b\n",
+}
+ACCEPTED = {
+    "bom-crlf": b"\xef\xbb\xbf" + VALID.replace(b"\n", b"\r\n"),
+    "turtle-breakers": VALID.replace(
+        b"label: 22nd meeting", b'label: "22nd \\" meeting > <x> \\\\ _:b . @en"\n# was: 22nd meeting', 1),
+}
+
+
+def test_hostile_corpus_size():
+    assert len(HOSTILE) == 20 and len(ACCEPTED) == 2
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE), ids=str)
+def test_hostile_record_gets_a_clear_error_quickly(tmp_path, runner, name):
+    path = tmp_path / "2019-01-01-hostile.yaml"
+    path.write_bytes(HOSTILE[name])
+    started = time.perf_counter()
+    result = runner.invoke(main, ["validate", "--data", str(DATA), "--format", "json", str(path)])
+    elapsed = time.perf_counter() - started
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (1, 2), result.output
+    problems = json.loads(result.stdout)
+    assert problems and all(p["file"] == MEETING and p["line"] >= 1 and p["message"] for p in problems)
+    assert elapsed < 20  # bounded: no bomb expands
+    assert not (tmp_path / "csto-kg-pwned").exists()
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED), ids=str)
+def test_awkward_but_valid_records_build_and_round_trip(tmp_path, runner, name, validator):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "meetings" / "2019-06-20-ccim-22.yaml").write_bytes(ACCEPTED[name])
+    store = EmbeddedStore(tmp_path / "store")
+    build(data, store, validator)
+    _round_trip(runner, store, tmp_path)
+
+
+def _round_trip(runner, store, tmp_path):
+    """export -> import gives the same graph."""
+    out = tmp_path / "export.nq"
+    assert runner.invoke(main, ["export", "--store", str(store.path), "--format", "nquads", "-o", str(out)]).exit_code == 0
+    replica = tmp_path / "replica"
+    result = runner.invoke(main, ["import", "--store", str(replica), str(out)])
+    assert result.exit_code == 0, result.output
+    out2 = tmp_path / "export2.nq"
+    assert runner.invoke(main, ["export", "--store", str(replica), "--format", "nquads", "-o", str(out2)]).exit_code == 0
+    import re
+
+    norm = lambda p: sorted(re.sub(r"_:\w+", "_:b", line) for line in p.read_text(encoding="utf-8").splitlines())  # noqa: E731
+    assert norm(out) == norm(out2)
+
+
+def test_failed_build_writes_nothing(tmp_path, validator):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    store = EmbeddedStore(tmp_path / "store")
+    build(data, store, validator)
+    before = sorted(p.name for p in store.builds.iterdir())
+    for name, content in HOSTILE.items():
+        target = data / "meetings" / f"2019-01-01-{name}.yaml"
+        target.write_bytes(content)
+        with pytest.raises(InvalidRecords):
+            build(data, store, validator)
+        target.unlink()
+    assert sorted(p.name for p in store.builds.iterdir()) == before
+
+
+# -- property-based: records generated from the format's grammar, then mutated
+
+slugs = st.sampled_from(["russia", "belarus", "csto", "csto-ccim", "aleksandr-gorovoy", "valentina-kazakova",
+                         "cholpon-ata", "police-major-general", "csto-ccim-secretary", "mia-en-2019-06-21-ccim-22",
+                         "unknown-thing", "Bad Slug", "ru>ssia", ""])
+texts = st.text(min_size=0, max_size=30)
+dates = st.sampled_from(["2019", "2019-06", "2019-06-20", "2019-02-30", "2019-13", "20-06-2019", "tomorrow"])
+roles = st.sampled_from(["head-of-delegation", "delegation-member", "chair", "secretary", "attendee", "observer",
+                         "invited-guest", "chairman", ""])
+participation = st.fixed_dictionaries(
+    {"n": st.integers(min_value=-1, max_value=4), "roles": st.lists(roles, max_size=3)},
+    optional={"person": slugs, "post": slugs, "on_behalf_of": slugs, "rank": slugs, "note": texts})
+meeting = st.fixed_dictionaries(
+    {"label": texts, "body": slugs, "date": dates, "sources": st.lists(slugs, min_size=0, max_size=2)},
+    optional={"session": st.integers(min_value=-2, max_value=40), "place": slugs, "host_state": slugs,
+              "format": st.sampled_from(["in-person", "videoconference", "telepathy"]),
+              "delegations": st.lists(st.fixed_dictionaries({"state": slugs}), max_size=3),
+              "participations": st.lists(participation, max_size=4),
+              "agenda": st.lists(st.fixed_dictionaries({"n": st.integers(0, 3), "subject": texts}), max_size=2),
+              "decisions": st.lists(st.fixed_dictionaries({"n": st.integers(1, 2), "type": st.just("appointment"),
+                                                           "appointee": slugs, "post": slugs}), max_size=1),
+              "unexpected": texts})
+
+
+def _mutate(data: bytes, cuts: list[tuple[int, int]]) -> bytes:
+    for position, byte in cuts:
+        if data:
+            i = position % len(data)
+            data = data[:i] + bytes([byte]) + data[i + 1:]
+    return data
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(record=meeting, cuts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3))
+def test_generated_records_never_crash_the_validator(tmp_path_factory, runner, record, cuts):
+    folder = tmp_path_factory.mktemp("gen")
+    path = folder / "2019-01-01-hostile.yaml"
+    path.write_bytes(_mutate(yaml.safe_dump(record, allow_unicode=True, sort_keys=False).encode("utf-8"), cuts))
+    result = runner.invoke(main, ["validate", "--data", str(DATA), "--format", "json", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1, 2)
+    for problem in json.loads(result.stdout):
+        assert problem["file"] == MEETING and problem["line"] >= 1 and problem["column"] >= 1
+
+
+awkward_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from('"\\<>@._:#'),
+                       min_size=1, max_size=40).filter(str.strip)
+valid_participation = st.fixed_dictionaries(
+    {"roles": st.lists(st.sampled_from(["attendee", "observer", "chair", "secretary", "invited-guest"]),
+                       min_size=1, max_size=2, unique=True),
+     "person": st.sampled_from(["aleksandr-gorovoy", "valentina-kazakova"])},
+    optional={"post": st.sampled_from(["csto-ccim-secretary", "csto-deputy-secretary-general"]),
+              "on_behalf_of": st.sampled_from(["russia", "csto", "belarus"]),
+              "rank": st.sampled_from(["police-major-general", "police-colonel-general"]), "note": awkward_text})
+valid_meeting = st.fixed_dictionaries(
+    {"label": awkward_text, "date": st.sampled_from(["2019", "2019-06", "2019-06-20", "2020-02-29"])},
+    optional={"session": st.integers(1, 99), "place": st.just("cholpon-ata"), "note": awkward_text,
+              "format": st.sampled_from(["in-person", "videoconference"]),
+              "participations": st.lists(valid_participation, max_size=4),
+              "agenda": st.lists(awkward_text, max_size=3)})
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(record=valid_meeting)
+def test_a_record_that_validates_builds_and_round_trips(tmp_path_factory, runner, validator, record):
+    record = {**record, "body": "csto-ccim", "sources": ["mia-en-2019-06-21-ccim-22"]}
+    record["participations"] = [{"n": i + 1, **p} for i, p in enumerate(record.get("participations", []))]
+    record["agenda"] = [{"n": i + 1, "subject": t} for i, t in enumerate(record.get("agenda", []))]
+    folder = tmp_path_factory.mktemp("gen")
+    data = folder / "data"
+    shutil.copytree(DATA, data)
+    path = data / MEETING
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = runner.invoke(main, ["validate", "--data", str(data), str(path)])
+    assert result.exit_code == 0, result.output  # generated from the valid grammar
+    store = EmbeddedStore(folder / "store")
+    build(data, store, validator)
+    assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> ?p ?o }"))
+    _round_trip(runner, store, folder)
