@@ -9,7 +9,8 @@ Each server is started on loopback over the same data, then asked the same queri
 client (``requests``, SPARQL JSON, GET):
 
 * latency: the competency questions (``tests/queries/cq*.rq``; with ``--meetings``, rewritten to a
-  synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``;
+  synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``,
+  the servers asked in turn sample by sample;
 * throughput: ``--connections`` clients asking the questions in turn for ``--seconds``; answers
   per second and errors (any non-200 answer or failed request).
 
@@ -49,7 +50,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_up(url: str, proc: subprocess.Popen, seconds: float = 600) -> None:
+def wait_up(url: str, proc: subprocess.Popen, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -77,18 +78,19 @@ def ask(session: requests.Session, url: str, query: str) -> int:
     return len(response.json().get("results", {}).get("bindings", []))
 
 
-def latency(url: str, queries: dict[str, str], repeat: int) -> dict[str, float]:
-    session = requests.Session()
-    out = {}
-    for name, query in queries.items():
-        ask(session, url, query)  # warm-up
-        times = []
+def latency(servers: dict[str, str], queries: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
+    """Median seconds per server and query; samples alternate between servers, so load spikes hit all alike."""
+    sessions = {name: requests.Session() for name in servers}
+    samples: dict[str, dict[str, list[float]]] = {name: {q: [] for q in queries} for name in servers}
+    for q, query in queries.items():
+        for name, url in servers.items():
+            ask(sessions[name], url, query)  # warm-up
         for _ in range(repeat):
-            started = time.perf_counter()
-            ask(session, url, query)
-            times.append(time.perf_counter() - started)
-        out[name] = statistics.median(times)
-    return out
+            for name, url in servers.items():
+                started = time.perf_counter()
+                ask(sessions[name], url, query)
+                samples[name][q].append(time.perf_counter() - started)
+    return {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
 
 
 def throughput(url: str, queries: list[str], connections: int, seconds: float) -> tuple[float, int]:
@@ -162,19 +164,20 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([str(BIN / "csto-kg"), "export", "--format", "nquads", "--store", str(store), "-o",
                             str(dump)], check=True)
             port = free_port()
-            servers["rdflib-endpoint"] = f"http://127.0.0.1:{port}/sparql"
+            servers["rdflib-endpoint"] = f"http://127.0.0.1:{port}/"  # not /sparql, whatever its --help says
             procs.append(start("rdflib-endpoint", [args.rdflib_endpoint, "serve", str(dump), "--port", str(port),
                                                    "--host", "127.0.0.1"], servers["rdflib-endpoint"]))
 
         rows = {name: ask(requests.Session(), servers["oxigraph"], q) for name, q in queries.items()}
-        results = {}
         for name, url in servers.items():
             same = {q: ask(requests.Session(), url, text) for q, text in queries.items()}
             if same != rows:
                 print(f"warning: {name} answers with other row counts: {same} vs oxigraph {rows}", file=sys.stderr)
-            lat = latency(url, queries, args.repeat)
+        lat = latency(servers, queries, args.repeat)
+        results = {}
+        for name, url in servers.items():
             qps, errors = throughput(url, list(queries.values()), args.connections, args.seconds)
-            results[name] = {"latency": lat, "qps": qps, "errors": errors}
+            results[name] = {"latency": lat[name], "qps": qps, "errors": errors}
             print(f"measured {name}", file=sys.stderr, flush=True)
 
         quads = sum(1 for _ in open(workdir / "all.nq")) if (workdir / "all.nq").exists() else None

@@ -5,7 +5,7 @@ processes (``python -m csto_kg.query_workers``), each with the store open read-o
 query overruns ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` its worker is killed -- the work stops and its
 CPU is freed -- and a fresh worker takes its place; the other workers keep serving.
 
-Parent and worker speak pickled tuples over the worker's stdin/stdout. Only the parent
+Parent and worker speak length-prefixed pickled tuples over the worker's stdin/stdout. Only the parent
 writes requests, and only trusted code runs on either side.
 """
 
@@ -28,6 +28,30 @@ from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
 READY = "ready"
 
 
+def _write(fd: int, message) -> None:
+    """One message: its length (8 bytes) and its pickle, in as few system calls as possible."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read(fd: int):
+    header = _read_exactly(fd, 8)
+    return pickle.loads(_read_exactly(fd, int.from_bytes(header, "little")))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other end closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 class WorkersBusy(CstoKgError):
     status = 503
 
@@ -36,7 +60,7 @@ class _Worker:
     def __init__(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-m", "csto_kg.query_workers"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env)
+                                     stdout=subprocess.PIPE, env=env, bufsize=0)
         self.ready = False
 
     def _wait(self, seconds: float | None) -> bool:
@@ -48,7 +72,7 @@ class _Worker:
 
     def _receive(self):
         try:
-            return pickle.load(self.proc.stdout)
+            return _read(self.proc.stdout.fileno())
         except (EOFError, pickle.UnpicklingError, OSError):
             return ("error", 500, f"a query worker stopped unexpectedly (exit status {self.proc.poll()}); "
                                   "the query may have used too much memory; try a narrower query")
@@ -59,8 +83,7 @@ class _Worker:
             if self._receive() != READY:
                 return ("error", 500, "a query worker failed to start; see the server's log")
             self.ready = True
-        pickle.dump(request, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        self.proc.stdin.flush()
+        _write(self.proc.stdin.fileno(), request)
         if not self._wait(seconds):
             return None
         return self._receive()
@@ -162,14 +185,13 @@ def _serve() -> None:
     """The worker's loop: read a request, answer it, until the parent closes stdin."""
     from .store import EmbeddedStore
 
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but replies may reach the parent's pipe
+    stdin, stdout = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing but replies may reach the parent's pipe
     stores: dict[str, EmbeddedStore] = {}
-    pickle.dump(READY, stdout)
-    stdout.flush()
+    _write(stdout, READY)
     while True:
         try:
-            path, plan, default_graphs, named_graphs, max_rows = pickle.load(stdin)
+            path, plan, default_graphs, named_graphs, max_rows = _read(stdin)
         except EOFError:
             return
         try:
@@ -179,8 +201,7 @@ def _serve() -> None:
             reply = ("error", err.status, err.message)
         except Exception as err:  # noqa: BLE001 - reported to the client as a server error, worker stays up
             reply = ("error", 500, f"the query failed in the store: {type(err).__name__}: {err}")
-        pickle.dump(reply, stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
+        _write(stdout, reply)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ and numbers only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from rdflib import Graph, Literal, URIRef
@@ -88,8 +89,31 @@ class RecordGraph:
         return self.locations.get((node, path)) or self.locations.get((node, None))
 
 
+def text_literal(text: str, lang: str | None) -> Literal:
+    """A plain or language-tagged literal, made without rdflib's general-purpose checks
+    (the text is a Python string and the tag was checked when the record was read)."""
+    if lang is None:
+        return Literal(text)
+    literal = str.__new__(Literal, text)
+    literal._language = lang
+    literal._datatype = None
+    literal._value = text
+    literal._ill_typed = None
+    return literal
+
+
+@lru_cache(maxsize=4096)
+def int_literal(number: int) -> Literal:
+    return Literal(number)
+
+
+@lru_cache(maxsize=65536)
+def date_literal_of(text: str, precision: str) -> Literal:
+    return Literal(text, datatype=DATE_TYPES[precision])
+
+
 def date_literal(date: r.PartialDate) -> Literal:
-    return Literal(date.text, datatype=DATE_TYPES[date.precision])
+    return date_literal_of(date.text, date.precision)
 
 
 class _Builder:
@@ -124,14 +148,14 @@ class _Builder:
 
     def labels(self, s: URIRef, labels: r.Labels, name: str, predicate: URIRef = RDFS.label) -> None:
         for lang, text in sorted(labels.pref.items()):
-            self.add(s, predicate, Literal(str(text), lang=lang), text.mark, f"{name}.{lang}" if lang != "en" else name)
+            self.add(s, predicate, text_literal(str(text), lang), text.mark, f"{name}.{lang}" if lang != "en" else name)
         for lang, texts in sorted(labels.alt.items()):
             for text in texts:
-                self.add(s, SKOS.altLabel, Literal(str(text), lang=lang), text.mark, "alt_labels")
+                self.add(s, SKOS.altLabel, text_literal(str(text), lang), text.mark, "alt_labels")
 
     def text(self, s: URIRef, p: URIRef, value: r.Text | None, name: str, lang: str | None = "en") -> None:
         if value is not None:
-            self.add(s, p, Literal(" ".join(str(value).split()), lang=lang), value.mark, name)
+            self.add(s, p, text_literal(" ".join(str(value).split()), lang), value.mark, name)
 
     def date(self, s: URIRef, p: URIRef, value: r.PartialDate | None, name: str) -> None:
         if value is not None:
@@ -194,7 +218,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         if not e.labels.pref:
             title = f.get("title") or f.get("publisher")
             published = f.get("published")
-            b.add(s, RDFS.label, Literal(f"{title}" + (f" ({published.text})" if published else ""), lang="en"),
+            b.add(s, RDFS.label, text_literal(f"{title}" + (f" ({published.text})" if published else ""), lang="en"),
                   e.slug.mark, "slug")
     elif e.kind == "post-holding":
         _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"))
@@ -203,7 +227,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
             b.add(s, IGO.acting, Literal(True), f["role"].mark, "role")
         if not e.labels.pref:
             acting = "acting " if f.get("role") == "acting" else ""
-            b.add(s, RDFS.label, Literal(f"{b.label_of(f.get('person'))}, {acting}{b.label_of(f.get('post'))}", lang="en"),
+            b.add(s, RDFS.label, text_literal(f"{b.label_of(f.get('person'))}, {acting}{b.label_of(f.get('post'))}", lang="en"),
                   e.slug.mark, "slug")
     elif e.kind == "rank-holding":
         b.ref(s, IGO.holder, f.get("person"), "person")
@@ -217,7 +241,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         if f.get("start") is not None or f.get("end") is not None:
             b.interval(s, f.get("start"), f.get("end"), e.slug.mark, "start", IGO.during)
         if not e.labels.pref:
-            b.add(s, RDFS.label, Literal(f"{b.label_of(f.get('person'))}, {b.label_of(f.get('rank'))}", lang="en"),
+            b.add(s, RDFS.label, text_literal(f"{b.label_of(f.get('person'))}, {b.label_of(f.get('rank'))}", lang="en"),
                   e.slug.mark, "slug")
 
 
@@ -241,7 +265,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
     for ref in m.joint_with:
         b.ref(s, IGO.jointWith, ref, "joint_with")
     if m.session is not None:
-        b.add(s, IGO.sessionNumber, Literal(m.session), m.mark, "session")
+        b.add(s, IGO.sessionNumber, int_literal(m.session), m.mark, "session")
     b.date(s, SCHEMA.startDate, m.start, "date")
     b.date(s, SCHEMA.endDate, m.end, "end_date")
     b.text(s, IGO.dateCertainty, m.date_certainty, "date_certainty")
@@ -261,7 +285,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(node, RDF.type, IGO.Delegation, d.mark, "delegations")
         b.add(node, IGO.inMeeting, s, d.mark, "delegations")
         b.ref(node, IGO.ofState, d.state, "delegations.state")
-        b.add(node, RDFS.label, Literal(f"Delegation of {b.label_of(d.state)} to the {meeting_label}", lang="en"),
+        b.add(node, RDFS.label, text_literal(f"Delegation of {b.label_of(d.state)} to the {meeting_label}", lang="en"),
               d.mark, "delegations")
         b.sources(node, d.sources or m.sources, "delegations.sources")
         b.text(node, SKOS.note, d.note, "delegations.note")
@@ -272,7 +296,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.node(node, p.mark, where)
         b.add(node, RDF.type, IGO.Participation, p.mark, where)
         b.add(node, IGO.inMeeting, s, p.mark, where)
-        b.add(node, IGO.number, Literal(p.number), p.mark, f"{where}.n")
+        b.add(node, IGO.number, int_literal(p.number), p.mark, f"{where}.n")
         b.ref(node, IGO.participant, p.person, f"{where}.person")
         for role in p.roles:
             b.add(node, IGO.role, role_iri(role), role.mark, f"{where}.roles")
@@ -283,7 +307,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.text(node, SKOS.note, p.note, f"{where}.note")
         b.sources(node, p.sources or m.sources, f"{where}.sources")
         who = b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts else f"participant {p.number}"
-        b.add(node, RDFS.label, Literal(f"{who} at the {meeting_label}", lang="en"), p.mark, where)
+        b.add(node, RDFS.label, text_literal(f"{who} at the {meeting_label}", lang="en"), p.mark, where)
         delegation = delegations.get(p.on_behalf_of.slug) if p.on_behalf_of else None
         if delegation is not None and {"head-of-delegation", "delegation-member"} & set(p.roles):
             b.add(node, IGO.delegation, delegation, p.mark, f"{where}.on_behalf_of")
@@ -298,7 +322,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.node(node, a.mark, where)
         b.add(s, IGO.agendaItem, node, a.mark, where)
         b.add(node, RDF.type, IGO.AgendaItem, a.mark, where)
-        b.add(node, IGO.number, Literal(a.number), a.mark, f"{where}.n")
+        b.add(node, IGO.number, int_literal(a.number), a.mark, f"{where}.n")
         b.labels(node, a.subject, f"{where}.subject", DCTERMS.subject)
         b.labels(node, r.Labels(a.subject.pref), f"{where}.subject")
         b.ref(node, IGO.proposedBy, a.proposed_by, f"{where}.proposed_by")
@@ -313,13 +337,13 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         if d.type == "election":
             b.add(node, RDF.type, IGO.Election, d.type.mark, f"{where}.type")
         b.add(node, IGO.decidedAt, s, d.mark, where)
-        b.add(node, IGO.number, Literal(d.number), d.mark, f"{where}.n")
+        b.add(node, IGO.number, int_literal(d.number), d.mark, f"{where}.n")
         b.ref(node, IGO.appointee, d.appointee, f"{where}.appointee")
         b.ref(node, IGO.toPost, d.post, f"{where}.post")
         b.date(node, IGO.effectiveFrom, d.effective_from, f"{where}.effective_from")
         b.text(node, SKOS.note, d.note, f"{where}.note")
         b.sources(node, d.sources or m.sources, f"{where}.sources")
-        b.add(node, RDFS.label, Literal(f"{'Election' if d.type == 'election' else 'Appointment'} of {b.label_of(d.appointee)} as {b.label_of(d.post)}", lang="en"),
+        b.add(node, RDFS.label, text_literal(f"{'Election' if d.type == 'election' else 'Appointment'} of {b.label_of(d.appointee)} as {b.label_of(d.post)}", lang="en"),
               d.mark, where)
         # The post-holding the appointment starts: from its effective date, else from the meeting.
         holding = iri(f"{node}/post-holding")
@@ -327,7 +351,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         _post_holding(b, holding, d.mark, d.appointee, d.post, d.effective_from or m.start, None,
                       (f"{where}.appointee", f"{where}.post"))
         b.add(holding, PROV.wasGeneratedBy, node, d.mark, where)
-        b.add(holding, RDFS.label, Literal(f"{b.label_of(d.appointee)}, {b.label_of(d.post)}", lang="en"), d.mark, where)
+        b.add(holding, RDFS.label, text_literal(f"{b.label_of(d.appointee)}, {b.label_of(d.post)}", lang="en"), d.mark, where)
         b.sources(holding, d.sources or m.sources, f"{where}.sources")
 
     if m.next_meeting is not None:
@@ -341,7 +365,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.ref(node, IGO.hostState, n.host_state, "next_meeting.host_state")
         b.ref(node, SCHEMA.location, n.place, "next_meeting.place")
         b.sources(node, n.sources or m.sources, "next_meeting.sources")
-        b.add(node, RDFS.label, Literal(f"Next meeting of the {b.label_of(m.body)}, as announced at the {meeting_label}",
+        b.add(node, RDFS.label, text_literal(f"Next meeting of the {b.label_of(m.body)}, as announced at the {meeting_label}",
                                         lang="en"), n.mark, "next_meeting")
 
 

@@ -63,6 +63,7 @@ class Result:
 class Shape:
     node: Node
     path: URIRef | None
+    path_key: str | None
     severity: URIRef
     message: str | None
     checks: list[Callable] = field(default_factory=list)  # (checker, focus, values, data) -> results
@@ -70,29 +71,47 @@ class Shape:
 
 
 class Data:
-    """A record's triples indexed by subject, with the classes of what it references."""
+    """A record's triples indexed by subject, with the classes of what it references.
+
+    Keys are plain strings: rdflib terms compare and hash in Python, strings in C.
+    """
 
     def __init__(self, triples: Iterable[tuple[Node, Node, Node]], types: dict[Node, set[Node]],
-                 superclasses: dict[Node, set[Node]]):
-        self.out: dict[Node, dict[Node, list[Node]]] = {}
+                 superclasses: dict[str, set[str]]):
+        self.out: dict[str, dict[str, list[Node]]] = {}
         for s, p, o in triples:
-            values = self.out.setdefault(s, {}).setdefault(p, [])
+            values = self.out.setdefault(str(s), {}).setdefault(str(p), [])
             if o not in values:
                 values.append(o)
         self.types = types
         self.superclasses = superclasses
+        self._classes: dict[str, set[str]] = {}
 
-    def values(self, node: Node, path: Node) -> list[Node]:
-        return self.out.get(node, {}).get(path, [])
+    def values(self, node: Node, path: str) -> list[Node]:
+        if isinstance(node, Literal):
+            return []
+        return self.out.get(str(node), {}).get(path, [])
 
-    def classes(self, node: Node) -> set[Node]:
-        # A node the record describes has the classes the record gives it; a node it only
-        # references has the classes its own record gives it.
-        direct = set(self.values(node, RDF.type)) if node in self.out else set(self.types.get(node, ()))
-        found = set(direct)
-        for cls in direct:
-            found |= self.superclasses.get(cls, set())
+    def classes(self, node: Node) -> set[str]:
+        key = str(node)
+        found = self._classes.get(key)
+        if found is None:
+            # A node the record describes has the classes the record gives it; a node it only
+            # references has the classes its own record gives it.
+            if isinstance(node, Literal):
+                direct: set[str] = set()
+            elif key in self.out:
+                direct = {str(c) for c in self.out[key].get(_RDF_TYPE, ())}
+            else:
+                direct = {str(c) for c in self.types.get(node, ())}
+            found = set(direct)
+            for cls in direct:
+                found |= self.superclasses.get(cls, set())
+            self._classes[key] = found
         return found
+
+
+_RDF_TYPE = str(RDF.type)
 
 
 class ShapeChecker:
@@ -101,19 +120,15 @@ class ShapeChecker:
     def __init__(self, shapes: Graph, hierarchy: Iterable[tuple[Node, Node, Node]]):
         self.graph = shapes
         self.superclasses = _closure(hierarchy)
-        self.targets: list[tuple[URIRef, Shape]] = []
+        self.targets: list[tuple[str, Shape]] = []
         self._compiled: dict[Node, Shape] = {}
         for node_shape in sorted(set(shapes.subjects(SH.targetClass, None)), key=str):
             shape = self._compile(node_shape)
             for cls in shapes.objects(node_shape, SH.targetClass):
-                self.targets.append((cls, shape))
+                self.targets.append((str(cls), shape))
         for predicate in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target):
             if (None, predicate, None) in shapes:
                 raise Unsupported(f"sh:{predicate.split('#')[-1]}")
-        self.subclasses: dict[Node, set[Node]] = {}
-        for sub, supers in self.superclasses.items():
-            for sup in supers:
-                self.subclasses.setdefault(sup, set()).add(sub)
 
     # -- compiling
 
@@ -125,7 +140,8 @@ class ShapeChecker:
         if path is not None and not isinstance(path, URIRef):
             raise Unsupported("complex property paths")
         message = g.value(node, SH.message)
-        shape = Shape(node, path, g.value(node, SH.severity) or SH.Violation, None if message is None else str(message))
+        shape = Shape(node, path, None if path is None else str(path), g.value(node, SH.severity) or SH.Violation,
+                      None if message is None else str(message))
         self._compiled[node] = shape
         for p, o in g.predicate_objects(node):
             if p not in PARAMETERS and p not in IGNORED:
@@ -178,7 +194,7 @@ class ShapeChecker:
         return not self._run(shape, node, data)
 
     def _run(self, shape: Shape, focus: Node, data: Data) -> list[Result]:
-        values = data.values(focus, shape.path) if shape.path is not None else [focus]
+        values = data.values(focus, shape.path_key) if shape.path_key is not None else [focus]
         results: list[Result] = []
         for check in shape.checks:
             for value, component in check(self, focus, values, data):
@@ -191,10 +207,13 @@ class ShapeChecker:
     def check(self, triples: Iterable[tuple[Node, Node, Node]], types: dict[Node, set[Node]],
               focus_filter: set[Node] | None = None) -> list[Result]:
         """Results for the record ``triples``; ``types`` gives the classes of referenced nodes."""
+        triples = list(triples)
         data = Data(triples, types, self.superclasses)
         results: list[Result] = []
         seen: set[tuple[Node, Node]] = set()
-        for subject in data.out:
+        subjects = {str(s): s for s, _p, _o in triples}
+        for key in data.out:
+            subject = subjects[key]
             if focus_filter is not None and subject not in focus_filter:
                 continue
             classes = data.classes(subject)
@@ -205,11 +224,11 @@ class ShapeChecker:
         return results
 
 
-def _closure(hierarchy: Iterable[tuple[Node, Node, Node]]) -> dict[Node, set[Node]]:
-    direct: dict[Node, set[Node]] = {}
+def _closure(hierarchy: Iterable[tuple[Node, Node, Node]]) -> dict[str, set[str]]:
+    direct: dict[str, set[str]] = {}
     for s, _p, o in hierarchy:
-        direct.setdefault(s, set()).add(o)
-    closed: dict[Node, set[Node]] = {}
+        direct.setdefault(str(s), set()).add(str(o))
+    closed: dict[str, set[str]] = {}
     for cls in direct:
         stack, found = list(direct[cls]), set()
         while stack:
@@ -234,9 +253,10 @@ def _max_count(n: int):
 
 
 def _class(cls: Node):
+    key = str(cls)
+
     def check(checker, focus, values, data):
-        return [(v, SH.ClassConstraintComponent) for v in values
-                if isinstance(v, Literal) or cls not in data.classes(v)]
+        return [(v, SH.ClassConstraintComponent) for v in values if key not in data.classes(v)]
     return check
 
 

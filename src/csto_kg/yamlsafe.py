@@ -9,7 +9,7 @@ the record schema's job, so ``2019-06`` or ``no`` are never silently converted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import yaml
@@ -34,8 +34,7 @@ _ALLOWED_TAGS = {
 }
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """A position in a record file; lines and columns count from 1."""
 
     line: int
@@ -148,33 +147,36 @@ def _convert(node: yaml.Node, depth: int, seen: set[int]) -> object:
     if id(node) in seen:
         raise YamlProblem("anchors and aliases (& and *) are not allowed in records; write values out", _mark(node))
     seen.add(id(node))
-    tag = node.tag or ""
-    if tag not in _ALLOWED_TAGS:
-        raise YamlProblem(f"the tag {tag!r} is not allowed in records; remove it", _mark(node))
-    if isinstance(node, yaml.ScalarNode):
+    if node.tag not in _ALLOWED_TAGS:
+        raise YamlProblem(f"the tag {node.tag!r} is not allowed in records; remove it", _mark(node))
+    start = node.start_mark
+    mark = Mark(start.line + 1, start.column + 1)
+    kind = type(node)
+    if kind is yaml.ScalarNode:
         if not node.style and node.value in _NULLS:  # plain (not quoted) null
             return None
-        return Text(node.value, _mark(node))
-    if isinstance(node, yaml.SequenceNode):
-        seq = Sequence(_convert(item, depth + 1, seen) for item in node.value)
-        seq.mark = _mark(node)
-        seq.item_marks = [_mark(item) for item in node.value]
+        return Text(node.value, mark)
+    if kind is yaml.SequenceNode:
+        seq = Sequence()
+        seq.mark = mark
+        seq.item_marks = []
+        for item in node.value:
+            seq.append(_convert(item, depth + 1, seen))
+            seq.item_marks.append(Mark(item.start_mark.line + 1, item.start_mark.column + 1))
         return seq
-    if isinstance(node, yaml.MappingNode):
+    if kind is yaml.MappingNode:
         mapping = Mapping()
-        mapping.mark = _mark(node)
+        mapping.mark = mark
         mapping.key_marks = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if type(key_node) is not yaml.ScalarNode or key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem("keys must be plain words (no '<<' merges or complex keys)", _mark(key_node))
             key = key_node.value
+            key_mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in mapping.key_marks:
                 first = mapping.key_marks[key]
-                raise YamlProblem(
-                    f"duplicate key {key!r} (first given on line {first.line}); keep one",
-                    _mark(key_node),
-                )
-            mapping.key_marks[key] = _mark(key_node)
+                raise YamlProblem(f"duplicate key {key!r} (first given on line {first.line}); keep one", key_mark)
+            mapping.key_marks[key] = key_mark
             mapping[key] = _convert(value_node, depth + 1, seen)
         return mapping
-    raise YamlProblem("unsupported YAML node", _mark(node))  # pragma: no cover
+    raise YamlProblem("unsupported YAML node", mark)  # pragma: no cover
