@@ -10,7 +10,9 @@ from csto_kg.build import build
 from csto_kg.store import EmbeddedStore
 from csto_kg.validate import Validator
 
-from .oxigraph_server import any_store, fresh_oxigraph, oxigraph_server, remote_built_store  # noqa: F401 - fixtures
+from .oxigraph_server import (  # noqa: F401 - fixtures
+    any_store, backend, dataset_location, dataset_oxigraph, fresh_oxigraph, oxigraph_server, records_location,
+    remote_built_store)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

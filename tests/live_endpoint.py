@@ -1,4 +1,9 @@
-"""The endpoint served by waitress on a free loopback port, and a small store with graphs D0..D3."""
+"""The endpoint served by waitress on a free loopback port, and a small dataset with graphs D0..D3.
+
+The endpoint tests run against each backend in turn (the ``backend`` fixtures in
+tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` loaded through
+:class:`~csto_kg.remote.RemoteStore`.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ D = [f"{EX}D{i}" for i in range(4)]
 FILLER = 150  # triples in D0 that make a four-way cross join slow
 
 
-def dataset_store(path: Path) -> EmbeddedStore:
+def dataset_nquads() -> str:
     """Graphs D0..D3, each saying ``<Dn> a ex:Graph ; ex:number n``; D0 also holds filler triples."""
     lines = []
     for i, graph in enumerate(D):
@@ -27,8 +32,16 @@ def dataset_store(path: Path) -> EmbeddedStore:
         lines.append(f'<{graph}> <{EX}number> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> <{graph}> .')
     lines += [f"<{EX}item/{n}> <{EX}rank> \"{n}\"^^<http://www.w3.org/2001/XMLSchema#integer> <{D[0]}> ."
               for n in range(FILLER)]
+    return "\n".join(lines) + "\n"
+
+
+DATASET_MANIFEST = {"fixture": "D0..D3"}
+
+
+def dataset_store(path: Path) -> EmbeddedStore:
+    """The D0..D3 dataset in an embedded store at ``path``."""
     store = EmbeddedStore(path)
-    store.replace("\n".join(lines) + "\n", {"fixture": "D0..D3"})
+    store.replace(dataset_nquads(), DATASET_MANIFEST)
     return store
 
 
@@ -44,7 +57,7 @@ class Live:
 
 @contextlib.contextmanager
 def serve(store_path: Path | str, threads: int = 8, **config: Any) -> Iterator[Live]:
-    """Serve an app over ``store_path`` with ``config`` on a free loopback port."""
+    """Serve an app over ``store_path`` (a folder, or a remote store's URL) with ``config`` on a free loopback port."""
     app = create_app({"STORE": str(store_path), "SPARQL_WORKERS": 2, **config})
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -33,15 +33,17 @@ def oxigraph_binary() -> str:
 class OxigraphServer:
     """``oxigraph serve --location DIR`` on a free loopback port; stop() kills it, start() brings it back."""
 
-    def __init__(self, location: Path):
+    def __init__(self, location: Path, *options: str):
         self.location = location
+        self.options = options  # further `oxigraph serve` options, e.g. ("--timeout-s", "5")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> OxigraphServer:
         self.process = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"],
+            [oxigraph_binary(), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}",
+             *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -100,3 +102,47 @@ def remote_built_store(oxigraph_server, validator) -> RemoteStore:
 def any_store(request):
     """The real records, built into each backend in turn: the same tests run against both."""
     return request.getfixturevalue("built_store" if request.param == "embedded" else "remote_built_store")
+
+
+# -- the endpoint tests' backends: each live-server test runs once per backend
+
+BACKENDS = ("embedded", "remote")
+# the server-side limit for queries the endpoint abandoned at its own time limit (the tests' slow
+# queries run for minutes otherwise); the endpoint's limit stays the one that answers the client
+REMOTE_TIMEOUT_S = "5"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """``embedded`` or ``remote``; session-scoped so that one server per backend serves every module."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def dataset_oxigraph(tmp_path_factory):
+    """The session's second ``oxigraph serve``: the D0..D3 dataset (one manifest, so one server per build)."""
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-dataset") / "db", "--timeout-s", REMOTE_TIMEOUT_S)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dataset_location(backend, tmp_path_factory, request) -> str:
+    """Where the D0..D3 dataset is served from: an embedded store's folder or a live store's URL."""
+    from .live_endpoint import DATASET_MANIFEST, dataset_nquads, dataset_store
+
+    if backend == "embedded":
+        path = tmp_path_factory.mktemp("dataset") / "store"
+        dataset_store(path)
+        return str(path)
+    server = request.getfixturevalue("dataset_oxigraph")
+    remote_store(server.url).replace(dataset_nquads(), DATASET_MANIFEST)
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def records_location(backend, request) -> str:
+    """Where the real records are served from: the built embedded store's folder or the live store's URL."""
+    if backend == "embedded":
+        return str(request.getfixturevalue("built_store").path)
+    return request.getfixturevalue("remote_built_store").url

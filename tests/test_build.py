@@ -141,6 +141,7 @@ def test_incremental_build_equals_full_build(tmp_path, data_copy, validator):
     full = EmbeddedStore(tmp_path / "full")
     build(data_copy, full, validator, incremental=False)
     assert _dump(store) == _dump(full)
+    assert store.manifest()["quads"] == full.manifest()["quads"] == len(_dump(full))  # counted, not scanned
     dump = "\n".join(_dump(store))
     assert "Alexander Gorovoy at the 22nd meeting" in dump and "2019-07-01-extra" not in dump
     assert '"23"^^<http://www.w3.org/2001/XMLSchema#integer>' in dump

@@ -50,8 +50,9 @@ def test_negotiate_refuses_with_the_list(accept):
 
 
 @pytest.fixture(scope="module")
-def live(built_store):
-    with serve(built_store.path, SPARQL_TIME_LIMIT_MS=10000) as live:
+def live(records_location):
+    """The real records served from each backend in turn (the answers are checked against the embedded store)."""
+    with serve(records_location, SPARQL_TIME_LIMIT_MS=10000) as live:
         yield live
 
 

@@ -1,7 +1,8 @@
 """Every case of the W3C SPARQL 1.1 Protocol test suite, against a live server on loopback.
 
 Graphs D0..D3 are named graphs of a small fixture store (tests/live_endpoint.py). The update
-cases are sent too: a read-only endpoint must refuse them with 4xx and change nothing.
+cases are sent too: a read-only endpoint must refuse them with 4xx and change nothing. Every
+test runs once per backend (the embedded store, and a live ``oxigraph serve``), so they cannot drift.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from .live_endpoint import D, dataset_store, serve
+from .live_endpoint import D, serve
+from .oxigraph_server import BACKENDS
 
 SQ = {"Content-Type": "application/sparql-query"}
 SU = {"Content-Type": "application/sparql-update"}
@@ -96,17 +98,21 @@ CASES = [
 ]
 
 
-def test_every_w3c_protocol_case_is_here():
+def test_every_w3c_protocol_case_is_here(request):
     assert len(CASES) == 34
     assert len({c.name for c in CASES}) == 34
     assert sum(c.name.startswith("update_") for c in CASES) == 7
+    # every case runs against every backend: 34 per backend, 68 in all (as collected, before any -k)
+    runs = [item.callspec.params for item in request.node.parent.collect()
+            if getattr(item, "originalname", "") == "test_w3c_protocol_case"]
+    assert len(runs) == 34 * len(BACKENDS) == 68
+    for name in BACKENDS:
+        assert sorted(r["case"].name for r in runs if r["backend"] == name) == sorted(c.name for c in CASES)
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    path = tmp_path_factory.mktemp("w3c") / "store"
-    dataset_store(path)
-    with serve(path, SPARQL_TIME_LIMIT_MS=5000, SPARQL_MAX_ROWS=100) as live:
+def live(dataset_location):
+    with serve(dataset_location, SPARQL_TIME_LIMIT_MS=5000, SPARQL_MAX_ROWS=100) as live:
         yield live
 
 

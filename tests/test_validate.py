@@ -5,7 +5,7 @@ from csto_kg.records import read_records
 from csto_kg.validate import entity_types, validate_files
 from csto_kg.vocab import entity_iri
 
-from .conftest import DATA
+from .conftest import DATA, FIXTURES
 
 
 def test_seed_conforms(validator):
@@ -47,3 +47,32 @@ def test_validating_a_new_file_outside_the_data_folder(tmp_path, validator):
         "meetings/2020-01-01-test.yaml:8:13: participations[0].roles[0]: 'secretery' is not a role "
         "(did you mean 'secretary'?); expected one of: head-of-delegation, delegation-member, chair, "
         "secretary, attendee, observer, invited-guest"]
+
+
+def test_context_from_the_store_gives_the_same_answers(tmp_path, validator, built_store):
+    """What a record references, read from the built store, gives exactly the file-based results."""
+    from csto_kg.validate import context_from_store
+
+    ctx = context_from_store(built_store, DATA, validator)
+    assert ctx is not None, "the store was built from these entity files"
+    cases = [DATA / "meetings" / "2019-06-20-ccim-22.yaml",
+             *sorted((FIXTURES / "bad-records" / "meetings").glob("2019-01-0[3-9]*.yaml"))]
+    for path in cases:
+        from_files, _ = validate_files([path], DATA, validator)
+        from_store, _ = validate_files([path], DATA, validator, ctx=ctx)
+        assert from_store.problems == from_files.problems, path.name
+    assert len(cases) == 8
+
+
+def test_store_context_is_not_used_when_entities_changed(tmp_path, data_copy, validator):
+    from csto_kg.build import build
+    from csto_kg.store import EmbeddedStore
+    from csto_kg.validate import context_from_store
+
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)
+    assert context_from_store(store, data_copy, validator) is not None
+    people = data_copy / "entities" / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8") + "  - slug: someone-new\n    label: Someone New\n",
+                      encoding="utf-8")
+    assert context_from_store(store, data_copy, validator) is None  # the files are newer: read them instead

@@ -1,13 +1,18 @@
-"""The endpoint as a web service: one JSON error shape, CORS, OPTIONS, /healthz."""
+"""The endpoint as a web service: one JSON error shape, CORS, OPTIONS, /healthz; the workbench's limits.
+
+The live-server tests run once per backend (the embedded store, and a live ``oxigraph serve``).
+"""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 import requests
 
 from csto_kg.web import error_body
 
-from .live_endpoint import dataset_store, serve
+from .live_endpoint import EX, FILLER, serve
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -17,10 +22,8 @@ def test_error_body_shape_is_pinned():
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    path = tmp_path_factory.mktemp("web") / "store"
-    dataset_store(path)
-    with serve(path, SPARQL_TIME_LIMIT_MS=300) as live:
+def live(dataset_location):
+    with serve(dataset_location, SPARQL_TIME_LIMIT_MS=300) as live:
         yield live
 
 
@@ -79,3 +82,73 @@ def test_healthz_without_a_store(tmp_path):
         assert response.status_code == 503 and "csto-kg build" in response.json()["error"]
         query = requests.get(live.sparql, params={"query": "ASK {}"}, timeout=30)
         assert query.status_code == 503 and "csto-kg build" in query.json()["error"]
+
+
+# -- the query workbench (/) runs queries as /sparql does: same allow-list, refusals, row cap, time limit
+
+WIKIDATA = "https://query.wikidata.org/sparql"
+MAX_ROWS = 10
+
+
+@pytest.fixture(scope="module")
+def workbench(dataset_location):
+    with serve(dataset_location, SPARQL_TIME_LIMIT_MS=300, SPARQL_MAX_ROWS=MAX_ROWS, SERVICE_ALLOW=WIKIDATA) as live:
+        yield live
+
+
+@pytest.fixture
+def listener():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(1.0)
+    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
+    sock.close()
+
+
+def _connection_arrives(sock: socket.socket) -> bool:
+    try:
+        conn, _ = sock.accept()
+    except TimeoutError:
+        return False
+    conn.close()
+    return True
+
+
+@pytest.mark.parametrize("path", ["/", "/results.csv"])
+def test_workbench_refuses_a_service_not_allow_listed_and_opens_no_connection(workbench, listener, path):
+    sock, url = listener
+    response = requests.get(workbench.url + path, params={"query": f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"},
+                            timeout=30)
+    assert response.status_code == 403
+    assert "CSTO_KG_SERVICE_ALLOW" in response.text and WIKIDATA in response.text
+    assert not _connection_arrives(sock)
+
+
+@pytest.mark.parametrize("path", ["/", "/results.csv"])
+def test_workbench_refuses_an_update_and_changes_nothing(workbench, path):
+    update = f"INSERT DATA {{ GRAPH <{EX}D0> {{ <{EX}new> a <{EX}New> }} }}"
+    response = requests.get(workbench.url + path, params={"query": update}, timeout=30)
+    assert response.status_code == 403 and "read-only" in response.text
+    check = requests.get(workbench.sparql, params={"query": f"ASK {{ ?s a <{EX}New> }}"}, timeout=30)
+    assert check.json()["boolean"] is False
+
+
+def test_workbench_signals_truncation_at_the_row_cap(workbench):
+    query = f"SELECT ?i ?r WHERE {{ ?i <{EX}rank> ?r }}"
+    response = requests.get(workbench.url + "/", params={"query": query}, timeout=30)
+    assert response.status_code == 200
+    table = response.text.split('id="results-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + MAX_ROWS  # the header and the capped rows
+    assert f"{MAX_ROWS} rows, truncated" in response.text
+    download = requests.get(workbench.url + "/results.csv", params={"query": query}, timeout=30)
+    assert len(download.text.splitlines()) == 1 + MAX_ROWS and download.headers["X-SPARQL-Truncated"] == "true"
+    small = requests.get(workbench.url + "/", params={"query": f"SELECT ?g WHERE {{ ?g a <{EX}Graph> }}"}, timeout=30)
+    assert "4 rows." in small.text and "truncated" not in small.text
+    assert FILLER > MAX_ROWS
+
+
+def test_workbench_keeps_the_time_limit(workbench):
+    response = requests.get(workbench.url + "/", params={"query": SLOW}, timeout=30)
+    assert response.status_code == 503
+    assert "300 ms" in response.text and "CSTO_KG_SPARQL_TIME_LIMIT_MS" in response.text

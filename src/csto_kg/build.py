@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from rdflib import Graph
 
 from . import __version__
 from .problems import InvalidRecords, Problem, UsageError
@@ -33,28 +32,30 @@ class BuildResult:
     warnings: list[Problem]
     seconds: float
     processed: int = 0  # records checked and converted by this build (the others were unchanged)
+    warning_count: int = 0  # warnings in all records; ``warnings`` lists those of the records processed now
 
 
-def input_digest(data_dir: Path, wikidata_labels: Path | None = None) -> str:
+def input_digest(data_dir: Path, wikidata_labels: Path | None = None,
+                 digests: dict[str, str] | None = None) -> str:
     """A digest of everything a build reads: records, ontology, shapes, the Wikidata labels
-    graph (when there is one) and the tool's version."""
-    digest = hashlib.sha256(__version__.encode())
-    inputs = [(name, path) for path, name in record_files(data_dir)]
-    if wikidata_labels is not None and wikidata_labels.is_file():
-        inputs.append(("wikidata/labels.nq", wikidata_labels))
-    inputs += [(f"ontology/{p.name}", p) for p in ontology_files()]
-    inputs += [(f"shapes/{p.name}", p) for p in shapes_files()]
-    for name, path in inputs:
-        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    graph (when there is one) and the tool's version. ``digests`` gives the records' content
+    digests when they are known already."""
+    if digests is None:
+        digests = {name: pipeline.file_digest(path) for path, name in record_files(data_dir)}
+    digest = hashlib.sha256(schema_digest(wikidata_labels).encode())
+    for name in sorted(digests):
+        digest.update(f"{name}\0{digests[name]}\n".encode())
     return digest.hexdigest()
 
 
 def ontology_nquads() -> str:
-    graph = Graph()
-    for path in ontology_files():
-        graph.parse(path, format="turtle")
-    ctx = f" <{ONTOLOGY_GRAPH}> .\n"
-    return "".join(sorted(f"{s.n3()} {p.n3()} {o.n3()}{ctx}" for s, p, o in graph))
+    """The ontology and vocabularies, as N-Quads in their own named graph."""
+    import pyoxigraph as ox
+
+    graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
+             for path in ontology_files() for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -74,18 +75,35 @@ def schema_digest(wikidata_labels: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def plan_changes(data_dir: Path, previous: dict | None, ctx: "pipeline.Context", schema: str) -> tuple[set[str], set[str]] | None:
-    """The records to process again and the records removed since ``previous``; None: process all."""
+def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], object] | None,
+                 schema: str) -> tuple[set[str], set[str]] | None:
+    """The records to process again and the records removed since ``previous``; None: process all.
+
+    A file whose size and modification time are those of the last build is taken as unchanged
+    (as make and git do); otherwise its content digest decides. ``index()`` gives the entities
+    now; it is called only when an entity file changed, to find the records that reference them.
+    """
     if not previous or previous.get("schema_digest") != schema or not isinstance(previous.get("records"), dict):
         return None
     before: dict[str, dict] = previous["records"]
-    now = {name: pipeline.file_digest(path) for path, name in record_files(data_dir)}
-    changed = {name for name, digest in now.items() if before.get(name, {}).get("digest") != digest}
-    if any(name.startswith("entities/") for name in changed | (set(before) - set(now))):
+    changed, now = set(), set()
+    for path, name in record_files(data_dir):
+        now.add(name)
+        info, old = path.stat(), before.get(name)
+        if old is None:
+            changed.add(name)
+        elif (old.get("size"), old.get("mtime_ns")) != (info.st_size, info.st_mtime_ns) \
+                and old.get("digest") != pipeline.file_digest(path):
+            changed.add(name)
+    removed = set(before) - now
+    if index is not None and any(name.startswith("entities/") for name in changed | removed):
+        entities = index()
         for name, info in before.items():
-            if name in now and name not in changed and info.get("deps") != pipeline.deps_digest(info.get("refs", []), ctx.index):
+            refs = info.get("refs", "")
+            refs = refs.split() if isinstance(refs, str) else refs
+            if name in now and name not in changed and info.get("deps") != pipeline.deps_digest(refs, entities):
                 changed.add(name)  # an entity it references changed
-    return changed, set(before) - set(now)
+    return changed, removed
 
 
 def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = None,
@@ -102,11 +120,27 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
     check_data_dir(data_dir)
     validator = validator or Validator()
     schema = schema_digest(wikidata_labels)
-    progress("reading entities")
-    ctx = pipeline.Context(data_dir, validator)
     can_update = incremental and hasattr(store, "update") and store.exists()
-    plan = plan_changes(data_dir, store.manifest() if can_update else None, ctx, schema)
+    previous = None
+    if can_update:
+        previous = {**(store.manifest() or {}), "records": store.records() if hasattr(store, "records") else None}
+    contexts: dict[str, object] = {}
+
+    def files_context() -> pipeline.Context:
+        if "files" not in contexts:
+            progress("reading entities")
+            contexts["files"] = pipeline.Context(data_dir, validator)
+        return contexts["files"]
+
+    plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
     only, removed = plan if plan is not None else (None, set())
+    ctx = contexts.get("files")
+    if ctx is None and only is not None and len(only) < pipeline.PARALLEL_FROM \
+            and not any(n.startswith("entities/") for n in only | removed):
+        from .validate import context_from_store
+
+        ctx = context_from_store(store, data_dir, validator)  # the entities, as the store already holds them
+    ctx = ctx or files_context()
     with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work:
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
                                      progress=lambda done, total: progress("checking records", done, total))
@@ -121,13 +155,16 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
             text += read_labels_graph(wikidata_labels)
         extra.write_text(text, encoding="utf-8")
         files = [*outcome.nquads_files, extra]
-        records = dict((plan and store.manifest() or {}).get("records", {})) if plan is not None else {}
+        records = dict(previous["records"]) if plan is not None else {}
         for name in removed:
             records.pop(name, None)
         for result in outcome.results:
-            records[result.name] = {"digest": result.digest, "refs": result.refs, "deps": result.deps,
-                                    "warnings": [p.as_json() for p in result.problems]}
-        manifest = {"input_digest": input_digest(data_dir, wikidata_labels), "schema_digest": schema,
+            info = (data_dir / result.name).stat()
+            records[result.name] = {"digest": result.digest, "refs": " ".join(result.refs), "deps": result.deps,
+                                    "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                                    "warnings": sum(p.severity == "warning" for p in result.problems)}
+        digests = {name: info["digest"] for name, info in records.items()}
+        manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
         if plan is not None:
             stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
@@ -136,10 +173,13 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
         elif isinstance(store, EmbeddedStore):
             final = store.replace(files, manifest)
         else:
-            final = store.replace("".join(p.read_text(encoding="utf-8") for p in files), manifest)
-    warnings = [Problem(**w) for info in records.values() for w in info["warnings"]]
-    return BuildResult(final, len(records), store.manifest()["quads"], sorted(warnings),
-                       time.perf_counter() - started, processed=len(outcome.results))
+            light = {k: v for k, v in manifest.items() if k != "records"}  # a remote store keeps no per-record digests
+            final = store.replace("".join(p.read_text(encoding="utf-8") for p in files), light)
+    warnings = [p for p in outcome.problems if p.severity != "error"]
+    return BuildResult(final, len(records), store.manifest()["quads"], warnings,
+                       time.perf_counter() - started, processed=len(outcome.results),
+                       warning_count=sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
+                                         else len(info.get("warnings", [])) for info in records.values()))
 
 
 def is_stale(data_dir: Path, store: EmbeddedStore, wikidata_labels: Path | None = None) -> bool:
@@ -150,5 +190,10 @@ def is_stale(data_dir: Path, store: EmbeddedStore, wikidata_labels: Path | None 
     manifest = store.manifest()
     if manifest is not None and "imported_from" in manifest:
         return not store.exists()
-    return (manifest is None or not store.exists()
-            or manifest.get("input_digest") != input_digest(data_dir, wikidata_labels))
+    if manifest is None or not store.exists():
+        return True
+    records = store.records() if hasattr(store, "records") else None
+    if records is not None:  # sizes and times first, content digests only where those differ
+        plan = plan_changes(data_dir, {**manifest, "records": records}, None, schema_digest(wikidata_labels))
+        return plan is None or bool(plan[0] or plan[1])
+    return manifest.get("input_digest") != input_digest(data_dir, wikidata_labels)

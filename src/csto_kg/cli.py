@@ -106,6 +106,9 @@ def build(data_dir: Path, store_location: str, full: bool, workers: int | None) 
     if sys.stderr.isatty():
         click.echo("", err=True)
     _print_problems(result.warnings)
+    if result.warning_count:
+        click.echo(f"{result.warning_count:,} warning(s) in all records ({len(result.warnings):,} in the records "
+                   "checked now, shown above; `csto-kg validate FILE` shows a record's)", err=True)
     click.echo(f"built {result.quads:,} quads from {result.records} records ({result.processed} checked and "
                f"converted, the rest unchanged) into {result.store} in {result.seconds:.2f} s", err=True)
 
@@ -118,13 +121,15 @@ def build(data_dir: Path, store_location: str, full: bool, workers: int | None) 
               help="text: file:line:column: field: message; json: one object per problem; github: workflow "
                    "annotations; turtle: the raw SHACL validation report.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (an entity without a QID, a participation without a rank).")
-def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool) -> None:
+@store_option
+def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, store_location: str) -> None:
     """Check record FILES against the shapes, with the data folder's entities as context.
 
-    Only the given files and the entity files are read, never the other meetings.
-    Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
+    Only the given files are read, never the other meetings. What they reference is read
+    from the built store when it was built from the entity files as they are now, else from
+    the entity files. Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
     """
-    from .validate import validate_files
+    from .validate import context_from_store, record_name, validate_files
 
     if fmt == "turtle":
         from .validate import shacl_report
@@ -132,7 +137,12 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool) ->
         report_graph, conforms, unreadable = shacl_report(list(files), data_dir)
         click.echo(report_graph.serialize(format="turtle"))
         sys.exit(2 if unreadable else 0 if conforms else 1)
-    report, unreadable = validate_files(list(files), data_dir)
+    ctx = None
+    if not any(record_name(f, data_dir).startswith("entities/") for f in files):
+        from .store import open_store
+
+        ctx = context_from_store(open_store(store_location), data_dir)
+    report, unreadable = validate_files(list(files), data_dir, ctx=ctx)
     failing = [p for p in report.problems if p.severity == "error" or (strict and p.severity == "warning")]
     if fmt == "github":
         for p in report.problems:
@@ -441,7 +451,8 @@ def serve(host: str, port: int, data_dir: Path, store_location: str) -> None:
 
     app = create_app({"STORE": store_location, "DATA": str(data_dir)})
     runner(app)  # start the query worker processes now, not on the first query
-    click.echo(f"serving http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
+    click.echo(f"serving http://{host}:{port}/ (query workbench and pages; SPARQL endpoint at /sparql; "
+               "Ctrl-C to stop)", err=True)
     # threads only wait on the query workers, so there can be more of them than cores
     waitress.serve(app, host=host, port=port, threads=16, connection_limit=200, ident="csto-kg")
 

@@ -95,8 +95,8 @@ class Context:
         self.validator = validator
         overrides = dict(overrides or {})
         contents = contents or {}
-        entity_files = [(overrides.pop(name, path), name) for path, name in rec.record_files(data_dir)
-                        if name.startswith("entities/")] if data_dir.is_dir() else []
+        entity_files = [(overrides.pop(name, path), name) for path, name in rec.record_files(data_dir, ("entities",))
+                        ] if data_dir.is_dir() else []
         entity_files += [(path, name) for name, path in overrides.items() if name.startswith("entities/")]
         entity_files += [(data_dir / name, name) for name in contents if name not in {n for _p, n in entity_files}]
         self.files = [rec.read_file(path, name, contents.get(name)) for path, name in entity_files]
@@ -109,10 +109,9 @@ class Context:
 def entity_stamp(data_dir: Path) -> tuple:
     """Names, sizes and modification times of the entity files: changes when one is edited."""
     stamp = []
-    for path, name in rec.record_files(data_dir) if data_dir.is_dir() else []:
-        if name.startswith("entities/"):
-            info = path.stat()
-            stamp.append((name, info.st_size, info.st_mtime_ns))
+    for path, name in rec.record_files(data_dir, ("entities",)) if data_dir.is_dir() else []:
+        info = path.stat()
+        stamp.append((name, info.st_size, info.st_mtime_ns))
     return tuple(stamp)
 
 
@@ -123,6 +122,8 @@ def _file_refs(record: rec.RecordFile) -> list[str]:
 
 def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out) -> FileResult:
     """Check one record file (already read) and write its N-Quads to ``out`` when it conforms."""
+    if hasattr(ctx, "prepare"):
+        ctx.prepare(record)  # a context read from the store fetches what the record names
     problems = list(record.problems)
     one = rec.Records([record], [])
     problems += rec.unknown_references(one, ctx.index)

@@ -37,8 +37,15 @@ def _write(fd: int, message) -> None:
 
 
 def _read(fd: int):
-    header = _read_exactly(fd, 8)
-    return pickle.loads(_read_exactly(fd, int.from_bytes(header, "little")))
+    """One message; a small one (most answers) arrives with its header in a single system call."""
+    first = os.read(fd, 1 << 16)
+    if len(first) < 8:
+        first += _read_exactly(fd, 8 - len(first))
+    size = int.from_bytes(first[:8], "little")
+    body = first[8:]
+    if len(body) < size:
+        body += _read_exactly(fd, size - len(body))
+    return pickle.loads(body)
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
@@ -62,17 +69,18 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "csto_kg.query_workers"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, bufsize=0)
         self.ready = False
+        self.stdin, self.stdout = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        self.poller = select.poll()  # kept: registering once saves work on every query
+        self.poller.register(self.stdout, select.POLLIN | select.POLLHUP)
 
     def _wait(self, seconds: float | None) -> bool:
         if seconds is not None and seconds <= 0:
             return False
-        poller = select.poll()
-        poller.register(self.proc.stdout, select.POLLIN | select.POLLHUP)
-        return bool(poller.poll(None if seconds is None else int(seconds * 1000) + 1))
+        return bool(self.poller.poll(None if seconds is None else int(seconds * 1000) + 1))
 
     def _receive(self):
         try:
-            return _read(self.proc.stdout.fileno())
+            return _read(self.stdout)
         except (EOFError, pickle.UnpicklingError, OSError):
             return ("error", 500, f"a query worker stopped unexpectedly (exit status {self.proc.poll()}); "
                                   "the query may have used too much memory; try a narrower query")
@@ -83,7 +91,7 @@ class _Worker:
             if self._receive() != READY:
                 return ("error", 500, "a query worker failed to start; see the server's log")
             self.ready = True
-        _write(self.proc.stdin.fileno(), request)
+        _write(self.stdin, request)
         if not self._wait(seconds):
             return None
         return self._receive()
@@ -195,7 +203,7 @@ def _serve() -> None:
         except EOFError:
             return
         try:
-            store = stores.setdefault(path, EmbeddedStore(path))
+            store = stores.get(path) or stores.setdefault(path, EmbeddedStore(path))
             reply = ("ok", execute(store, plan, default_graphs, named_graphs, max_rows))
         except CstoKgError as err:
             reply = ("error", err.status, err.message)

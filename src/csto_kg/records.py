@@ -820,15 +820,21 @@ def _with_problems(record: RecordFile, reader: _Reader) -> RecordFile:
     return record
 
 
-def record_files(data_dir: Path) -> list[tuple[Path, str]]:
-    """The record files of a data folder, in a stable order."""
+def record_files(data_dir: Path, folders: tuple[str, ...] = ("entities", "meetings")) -> list[tuple[Path, str]]:
+    """The record files of a data folder (or of some of its ``folders``), in a stable order."""
+    import os
+
     found = []
-    for sub in ("entities", "meetings"):
-        folder = data_dir / sub
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and path.suffix in (".yaml", ".yml"):
-                    found.append((path, path.relative_to(data_dir).as_posix()))
+    for sub in folders:
+        root = os.path.join(data_dir, sub)
+        if not os.path.isdir(root):
+            continue
+        names = []
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel = os.path.relpath(folder, data_dir).replace(os.sep, "/")
+            names += [f"{rel}/{f}" for f in files if f.endswith((".yaml", ".yml")) and not f.startswith(".")]
+        found += [(data_dir / name, name) for name in sorted(names)]
     return found
 
 

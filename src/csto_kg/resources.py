@@ -23,3 +23,24 @@ def ontology_files() -> list[Path]:
 
 def shapes_files() -> list[Path]:
     return sorted(resource_dir("shapes").glob("*.ttl"))
+
+
+def read_turtle(paths: list[Path]):
+    """Turtle files as one rdflib graph, parsed by Oxigraph (rdflib's own parser is far slower)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    def term(node):
+        if isinstance(node, ox.NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, ox.BlankNode):
+            return BNode(node.value)
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        return Literal(node.value, datatype=URIRef(node.datatype.value))
+
+    graph = Graph()
+    for path in paths:
+        graph.addN((term(t.subject), term(t.predicate), term(t.object), graph)
+                   for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    return graph

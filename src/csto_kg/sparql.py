@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import pyoxigraph as ox
@@ -144,6 +145,13 @@ def _match(media_range: str, media_type: str) -> int:
 
 def negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[str, str]:
     """The (media type, format) to answer with: highest q wins, then the earliest in ``Accept``."""
+    if isinstance(offered, tuple):  # clients send the same few Accept headers: cached
+        return _negotiate(accept, offered)
+    return _negotiate.__wrapped__(accept, offered)
+
+
+@lru_cache(maxsize=512)
+def _negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[str, str]:
     ranges = parse_accept(accept)
     if not ranges:
         return offered[0]
@@ -167,7 +175,14 @@ def negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[s
 
 
 def plan(query: str, accept: str | None = None, allow: Iterable[str] = ()) -> Plan:
-    """Check ``query`` and choose its format; refuses updates and SERVICE calls not in ``allow``."""
+    """Check ``query`` and choose its format; refuses updates and SERVICE calls not in ``allow``.
+
+    Cached per (query, Accept, allow-list): a refusal is raised anew each time, never cached."""
+    return _plan(query, accept, allow if isinstance(allow, frozenset) else frozenset(allow))
+
+
+@lru_cache(maxsize=4096)
+def _plan(query: str, accept: str | None, allow: frozenset[str]) -> Plan:
     info = inspect(query)
     if info.form == "update":
         raise UpdateRefused()
@@ -247,6 +262,11 @@ def execute(store, plan_: Plan, default_graphs: Sequence[str] = (), named_graphs
     options = dataset_options(plan_, default_graphs, named_graphs)
     try:
         answer = store.query(plan_.query, **options)
+    except SyntaxError as err:
+        raise BadQuery(f"the query is not valid SPARQL 1.1: {_short(str(err))}") from None
+    except OSError as err:
+        raise _failed(plan_, err) from None
+    try:
         if isinstance(answer, ox.QueryBoolean):
             if plan_.format not in RESULT_FORMATS:
                 raise NotAcceptable(f"an ASK answer cannot be written as {plan_.media_type}; ask for one of: "
@@ -264,12 +284,18 @@ def execute(store, plan_: Plan, default_graphs: Sequence[str] = (), named_graphs
         body = nt if plan_.format == "ntriples" else ox.serialize(
             ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=GRAPH_FORMATS[plan_.format])
         return Answer(body, plan_.media_type, nt.count(b"\n"), cut)
-    except SyntaxError as err:
-        raise BadQuery(f"the query is not valid SPARQL 1.1: {_short(str(err))}") from None
-    except OSError as err:
-        if inspect(plan_.query).services:
-            raise QueryFailed(f"a SERVICE endpoint the query calls failed: {err}", 502) from None
-        raise QueryFailed(f"the store could not answer the query: {err}") from None
+    except (OSError, SyntaxError) as err:
+        # the query was accepted; a SyntaxError now is an answer that broke off midway (a remote
+        # store streams its answer and writes a failing SERVICE call's error into it), not the client's
+        raise _failed(plan_, err) from None
+
+
+def _failed(plan_: Plan, err: Exception) -> QueryFailed:
+    if inspect(plan_.query).services:
+        return QueryFailed(f"a SERVICE endpoint the query calls failed: {_short(str(err))}", 502)
+    if isinstance(err, SyntaxError):
+        return QueryFailed(f"the store's answer broke off: {_short(str(err))}", 502)
+    return QueryFailed(f"the store could not answer the query: {_short(str(err))}")
 
 
 def _short(message: str, limit: int = 300) -> str:

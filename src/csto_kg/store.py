@@ -5,6 +5,7 @@ Layout of the store folder (``CSTO_KG_STORE``)::
     current -> builds/<id>        symlink to the store being served
     builds/<id>/                  an Oxigraph (RocksDB) store, never written after it is published
     builds/<id>.json              its manifest: when it was built, from which inputs, how many quads
+    builds/<id>.records.json      per record: content digest, references, warnings (for incremental builds)
     builds/<id>.partial/          a build in progress (removed if the build fails)
     lock                          held while a build runs
 
@@ -138,7 +139,10 @@ class EmbeddedStore:
                 if base is not None:
                     ox.Store.read_only(str(base)).backup(str(partial))
                 store = ox.Store(str(partial))
+                count = (self.manifest() or {}).get("quads") if base is not None else None
                 for graph in remove_graphs:
+                    if count is not None:
+                        count -= _graph_size(store, graph)
                     store.remove_graph(ox.NamedNode(graph))
                 if isinstance(nquads, list):
                     for path in nquads:
@@ -148,11 +152,19 @@ class EmbeddedStore:
                     store.bulk_load(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
                                     format=ox.RdfFormat.N_QUADS)
                 store.flush()
-                count = len(store)
+                if count is None or not isinstance(nquads, list):
+                    count = len(store)
+                else:
+                    count += sum(_graph_size(store, g) for g in _graphs_in(nquads))
                 del store  # closes the database
                 final = self.builds / build_id
                 os.rename(partial, final)
                 manifest = {**manifest, "id": build_id, "quads": count}
+                records = manifest.pop("records", None)
+                if records is not None:  # the bulky per-record part lives beside, read only by builds
+                    manifest["record_count"] = len(records)
+                    manifest["entities"] = {n: r["digest"] for n, r in records.items() if n.startswith("entities/")}
+                    _records_file(final).write_text(json.dumps(records, sort_keys=True), encoding="utf-8")
                 final.with_suffix(".json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
                 self._point_current_to(final)
             except BaseException:
@@ -181,6 +193,36 @@ class EmbeddedStore:
             if build not in keep:
                 shutil.rmtree(build, ignore_errors=True)
                 build.with_suffix(".json").unlink(missing_ok=True)
+                _records_file(build).unlink(missing_ok=True)
+
+    def records(self) -> dict | None:
+        """What the current build knows of each record (digest, references, warnings)."""
+        current = self.current_dir()
+        if current is None:
+            return None
+        try:
+            return json.loads(_records_file(current).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+
+def _graph_size(store: ox.Store, graph: str) -> int:
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))["n"].value)
+
+
+def _graphs_in(files: list[Path]) -> set[str]:
+    """The graph names of N-Quads files (each line ends with its graph IRI)."""
+    graphs = set()
+    for path in files:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                graphs.add(line[line.rstrip(" .\n").rfind(" <") + 2:].rstrip(" .\n").rstrip(">"))
+    return graphs
+
+
+def _records_file(build: Path) -> Path:
+    return build.with_name(build.name + ".records.json")
 
 
 def open_store(location: str | Path) -> EmbeddedStore:

@@ -19,7 +19,7 @@ from rdflib.term import Node
 from . import records as rec
 from .problems import Problem
 from .rdfize import RecordGraph, rdfize
-from .resources import ontology_files, shapes_files
+from .resources import ontology_files, read_turtle, shapes_files
 from .vocab import ID, OWL, RDF, RDFS, SH
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
@@ -48,17 +48,12 @@ class Validator:
 
     @cached_property
     def shapes(self) -> Graph:
-        graph = Graph()
-        for path in self.shapes_paths:
-            graph.parse(path, format="turtle")
-        return graph
+        return read_turtle(self.shapes_paths)
 
     @cached_property
     def hierarchy(self) -> list[tuple[Node, Node, Node]]:
         """The subclass axioms (and class declarations) of the ontology, for sh:class checks."""
-        graph = Graph()
-        for path in self.ontology_paths:
-            graph.parse(path, format="turtle")
+        graph = read_turtle(self.ontology_paths)
         return [t for t in graph.triples((None, RDFS.subClassOf, None)) if isinstance(t[2], URIRef)]
 
     @cached_property
@@ -236,6 +231,18 @@ def validate_files(paths: list[Path], data_dir: Path, validator: Validator | Non
         problems += pipeline.process(record, graph, ctx, sink).problems
         problems += [p for p in duplicates if p.file == name]
     return Report(sorted(set(problems))), unreadable
+
+
+def context_from_store(store, data_dir: Path, validator: Validator | None = None):
+    """A context read from the built store when it matches the entity files now; else None."""
+    from .store import EmbeddedStore
+    from .store_context import StoreContext, store_matches_entities
+
+    if not isinstance(store, EmbeddedStore) or not store.exists():
+        return None
+    if not store_matches_entities(store.manifest(), data_dir):
+        return None
+    return StoreContext(store.reader(), validator or Validator(), data_dir)
 
 
 def shacl_report_for(name: str, data: bytes, data_dir: Path, validator: Validator | None = None) -> tuple[Graph, bool, bool]:

@@ -29,7 +29,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.from_mapping(test_config)
-    app.extensions["csto_kg.store"] = open_store(app.config["STORE"])
+    store = app.extensions["csto_kg.store"] = open_store(app.config["STORE"])
+    if hasattr(store, "time_limit_ms"):  # a remote store enforces the app's limit on its side too
+        store.time_limit_ms = app.config["SPARQL_TIME_LIMIT_MS"]
 
     from .sparql import bp as sparql_bp
 

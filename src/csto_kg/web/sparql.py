@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from functools import lru_cache
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -42,7 +43,12 @@ def runner(app: Flask):
 
 
 def service_allow(app: Flask) -> frozenset[str]:
-    return frozenset(s.strip() for s in str(app.config.get("SERVICE_ALLOW") or "").split(",") if s.strip())
+    return _allow_list(str(app.config.get("SERVICE_ALLOW") or ""))
+
+
+@lru_cache(maxsize=16)
+def _allow_list(setting: str) -> frozenset[str]:
+    return frozenset(s.strip() for s in setting.split(",") if s.strip())
 
 
 @bp.after_request
@@ -111,8 +117,17 @@ def service_description() -> Response:
 
 
 def named_graphs(app: Flask) -> list[str]:
-    answer = runner(app).run(plan("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"))
-    return [b["g"]["value"] for b in json.loads(answer.body)["results"]["bindings"]]
+    """The store's named graphs, listed once per build (not on every service description)."""
+    store = app.extensions["csto_kg.store"]
+    if not isinstance(store, EmbeddedStore):
+        return sorted(store.live_graphs())  # the manifest's list, which the remote store caches itself
+    build = str(store.current_dir())
+    cached = app.extensions.get("csto_kg.named_graphs")
+    if cached is None or cached[0] != build:
+        answer = runner(app).run(plan("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"))
+        cached = app.extensions["csto_kg.named_graphs"] = (
+            build, [b["g"]["value"] for b in json.loads(answer.body)["results"]["bindings"]])
+    return cached[1]
 
 
 @bp.route("/healthz", methods=["GET"])
