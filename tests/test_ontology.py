@@ -7,6 +7,8 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from csto_kg.records import ROLES
+
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 IGO_TTL = ONTOLOGY_DIR / "igo.ttl"
 ROLES_TTL = ONTOLOGY_DIR / "roles.ttl"
@@ -17,15 +19,7 @@ ROLE = Namespace("https://w3id.org/csto-kg/id/role/")
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")  # owlrl's error vocabulary
 
-ROLE_SLUGS = {
-    "head-of-delegation",
-    "delegation-member",
-    "chair",
-    "secretary",
-    "attendee",
-    "observer",
-    "invited-guest",
-}
+ROLE_SLUGS = set(ROLES)  # the roles the record format accepts
 
 # Terms the rdfizer emits; renaming any of them breaks the data.
 EXPECTED_CLASSES = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
+from .resources import rdflib_term
 from .vocab import ID, PREFIXES, RDFS
 
 #: Serializations of a description: format name -> (rdflib format, media type, suffix).
@@ -30,14 +31,7 @@ MAX_BNODE_DEPTH = 4
 MAX_INBOUND = 5000
 
 
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+_to_rdflib = rdflib_term
 
 
 def _escape(iri: str) -> str:

@@ -28,19 +28,24 @@ def shapes_files() -> list[Path]:
 def read_turtle(paths: list[Path]):
     """Turtle files as one rdflib graph, parsed by Oxigraph (rdflib's own parser is far slower)."""
     import pyoxigraph as ox
-    from rdflib import BNode, Graph, Literal, URIRef
-
-    def term(node):
-        if isinstance(node, ox.NamedNode):
-            return URIRef(node.value)
-        if isinstance(node, ox.BlankNode):
-            return BNode(node.value)
-        if node.language:
-            return Literal(node.value, lang=node.language)
-        return Literal(node.value, datatype=URIRef(node.datatype.value))
+    from rdflib import Graph
 
     graph = Graph()
     for path in paths:
-        graph.addN((term(t.subject), term(t.predicate), term(t.object), graph)
+        graph.addN((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object), graph)
                    for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
     return graph
+
+
+def rdflib_term(node):
+    """The rdflib term for a pyoxigraph term."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if node.language:
+        return Literal(node.value, lang=node.language)
+    return Literal(node.value, datatype=URIRef(node.datatype.value))
