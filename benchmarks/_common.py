@@ -196,19 +196,29 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 
 def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | None]], ylabel: str,
-         publish: bool = False, xlabel: str = "meetings", logy: bool = True) -> Path:
-    """Growth curves as a PNG in out/ (and, with ``publish``, a copy in benchmarks/ for the README)."""
+         publish: bool = False, xlabel: str = "meetings", logy: bool = True,
+         lower_bounds: dict[str, list[float | None]] | None = None) -> Path:
+    """Growth curves as a PNG in out/ (and, with ``publish``, a copy in benchmarks/ for the README).
+
+    ``lower_bounds`` are drawn as open triangles: runs stopped before they finished.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    fig, ax = plt.subplots(figsize=(9.5, 4.6), dpi=100)
     drawn = 0
     for label, ys in series.items():
         points = [(x, y) for x, y in zip(xs, ys) if y is not None]
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=label)
+            drawn += 1
+    for label, ys in (lower_bounds or {}).items():
+        points = [(x, y) for x, y in zip(xs, ys) if y is not None]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], linestyle="none", marker="^",
+                    markerfacecolor="none", markersize=10, label=label)
             drawn += 1
     ax.set_xscale("log")
     if logy:
@@ -218,7 +228,7 @@ def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | No
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     if drawn:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
@@ -227,6 +237,10 @@ def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | No
     if publish:
         shutil.copyfile(path, HERE / f"{name}.png")
     return path
+
+
+def load_results(name: str) -> dict:
+    return json.loads((OUT / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def save_results(name: str, results: dict) -> Path:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    CLI, OUT, PYTHON, child_json, data_dir, data_summary, fmt_ratio, fmt_seconds, machine, plot,
+    CLI, OUT, PYTHON, child_json, data_dir, data_summary, fmt_ratio, fmt_seconds, load_results, machine, plot,
     run_child, save_results, store_dir, table,
 )
 
@@ -266,18 +266,23 @@ def report(rows: list[dict], publish: bool) -> str:
 
     xs = [r["meetings"] for r in rows]
     series = {"full build (csto-kg build)": [r["build"]["seconds"] if r["build"]["returncode"] == 0 else None for r in rows]}
-    for name in step_names:
+    for name in [n for n in step_names if n != "import"]:
         series[f"build() step: {name}"] = [r.get("steps", {}).get("steps", {}).get(name) for r in rows]
     for name in stage_names:
         series[f"API stage: {name}"] = [r["stages"].get("stages", {}).get(name) for r in rows]
     series["baseline: whole-graph pyshacl (read+RDF+validate)"] = [(r.get("baseline") or {}).get("total") for r in rows]
-    plot("build-time", "Build time", xs, series, "seconds", publish)
+    stopped = {"baseline, stopped (lower bound)": [
+        (r.get("baseline") or {}).get("seconds") if (r.get("baseline") or {}).get("timed_out") else None for r in rows]}
+    plot("build-time", "Build time", xs, series, "seconds", publish, lower_bounds=stopped)
     plot("build-memory", "Peak resident memory", xs, {
         "full build, all processes (PSS)": [r["build"].get("tree_peak_mb") for r in rows],
         "full build, largest process (RSS)": [r["build"]["max_rss_mb"] for r in rows],
         "stages (one process)": [r["stages"].get("max_rss_mb") for r in rows],
-        "baseline: whole-graph pyshacl": [(r.get("baseline") or {}).get("max_rss_mb") for r in rows],
-    }, "MB", publish)
+        "baseline: whole-graph pyshacl": [(r.get("baseline") or {}).get("max_rss_mb")
+                                          if "total" in (r.get("baseline") or {}) else None for r in rows],
+    }, "MB", publish, lower_bounds={"baseline, stopped (lower bound)": [
+        (r.get("baseline") or {}).get("max_rss_mb") if (r.get("baseline") or {}).get("timed_out") else None
+        for r in rows]})
     return text
 
 
@@ -327,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-memory-gb", type=float, default=10,
                         help="address-space cap of the baseline process; past it, it fails with MemoryError")
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
+    parser.add_argument("--replot", action="store_true", help="print the tables and plots of the last run (out/build.json)")
     parser.add_argument("--profile", type=int, metavar="MEETINGS", help="profile one build of this size and exit")
     parser.add_argument("--child-stages", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", metavar="DATA", help=argparse.SUPPRESS)
@@ -343,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.profile:
         profile(args.profile)
+        return 0
+    if args.replot:
+        saved = load_results("build")
+        print(f"\n# Build ({saved['machine']})\n")
+        print(report(saved["rows"], args.publish))
         return 0
     sizes = sorted(set(args.sizes + ([100000] if args.large else [])))
     rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout,

@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    ROOT, build_store, data_dir, fmt_ratio, fmt_seconds, machine, median_time, plot, save_results, table,
+    ROOT, build_store, data_dir, fmt_ratio, fmt_seconds, load_results, machine, median_time, plot, save_results,
+    table,
 )
 
 QUERIES = ROOT / "tests" / "queries"
@@ -128,7 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="numbers of meetings")
     parser.add_argument("--repeat", type=int, default=20, help="runs per query (the median is shown)")
     parser.add_argument("--publish", action="store_true", help="copy the plot into benchmarks/ for the README")
+    parser.add_argument("--replot", action="store_true", help="print the table and plot of the last run (out/queries.json)")
     args = parser.parse_args(argv)
+    if args.replot:
+        saved = load_results("queries")
+        print(report(saved["rows"], args.publish))
+        return 0
     rows = [measure(n, args.repeat) for n in sorted(set(args.sizes))]
     save_results("queries", {"machine": machine(), "rows": rows})
     print(f"\n# Competency-question latency ({machine()})\n")

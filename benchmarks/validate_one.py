@@ -7,9 +7,11 @@
 For each size, on synthetic records from ``benchmarks/synth.py``:
 
 * **in-process**: ``csto_kg.validate.validate_files([one meeting], DIR, validator)`` with a
-  ``Validator`` made once (the shapes parsed once); the first call and the median of the next;
-* **command**: the wall time of ``csto-kg validate FILE --data DIR``, against the start-up of a
-  bare interpreter (``python -c pass``), the baseline no command can beat;
+  ``Validator`` made once (the shapes parsed once); the first call and the median of the next,
+  with the referenced entities read from the entity files on each call, and with a context read
+  once from the built store (``validate.context_from_store``), as a long-running process would;
+* **command**: the wall time of ``csto-kg validate FILE --data DIR --store S`` (S built from DIR),
+  against the start-up of a bare interpreter (``python -c pass``), the baseline no command can beat;
 * **rebuild**: ``csto-kg build`` of a copy of the records into an empty store (full), then again
   after editing one meeting record (an agenda item's subject).
 
@@ -29,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    CLI, OUT, PYTHON, child_json, data_dir, fmt_ratio, fmt_seconds, machine, plot, run_child, save_results, table,
+    CLI, OUT, PYTHON, build_store, child_json, data_dir, fmt_ratio, fmt_seconds, load_results, machine, plot, run_child,
+    save_results, table,
 )
 
 SCRIPT = str(Path(__file__).resolve())
@@ -41,18 +44,34 @@ def pick_meeting(data: Path) -> Path:
     return meetings[len(meetings) // 2]
 
 
-def child_inprocess(data: Path, record: Path, repeat: int) -> dict:
+def child_inprocess(data: Path, record: Path, repeat: int, store: Path) -> dict:
     from csto_kg.validate import Validator, validate_files
 
     validator = Validator()
-    times = []
-    errors = None
-    for _ in range(repeat + 1):
+
+    def timed(**options) -> tuple[float, float, int]:
+        times, errors = [], 0
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            report, _unreadable = validate_files([record], data, validator, **options)
+            times.append(time.perf_counter() - started)
+            errors = len(report.errors())
+        return times[0], statistics.median(times[1:]), errors
+
+    first, warm, errors = timed()
+    out = {"first": first, "warm": warm, "errors": errors}
+    try:  # the referenced entities read once from the built store, as a server or a loop would
+        from csto_kg.store import EmbeddedStore
+        from csto_kg.validate import context_from_store
+
         started = time.perf_counter()
-        report, _unreadable = validate_files([record], data, validator)
-        times.append(time.perf_counter() - started)
-        errors = len(report.errors())
-    return {"first": times[0], "warm": statistics.median(times[1:]), "errors": errors}
+        ctx = context_from_store(EmbeddedStore(store), data, validator)
+        out["store_context"] = time.perf_counter() - started
+        if ctx is not None:
+            _first, out["store_warm"], out["store_errors"] = timed(ctx=ctx)
+    except (ImportError, TypeError) as err:  # a validate module without store contexts
+        out["store_error"] = str(err)
+    return out
 
 
 def wall(cmd: list[str], repeat: int) -> tuple[float, int]:
@@ -62,19 +81,23 @@ def wall(cmd: list[str], repeat: int) -> tuple[float, int]:
 
 def measure(meetings: int, repeat: int, rebuild: bool, timeout: float) -> dict:
     data = data_dir(meetings)
+    store, _built = build_store(meetings)
     record = pick_meeting(data)
     row: dict = {"meetings": meetings, "record": record.name}
     print(f"\n== {meetings:,} meetings, validating {record.name}", file=sys.stderr, flush=True)
 
-    result, child = child_json([PYTHON, SCRIPT, "--child-inprocess", str(data), str(record), str(repeat)], timeout)
+    result, child = child_json([PYTHON, SCRIPT, "--child-inprocess", str(data), str(record), str(repeat),
+                                str(store)], timeout)
     row["inprocess"] = result or {"error": child.stderr[-2000:]}
     if result:
         print(f"   in-process: first {fmt_seconds(result['first'])}, warm {fmt_seconds(result['warm'])}, "
-              f"{result['errors']} errors", file=sys.stderr, flush=True)
+              f"{result['errors']} errors; with the store's context {fmt_seconds(result.get('store_warm'))} "
+              f"(context read in {fmt_seconds(result.get('store_context'))})", file=sys.stderr, flush=True)
 
     row["python_startup"], _ = wall([PYTHON, "-c", "pass"], max(5, repeat))
     row["cli_help"], _ = wall([*CLI, "--help"], repeat)
-    row["cli_validate"], row["cli_validate_exit"] = wall([*CLI, "validate", str(record), "--data", str(data)], repeat)
+    row["cli_validate"], row["cli_validate_exit"] = wall([*CLI, "validate", str(record), "--data", str(data),
+                                                                 "--store", str(store)], repeat)
     print(f"   csto-kg validate: {fmt_seconds(row['cli_validate'])} (exit {row['cli_validate_exit']}); "
           f"python -c pass: {fmt_seconds(row['python_startup'])}", file=sys.stderr, flush=True)
 
@@ -108,11 +131,13 @@ def report(rows: list[dict], publish: bool) -> str:
         body.append([
             f"{r['meetings']:,}",
             fmt_seconds(ip.get("first")), fmt_seconds(ip.get("warm")),
+            fmt_seconds(ip.get("store_warm")), fmt_seconds(ip.get("store_context")),
             fmt_seconds(r["cli_validate"]) + ("" if r["cli_validate_exit"] == 0 else f" (exit {r['cli_validate_exit']})"),
             fmt_seconds(r["python_startup"]), fmt_ratio(r["cli_validate"] / r["python_startup"]),
             fmt_seconds(r["cli_help"]),
         ])
-    lines.append(table(["meetings in graph", "in-process, first", "in-process, warm", "`csto-kg validate FILE`",
+    lines.append(table(["meetings in graph", "in-process, first", "in-process, warm",
+                        "in-process, store context", "reading the store context", "`csto-kg validate FILE`",
                         "`python -c pass`", "validate / start-up", "`csto-kg --help`"], body))
     if any("rebuild_one_edit" in r for r in rows):
         lines.append("\nRebuilding after editing one meeting record (`csto-kg build`):\n")
@@ -122,7 +147,8 @@ def report(rows: list[dict], publish: bool) -> str:
             for r in rows if "rebuild_one_edit" in r]))
     xs = [r["meetings"] for r in rows]
     plot("validate-one", "Validating one meeting record / rebuilding after one edit", xs, {
-        "in-process validate_files (warm)": [r["inprocess"].get("warm") for r in rows],
+        "in-process validate_files, entity files (warm)": [r["inprocess"].get("warm") for r in rows],
+        "in-process validate_files, store context (warm)": [r["inprocess"].get("store_warm") for r in rows],
         "csto-kg validate FILE (wall)": [r["cli_validate"] for r in rows],
         "python -c pass (start-up baseline)": [r["python_startup"] for r in rows],
         "csto-kg build after one edit": [r.get("rebuild_one_edit", {}).get("seconds") for r in rows],
@@ -138,11 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-rebuild", dest="rebuild", action="store_false", help="skip the rebuild measurement")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds a child process may take")
     parser.add_argument("--publish", action="store_true", help="copy the plot into benchmarks/ for the README")
-    parser.add_argument("--child-inprocess", nargs=3, metavar=("DATA", "FILE", "REPEAT"), help=argparse.SUPPRESS)
+    parser.add_argument("--replot", action="store_true", help="print the table and plot of the last run (out/validate_one.json)")
+    parser.add_argument("--child-inprocess", nargs=4, metavar=("DATA", "FILE", "REPEAT", "STORE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_inprocess:
-        data, record, repeat = args.child_inprocess
-        print(json.dumps(child_inprocess(Path(data), Path(record), int(repeat))))
+        data, record, repeat, store = args.child_inprocess
+        print(json.dumps(child_inprocess(Path(data), Path(record), int(repeat), Path(store))))
+        return 0
+    if args.replot:
+        saved = load_results("validate_one")
+        print(report(saved["rows"], args.publish))
         return 0
     rows = [measure(n, args.repeat, args.rebuild, args.timeout) for n in sorted(set(args.sizes))]
     save_results("validate_one", {"machine": machine(), "rows": rows})

@@ -146,12 +146,27 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out
 _WORKER_CONTEXT: Context | None = None
 
 
+def _process_items(items: list[tuple[str, str]], ctx, out) -> list[FileResult]:
+    """Process record files; entity files come already read (and converted) from the context."""
+    entities = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
+    duplicates = rec.duplicate_slugs(ctx.index) if any(name in entities for _path, name in items) else []
+    results = []
+    for path, name in items:
+        if name in entities:
+            result = process(*entities[name], ctx, out)
+            result.problems += [p for p in duplicates if p.file == name]
+        else:
+            result = process(rec.read_file(Path(path), name), None, ctx, out)
+        results.append(result)
+    return results
+
+
 def _process_chunk(args: tuple[list[tuple[str, str]], str]) -> list[FileResult]:
     chunk, out_path = args
     ctx = _WORKER_CONTEXT
     assert ctx is not None
     with gc_paused(), open(out_path, "w", encoding="utf-8") as out:
-        return [process(rec.read_file(Path(path), name), None, ctx, out) for path, name in chunk]
+        return _process_items(chunk, ctx, out)
 
 
 def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | None = None,
@@ -162,33 +177,28 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
     work_dir.mkdir(parents=True, exist_ok=True)
     with gc_paused():
         ctx = ctx or Context(data_dir, validator)
+        items = [(str(path), name) for path, name in rec.record_files(data_dir) if only is None or name in only]
+        # entity files first, the largest first, so no worker is left with a big one at the end
+        items.sort(key=lambda item: (not item[1].startswith("entities/"),
+                                     -os.path.getsize(item[0]) if item[1].startswith("entities/") else 0))
+        total = len(items)
+        workers = workers or os.cpu_count() or 1
         results: list[FileResult] = []
         files: list[Path] = []
-        entity_out = work_dir / "entities.nq"
-        files.append(entity_out)
-        duplicate_problems = rec.duplicate_slugs(ctx.index)
-        with open(entity_out, "w", encoding="utf-8") as out:
-            for record, graph in zip(ctx.files, ctx.graphs):
-                if only is not None and record.name not in only:
-                    continue
-                result = process(record, graph, ctx, out)
-                result.problems += [p for p in duplicate_problems if p.file == record.name]
-                results.append(result)
-        meetings = [(str(path), name) for path, name in rec.record_files(data_dir)
-                    if name.startswith("meetings/") and (only is None or name in only)]
-        total = len(meetings)
-        workers = workers or os.cpu_count() or 1
         if total < PARALLEL_FROM or workers == 1:
-            meeting_out = work_dir / "meetings-0.nq"
-            files.append(meeting_out)
-            with open(meeting_out, "w", encoding="utf-8") as out:
-                for i, (path, name) in enumerate(meetings):
-                    results.append(process(rec.read_file(Path(path), name), None, ctx, out))
+            out_path = work_dir / "records-0.nq"
+            files.append(out_path)
+            with open(out_path, "w", encoding="utf-8") as out:
+                for i, item in enumerate(items):
+                    results += _process_items([item], ctx, out)
                     progress(i + 1, total)
         else:
-            size = max(50, min(500, total // (workers * 8) or 1))
-            chunks = [meetings[i:i + size] for i in range(0, total, size)]
-            jobs = [(chunk, str(work_dir / f"meetings-{k}.nq")) for k, chunk in enumerate(chunks)]
+            entity_items = [item for item in items if item[1].startswith("entities/")]
+            meeting_items = items[len(entity_items):]
+            size = max(50, min(500, len(meeting_items) // (workers * 8) or 1))
+            chunks = [[item] for item in entity_items]
+            chunks += [meeting_items[i:i + size] for i in range(0, len(meeting_items), size)]
+            jobs = [(chunk, str(work_dir / f"records-{k}.nq")) for k, chunk in enumerate(chunks)]
             files += [Path(out) for _chunk, out in jobs]
             _WORKER_CONTEXT = ctx
             try:
