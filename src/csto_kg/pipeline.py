@@ -199,6 +199,8 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             chunks = [[item] for item in entity_items]
             chunks += [meeting_items[i:i + size] for i in range(0, len(meeting_items), size)]
             jobs = [(chunk, str(work_dir / f"records-{k}.nq")) for k, chunk in enumerate(chunks)]
+            # one file per chunk: a bulk load per file keeps memory bounded (one load of a single
+            # file of millions of quads is faster but holds about twice the file in memory)
             files += [Path(out) for _chunk, out in jobs]
             _WORKER_CONTEXT = ctx
             try:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import json
 import os
 import shutil
@@ -150,9 +149,9 @@ class EmbeddedStore:
                         if path.stat().st_size:
                             store.load(path=str(path), format=ox.RdfFormat.N_QUADS)
                 elif isinstance(nquads, list):
-                    # one bulk load over all files: each separate bulk load ingests and compacts again
-                    store.bulk_load(io.BufferedReader(_Concatenated(nquads), buffer_size=1 << 20),
-                                    format=ox.RdfFormat.N_QUADS)
+                    for path in nquads:  # by path: Oxigraph streams the file (a Python stream is read whole)
+                        if path.stat().st_size:
+                            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
                 else:
                     store.bulk_load(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
                                     format=ox.RdfFormat.N_QUADS)
@@ -209,29 +208,6 @@ class EmbeddedStore:
             return json.loads(_records_file(current).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-
-
-class _Concatenated(io.RawIOBase):
-    """Several files read as one stream."""
-
-    def __init__(self, paths: list[Path]):
-        self.paths = list(paths)
-        self.handle = None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while True:
-            if self.handle is None:
-                if not self.paths:
-                    return 0
-                self.handle = open(self.paths.pop(0), "rb", buffering=0)
-            count = self.handle.readinto(buffer)
-            if count:
-                return count
-            self.handle.close()
-            self.handle = None
 
 
 def _graph_size(store: ox.Store, graph: str) -> int:
