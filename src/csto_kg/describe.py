@@ -17,7 +17,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .resources import rdflib_term
-from .vocab import ID, PREFIXES, RDFS
+from .vocab import ID, IGO, PREFIXES, RDFS
+
+IGO_NS = str(IGO)
 
 #: Serializations of a description: format name -> (rdflib format, media type, suffix).
 RDF_FORMATS = {
@@ -98,35 +100,92 @@ class Suggestion:
     label: str
 
 
+#: The classes whose instances have IRIs of each kind: suggestions are looked up through the
+#: type index, never by scanning every quad.
+KIND_CLASSES = {
+    "person": ["http://xmlns.com/foaf/0.1/Person"],
+    "state": [IGO_NS + "State"],
+    "organization": [IGO_NS + "IntergovernmentalOrganization", IGO_NS + "GovernmentAgency",
+                     "http://www.w3.org/ns/org#FormalOrganization"],
+    "body": [IGO_NS + "Body"],
+    "post": ["http://www.w3.org/ns/org#Post"],
+    "place": [IGO_NS + "Place"],
+    "meeting": [IGO_NS + "Meeting"],
+    "source": [IGO_NS + "Source"],
+    "rank": [IGO_NS + "Rank"],
+    "role": [IGO_NS + "Role"],
+    "post-holding": ["http://www.w3.org/ns/org#Membership"],
+    "rank-holding": [IGO_NS + "RankHolding"],
+}
+
+
 def near_matches(store, iri: str, limit: int = 5) -> list[Suggestion]:
     """Known resources whose IRI is close to ``iri`` (a mistyped or guessed slug).
 
     Candidates are first the resources of the same kind (``id/{kind}/``), then resources
-    of any kind with the same slug (``id/person/russia`` -> ``id/state/russia``).
+    of any kind with the same slug (``id/person/russia`` -> ``id/state/russia``). Inside a
+    meeting (``id/meeting/{slug}/participation/9``) the candidates are the meetings.
     """
     if not iri.startswith(ID):
         return []
     rest = iri[len(ID):]
     kind = rest.split("/", 1)[0]
-    slug = rest.rsplit("/", 1)[-1]
-    query = ("SELECT DISTINCT ?s (SAMPLE(?l) AS ?label) WHERE { ?s ?p ?o . "
-             f"FILTER STRSTARTS(STR(?s), {_literal(ID + kind + '/')}) OPTIONAL {{ ?s <{RDFS.label}> ?l FILTER LANGMATCHES(LANG(?l), 'en') }} }} GROUP BY ?s")
+    parts = rest.split("/")
+    slug = parts[1] if len(parts) > 1 else ""
+    names = {n: ID + n for n in _names_of_kind(store, kind) if ID + n != iri}
+    wanted = "/".join(parts[:2])
+    found = [names[n] for n in difflib.get_close_matches(wanted, _closest_first(wanted, names), n=limit, cutoff=0.6)]
+    if wanted != rest and wanted in names and ID + wanted not in found:
+        found.insert(0, ID + wanted)  # the meeting exists; the part inside it does not
+    if len(found) < limit and slug:
+        others = " ".join(f"<{ID}{k}/{slug}>" for k in KIND_CLASSES if k != kind)
+        for solution in store.query(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {others} }} ?s a ?t }}"):
+            if solution["s"].value not in found and len(found) < limit:
+                found.append(solution["s"].value)
     labels: dict[str, str] = {}
-    for solution in store.query(query):
-        labels[solution["s"].value] = solution["label"].value if solution["label"] is not None else ""
-    candidates = [c for c in labels if c[len(ID):].count("/") == rest.count("/")] or list(labels)
-    names = {c[len(ID):]: c for c in candidates}
-    found = [names[n] for n in difflib.get_close_matches(rest, list(names), n=limit, cutoff=0.6)]
-    if len(found) < limit and "/" in rest:
-        query = ("SELECT DISTINCT ?s (SAMPLE(?l) AS ?label) WHERE { ?s ?p ?o . "
-                 f"FILTER (STRSTARTS(STR(?s), {_literal(ID)}) && STRENDS(STR(?s), {_literal('/' + slug)})) "
-                 f"OPTIONAL {{ ?s <{RDFS.label}> ?l FILTER LANGMATCHES(LANG(?l), 'en') }} }} GROUP BY ?s")
-        for solution in store.query(query):
-            other = solution["s"].value
-            if other not in found and other != iri and len(found) < limit:
-                found.append(other)
-                labels[other] = solution["label"].value if solution["label"] is not None else ""
-    return [Suggestion(c, labels.get(c, "")) for c in found]
+    if found:
+        values = " ".join(f"<{c}>" for c in found)
+        for solution in store.query(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l "
+                                    "FILTER LANGMATCHES(LANG(?l), 'en') }"):
+            labels.setdefault(solution["s"].value, solution["l"].value)
+    return [Suggestion(c, labels.get(c, "")) for c in found[:limit]]
+
+
+_NAMES: dict[tuple, tuple[str, ...]] = {}
+
+
+def _names_of_kind(store, kind: str) -> tuple[str, ...]:
+    """``{kind}/{slug}`` of every resource of a kind, through the type index; kept per build."""
+    current = getattr(store, "current_dir", lambda: None)()
+    key = (id(store), str(current), kind)
+    if key not in _NAMES:
+        classes = KIND_CLASSES.get(kind, [])
+        prefix = ID + kind + "/"
+        names: list[str] = []
+        if classes:
+            values = " ".join(f"<{c}>" for c in classes)
+            query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?t {{ {values} }} ?s a ?t }}"
+            names = [row["s"].value[len(ID):] for row in store.query(query) if row["s"].value.startswith(prefix)]
+        if len(_NAMES) > 64:
+            _NAMES.clear()
+        _NAMES[key] = tuple(sorted(names))
+    return _NAMES[key]
+
+
+def _closest_first(wanted: str, names: dict[str, str], keep: int = 2000) -> list[str]:
+    """At most ``keep`` names, those sharing the longest prefix with ``wanted`` first (difflib is slow)."""
+    if len(names) <= keep:
+        return list(names)
+
+    def shared(name: str) -> int:
+        n = 0
+        for a, b in zip(name, wanted):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    return sorted(names, key=shared, reverse=True)[:keep]
 
 
 def _literal(text: str) -> str:
