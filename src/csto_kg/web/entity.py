@@ -130,7 +130,10 @@ def facts(store, iri: str) -> list[dict]:
 
 def inbound(store, iri: str, limit: int = 200) -> list[dict]:
     """Statements that refer to ``iri``."""
-    return rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER (?p != rdf:type) }} ORDER BY ?p ?s LIMIT {limit}")
+    # no ORDER BY in the query: sorting every inbound statement of a much-cited entity (a state
+    # at thousands of meetings) costs seconds; the first ``limit`` found are sorted here
+    found = rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER (?p != rdf:type) }} LIMIT {limit}")
+    return sorted(found, key=lambda r: (str(r["p"]), str(r["s"])))
 
 
 def _group(found: list[dict], key: str, many: Iterable[str]) -> list[dict]:
@@ -271,40 +274,60 @@ def person_view(store, iri: str) -> dict:
     return {"participations": participations, "posts": posts, "appointments": appointments, "ranks": ranks}
 
 
+#: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
+SECTION_ROWS = 300
+
+
+def _latest(store, select: str, pattern: str, optional: str, key: str, many: Iterable[str]) -> tuple[list[dict], int]:
+    """The latest ``SECTION_ROWS`` of a section and how many there are in all.
+
+    ``pattern`` binds ``?{key}`` and ``?meeting`` selectively (an index lookup); ``optional`` adds
+    the details of the rows kept, so the cost follows what is shown, not what is recorded.
+    """
+    total = int(rows(store, f"SELECT (COUNT(DISTINCT ?{key}) AS ?n) WHERE {{ {pattern} }}")[0]["n"])
+    found = _group(rows(store, f"""
+        SELECT {select} WHERE {{
+          {{ SELECT DISTINCT ?{key} ?meeting ?date WHERE {{
+               {pattern} OPTIONAL {{ ?meeting schema:startDate ?date }}
+             }} ORDER BY DESC(?date) DESC(?{key}) LIMIT {SECTION_ROWS} }}
+          {optional}
+        }}"""), key, many)
+    found.sort(key=lambda r: (str(r["date"] or ""), r[key]))
+    return found, total
+
+
 def agent_view(store, iri: str) -> dict:
     """A state, organization or body: its meetings, the delegations it sent and who headed them."""
     a = _iri(iri)
-    meetings = _group(rows(store, f"""
-        SELECT ?meeting ?date ?how WHERE {{
-          ?meeting a igo:Meeting .
-          OPTIONAL {{ ?meeting schema:startDate ?date }}
-          {{ ?meeting igo:body {a} BIND("body that met" AS ?how) }}
-          UNION {{ ?meeting igo:hostState {a} BIND("host" AS ?how) }}
-          UNION {{ ?x igo:inMeeting ?meeting ; igo:onBehalfOf {a} BIND("participant" AS ?how) }}
-          UNION {{ ?x igo:inMeeting ?meeting ; igo:ofState {a} BIND("sent a delegation" AS ?how) }}
-        }}"""), "meeting", ("how",))
-    meetings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
-    delegations = _group(rows(store, f"""
-        SELECT ?delegation ?meeting ?date ?head ?source WHERE {{
-          ?delegation igo:ofState {a} ; igo:inMeeting ?meeting .
-          OPTIONAL {{ ?meeting schema:startDate ?date }}
-          OPTIONAL {{ ?delegation igo:head ?head }}
-          OPTIONAL {{ ?delegation prov:wasDerivedFrom ?source }}
-        }}"""), "delegation", ("source",))
-    delegations.sort(key=lambda r: (str(r["date"] or ""), r["delegation"]))
-    participations = _group(rows(store, f"""
-        SELECT ?participation ?meeting ?date ?person ?role ?post ?source WHERE {{
-          ?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting .
-          OPTIONAL {{ ?meeting schema:startDate ?date }}
-          OPTIONAL {{ ?participation igo:participant ?person }}
-          OPTIONAL {{ ?participation igo:role ?role }}
-          OPTIONAL {{ ?participation igo:post ?post }}
-          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
-        }}"""), "participation", ("role", "post", "source"))
-    participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
+    hows: dict[str, dict] = {}
+    for how, pattern in (("body that met", f"?meeting igo:body {a}"), ("host", f"?meeting igo:hostState {a}"),
+                         ("participant", f"?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting"),
+                         ("sent a delegation", f"?x igo:ofState {a} ; igo:inMeeting ?meeting")):
+        for row in rows(store, f"""SELECT DISTINCT ?meeting ?date WHERE {{ {pattern} . ?meeting a igo:Meeting
+                                   OPTIONAL {{ ?meeting schema:startDate ?date }} }}
+                                   ORDER BY DESC(?date) LIMIT {SECTION_ROWS}"""):
+            entry = hows.setdefault(row["meeting"], {"meeting": row["meeting"], "date": row["date"], "how": []})
+            entry["how"].append(how)
+    meetings = sorted(hows.values(), key=lambda r: (str(r["date"] or ""), r["meeting"]))[-SECTION_ROWS:]
+    meeting_total = int(rows(store, f"""SELECT (COUNT(DISTINCT ?meeting) AS ?n) WHERE {{
+        {{ ?meeting igo:body {a} }} UNION {{ ?meeting igo:hostState {a} }}
+        UNION {{ ?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting }} UNION {{ ?x igo:ofState {a} ; igo:inMeeting ?meeting }}
+        }}""")[0]["n"])
+    delegations, delegation_total = _latest(
+        store, "?delegation ?meeting ?date ?head ?source", f"?delegation igo:ofState {a} ; igo:inMeeting ?meeting",
+        "OPTIONAL { ?delegation igo:head ?head } OPTIONAL { ?delegation prov:wasDerivedFrom ?source }",
+        "delegation", ("source",))
+    participations, participation_total = _latest(
+        store, "?participation ?meeting ?date ?person ?role ?post ?source",
+        f"?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting",
+        """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
+           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        "participation", ("role", "post", "source"))
     posts = rows(store, f"SELECT DISTINCT ?post WHERE {{ ?post org:postIn {a} }} ORDER BY ?post")
     parts = rows(store, f"SELECT DISTINCT ?part WHERE {{ {{ ?part org:unitOf {a} }} UNION {{ ?part org:subOrganizationOf {a} }} }} ORDER BY ?part")
     return {"meetings": meetings, "delegations": delegations, "participations": participations,
+            "totals": {"meetings": meeting_total, "delegations": delegation_total,
+                       "participations": participation_total},
             "posts": [r["post"] for r in posts], "parts": [r["part"] for r in parts]}
 
 
@@ -321,16 +344,13 @@ def post_view(store, iri: str) -> dict:
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     holders.sort(key=lambda r: (str(r["start"] or ""), r["holding"]))
-    participations = _group(rows(store, f"""
-        SELECT ?participation ?meeting ?date ?person ?role ?source WHERE {{
-          ?participation igo:post {p} ; igo:inMeeting ?meeting .
-          OPTIONAL {{ ?meeting schema:startDate ?date }}
-          OPTIONAL {{ ?participation igo:participant ?person }}
-          OPTIONAL {{ ?participation igo:role ?role }}
-          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
-        }}"""), "participation", ("role", "source"))
-    participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
-    return {"holders": holders, "participations": participations}
+    participations, participation_total = _latest(
+        store, "?participation ?meeting ?date ?person ?role ?source", f"?participation igo:post {p} ; igo:inMeeting ?meeting",
+        """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
+           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        "participation", ("role", "source"))
+    return {"holders": holders, "participations": participations,
+            "totals": {"participations": participation_total}}
 
 
 VIEWS = {"meeting": meeting_view, "person": person_view, "agent": agent_view, "post": post_view}
