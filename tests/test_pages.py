@@ -401,3 +401,15 @@ def test_stylesheet_colours_meet_wcag_aa(client):
     assert "#1f2d3d" in css and "#1f5fbf" in css and "#e6ebf2" in css
     for fg, bg in pairs:
         assert contrast(fg, bg) >= 4.5, (fg, bg)
+
+
+def test_long_sections_show_the_latest_rows_and_the_total(client, monkeypatch):
+    from csto_kg.web import entity
+
+    monkeypatch.setattr(entity, "SECTION_ROWS", 1)
+    page = client.get("/id/state/russia").get_data(as_text=True)
+    assert "The latest 1 of " in page
+    total = int(page.split("The latest 1 of ", 1)[1].split(" ", 1)[0])
+    assert total > 1
+    monkeypatch.setattr(entity, "SECTION_ROWS", 10_000)
+    assert "The latest" not in client.get("/id/state/russia").get_data(as_text=True)

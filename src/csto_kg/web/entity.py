@@ -312,6 +312,7 @@ def agent_view(store, iri: str) -> dict:
     meeting_total = int(rows(store, f"""SELECT (COUNT(DISTINCT ?meeting) AS ?n) WHERE {{
         {{ ?meeting igo:body {a} }} UNION {{ ?meeting igo:hostState {a} }}
         UNION {{ ?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting }} UNION {{ ?x igo:ofState {a} ; igo:inMeeting ?meeting }}
+        ?meeting a igo:Meeting
         }}""")[0]["n"])
     delegations, delegation_total = _latest(
         store, "?delegation ?meeting ?date ?head ?source", f"?delegation igo:ofState {a} ; igo:inMeeting ?meeting",
