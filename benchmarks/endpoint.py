@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             ratio = results["csto-kg"]["latency"][q] / results["oxigraph"]["latency"][q]
             print(f"| {q} ({rows[q]} rows) | " + " | ".join(cells) + f" | {ratio:.2f}x |")
         med = {n: statistics.median(results[n]["latency"].values()) for n in names}
-        print(f"| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
+        print("| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
               + f" | {med['csto-kg'] / med['oxigraph']:.2f}x |")
         print(f"\nthroughput ({args.connections} connections, {args.seconds:g} s each)")
         for n in names:

@@ -13,6 +13,7 @@ from csto_kg.validate import Validator
 from .oxigraph_server import (  # noqa: F401 - fixtures
     any_store, backend, dataset_location, dataset_oxigraph, fresh_oxigraph, oxigraph_server, records_location,
     remote_built_store)
+from .live_endpoint import listener  # noqa: F401 - a fixture for the endpoint tests
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

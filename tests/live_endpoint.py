@@ -8,11 +8,13 @@ tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` loa
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import pytest
 import waitress
 from flask import Flask
 
@@ -69,3 +71,23 @@ def serve(store_path: Path | str, threads: int = 8, **config: Any) -> Iterator[L
         runner = app.extensions.get("csto_kg.sparql_runner")
         if runner is not None:
             runner.close()
+
+
+@pytest.fixture
+def listener():
+    """A loopback socket that records whether anyone connects to it (nobody should)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(1.0)
+    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
+    sock.close()
+
+
+def connection_arrives(sock: socket.socket) -> bool:
+    try:
+        conn, _ = sock.accept()
+    except TimeoutError:
+        return False
+    conn.close()
+    return True

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import owlrl
 import pytest
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from csto_kg.records import ROLES

@@ -7,7 +7,6 @@ the ones about worker processes concern the embedded store only.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 
@@ -18,7 +17,7 @@ import requests
 from csto_kg.query_check import inspect, refused_services
 from csto_kg.sparql import ServiceRefused, UpdateRefused, _plan, execute, plan
 
-from .live_endpoint import EX, FILLER, serve
+from .live_endpoint import EX, FILLER, connection_arrives, serve
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 FAST = "SELECT ?g WHERE { GRAPH ?g { ?g a ?t } }"
@@ -37,7 +36,7 @@ def store_path(dataset_location):
 @pytest.mark.parametrize(("query", "services"), [
     ("ASK {}", ()),
     (f"SELECT * {{ SERVICE <{WIKIDATA}> {{ ?s ?p ?o }} }}", (WIKIDATA,)),
-    (f"PREFIX wdqs: <https://query.wikidata.org/> SELECT * {{ SERVICE SILENT wdqs:sparql {{ }} }}", (WIKIDATA,)),
+    ("PREFIX wdqs: <https://query.wikidata.org/> SELECT * { SERVICE SILENT wdqs:sparql { } }", (WIKIDATA,)),
     ("BASE <https://query.wikidata.org/> SELECT * { service <sparql> {} }", (WIKIDATA,)),
     ("SELECT * { SERVICE ?endpoint { ?s ?p ?o } }", (None,)),
     ("SELECT * { SERVICE unknown:x {} }", (None,)),
@@ -188,25 +187,6 @@ def test_other_clients_are_served_while_a_slow_query_runs(store_path):
 # -- SERVICE: refused before any connection is opened
 
 
-@pytest.fixture
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(1.0)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
-    sock.close()
-
-
-def _connection_arrives(sock: socket.socket) -> bool:
-    try:
-        conn, _ = sock.accept()
-    except TimeoutError:
-        return False
-    conn.close()
-    return True
-
-
 @pytest.mark.parametrize("target", ["<{url}>", "?endpoint"])
 def test_service_not_allowed_opens_no_connection(store_path, listener, target):
     sock, url = listener
@@ -215,7 +195,7 @@ def test_service_not_allowed_opens_no_connection(store_path, listener, target):
         response = requests.get(live.sparql, params={"query": query}, timeout=30)
         assert response.status_code == 403
         assert "CSTO_KG_SERVICE_ALLOW" in response.json()["error"]
-        assert not _connection_arrives(sock)
+        assert not connection_arrives(sock)
 
 
 def test_allow_listed_service_is_called(store_path, listener):
@@ -226,7 +206,7 @@ def test_allow_listed_service_is_called(store_path, listener):
         thread = threading.Thread(target=lambda: result.update(r=requests.get(
             live.sparql, params={"query": f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"}, timeout=30)))
         thread.start()
-        assert _connection_arrives(sock)
+        assert connection_arrives(sock)
         thread.join()
         assert result["r"].status_code in (502, 503)
         assert result["r"].json()["ok"] is False

@@ -5,14 +5,13 @@ The live-server tests run once per backend (the embedded store, and a live ``oxi
 
 from __future__ import annotations
 
-import socket
 
 import pytest
 import requests
 
 from csto_kg.web import error_body
 
-from .live_endpoint import EX, FILLER, serve
+from .live_endpoint import EX, FILLER, connection_arrives, serve
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -96,25 +95,6 @@ def workbench(dataset_location):
         yield live
 
 
-@pytest.fixture
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    sock.settimeout(1.0)
-    yield sock, f"http://127.0.0.1:{sock.getsockname()[1]}/sparql"
-    sock.close()
-
-
-def _connection_arrives(sock: socket.socket) -> bool:
-    try:
-        conn, _ = sock.accept()
-    except TimeoutError:
-        return False
-    conn.close()
-    return True
-
-
 @pytest.mark.parametrize("path", ["/", "/results.csv"])
 def test_workbench_refuses_a_service_not_allow_listed_and_opens_no_connection(workbench, listener, path):
     sock, url = listener
@@ -122,7 +102,7 @@ def test_workbench_refuses_a_service_not_allow_listed_and_opens_no_connection(wo
                             timeout=30)
     assert response.status_code == 403
     assert "CSTO_KG_SERVICE_ALLOW" in response.text and WIKIDATA in response.text
-    assert not _connection_arrives(sock)
+    assert not connection_arrives(sock)
 
 
 @pytest.mark.parametrize("path", ["/", "/results.csv"])

@@ -8,9 +8,7 @@ import difflib
 import json
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -27,7 +25,8 @@ from csto_kg.wikidata import LANGUAGES, labels_graph, link, read_labels_graph, w
 from csto_kg.wikidata_client import WikidataClient, WikidataUnavailable, user_agent
 from csto_kg.yaml_write import WriteRefused, add_qids
 
-from .conftest import DATA, FIXTURES
+from .conftest import FIXTURES
+from .oxigraph_server import free_port, oxigraph_binary
 
 WD_FIXTURES = FIXTURES / "wikidata"
 WD_DATA = WD_FIXTURES / "data"
@@ -57,28 +56,14 @@ SEED_QIDS = {"Q399", "Q184", "Q232", "Q813", "Q159", "Q863", "Q318693", "Q472311
 # --------------------------------------------------------------------------- servers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _oxigraph() -> str:
-    beside = Path(sys.executable).with_name("oxigraph")
-    found = str(beside) if beside.exists() else shutil.which("oxigraph")
-    if not found:
-        pytest.fail("the `oxigraph` command is missing; install the test extra: pip install -e '.[test]'")
-    return found
-
-
 @pytest.fixture(scope="session")
 def wikidata_endpoint(tmp_path_factory) -> str:
     """`oxigraph serve-read-only` on a free loopback port, holding tests/fixtures/wikidata/wikidata.ttl."""
     location = tmp_path_factory.mktemp("wikidata") / "db"
-    subprocess.run([_oxigraph(), "load", "--location", str(location), "--file", str(WD_FIXTURES / "wikidata.ttl")],
+    subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(WD_FIXTURES / "wikidata.ttl")],
                    check=True, capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen([_oxigraph(), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+    port = free_port()
+    process = subprocess.Popen([oxigraph_binary(), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
     try:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from .resources import rdflib_term
 from .vocab import ID, IGO, PREFIXES, RDFS

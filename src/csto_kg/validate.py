@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -21,6 +21,10 @@ from .problems import Problem
 from .rdfize import RecordGraph, rdfize
 from .resources import ontology_files, read_turtle, shapes_files
 from .vocab import ID, OWL, RDF, RDFS, SH
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import pipeline
+    from .shape_checker import ShapeChecker
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
