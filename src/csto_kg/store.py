@@ -149,9 +149,11 @@ class EmbeddedStore:
                         if path.stat().st_size:
                             store.load(path=str(path), format=ox.RdfFormat.N_QUADS)
                 elif isinstance(nquads, list):
+                    # Files the build wrote from checked records: IRIs are made of checked slugs and
+                    # literals are escaped, so Oxigraph's lenient parser (about 25% faster) is safe.
                     for path in nquads:  # by path: Oxigraph streams the file (a Python stream is read whole)
                         if path.stat().st_size:
-                            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+                            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
                 else:
                     store.bulk_load(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
                                     format=ox.RdfFormat.N_QUADS)
