@@ -322,3 +322,9 @@ def test_the_remote_settings_are_documented_in_the_readme():
     assert settings.markdown_table() in readme
     remote = [s.name for s in settings.SETTINGS if s.name.startswith("CSTO_KG_STORE_")]
     assert len(remote) == 11 and all(f"`{name}`" in readme for name in remote)
+
+
+def test_remote_time_limit_is_the_endpoints_time_limit_error():
+    from csto_kg.sparql import QueryTimeout
+
+    assert issubclass(StoreTimeout, QueryTimeout) and StoreTimeout.status == QueryTimeout.status == 503

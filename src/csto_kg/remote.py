@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from . import settings
 from .problems import CstoKgError, UsageError
+from .sparql import QueryTimeout
 from .store import StoreMissing
 from .vocab import GRAPH
 
@@ -64,10 +65,11 @@ class StoreRejected(CstoKgError):
     status = 502
 
 
-class StoreTimeout(CstoKgError):
-    """A query took longer than the time limit; the request was abandoned."""
+class StoreTimeout(QueryTimeout):
+    """A query to the remote store took longer than the time limit; the request was abandoned.
 
-    status = 503
+    The same error as an embedded query past the limit, so callers handle both backends alike.
+    """
 
 
 class _Transient(Exception):
