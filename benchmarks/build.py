@@ -140,7 +140,8 @@ def child_baseline(data: Path) -> dict:
 # --------------------------------------------------------------------------- one size
 
 
-def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float, baseline_memory_gb: float) -> dict:
+def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float, baseline_memory_gb: float,
+            detail: bool = True) -> dict:
     data = data_dir(meetings)
     summary = data_summary(meetings)
     row: dict = {"meetings": meetings, "participations": summary["participations"], "files": summary["files"]}
@@ -160,6 +161,10 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
         row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
     print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB (largest process), "
           f"{child.tree_peak_mb:,.0f} MB (process tree), exit {child.returncode}", file=sys.stderr, flush=True)
+
+    if not detail:  # the build alone: the per-step and per-stage runs would repeat it (the stages in one process)
+        row["stages"] = {"skipped": True}
+        return row
 
     scratch = OUT / f"steps-store-{meetings}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -228,7 +233,7 @@ def report(rows: list[dict], publish: bool) -> str:
     for r in rows:
         s = r["stages"]
         if "stages" not in s:
-            stage_rows.append([f"{r['meetings']:,}"] + ["n/a"] * (len(stage_names) + 2))
+            stage_rows.append([f"{r['meetings']:,}"] + ["not run" if s.get("skipped") else "n/a"] * (len(stage_names) + 2))
             continue
         total = sum(s["stages"][k] for k in stage_names)
         stage_rows.append([f"{r['meetings']:,}"]
@@ -331,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds the baseline may take; past it, the table shows a lower bound")
     parser.add_argument("--baseline-memory-gb", type=float, default=10,
                         help="address-space cap of the baseline process; past it, it fails with MemoryError")
+    parser.add_argument("--detail-max", type=int, default=10000,
+                        help="largest size at which the build's steps and the API stages are timed too "
+                             "(the stages hold every record's graph in one process)")
+    parser.add_argument("--merge", action="store_true",
+                        help="add these sizes to the last run's table (out/build.json) instead of replacing it")
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
     parser.add_argument("--replot", action="store_true", help="print the tables and plots of the last run (out/build.json)")
     parser.add_argument("--profile", type=int, metavar="MEETINGS", help="profile one build of this size and exit")
@@ -357,7 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = sorted(set(args.sizes + ([100000] if args.large else [])))
     rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout,
-                    args.baseline_memory_gb) for n in sizes]
+                    args.baseline_memory_gb, n <= args.detail_max) for n in sizes]
+    if args.merge and (OUT / "build.json").exists():
+        kept = [r for r in load_results("build")["rows"] if r["meetings"] not in sizes]
+        rows = sorted(kept + rows, key=lambda r: r["meetings"])
     save_results("build", {"machine": machine(), "rows": rows})
     print(f"\n# Build ({machine()})\n")
     print(report(rows, args.publish))

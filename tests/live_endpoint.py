@@ -1,4 +1,4 @@
-"""The endpoint served by waitress on a free loopback port, and a small dataset with graphs D0..D3.
+"""The endpoint served by ``csto-kg serve`` on a free loopback port, and a small dataset with graphs D0..D3.
 
 The endpoint tests run against each backend in turn (the ``backend`` fixtures in
 tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` loaded through
@@ -8,18 +8,20 @@ tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` loa
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
-import threading
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import waitress
-from flask import Flask
+import requests
 
 from csto_kg.store import EmbeddedStore
-from csto_kg.web import create_app
 
 EX = "http://example.org/"
 D = [f"{EX}D{i}" for i in range(4)]
@@ -50,27 +52,94 @@ def dataset_store(path: Path) -> EmbeddedStore:
 @dataclass
 class Live:
     url: str  # the base URL, no trailing slash
-    app: Flask
+    process: subprocess.Popen
+    log: Any  # the server's stderr
 
     @property
     def sparql(self) -> str:
         return self.url + "/sparql"
 
+    def query_workers(self) -> set[int]:
+        """The pids of the server's query worker processes (the processes that run ``csto_kg.query_workers``)."""
+        return {pid for pid in descendants(self.process.pid) if b"csto_kg.query_workers" in _cmdline(pid)}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+SETTING_OF = {"SPARQL_TIME_LIMIT_MS": "CSTO_KG_SPARQL_TIME_LIMIT_MS", "SPARQL_MAX_ROWS": "CSTO_KG_SPARQL_MAX_ROWS",
+              "SERVICE_ALLOW": "CSTO_KG_SERVICE_ALLOW", "SPARQL_WORKERS": "CSTO_KG_SPARQL_WORKERS",
+              "BASE_IRI": "CSTO_KG_BASE_IRI"}
+
 
 @contextlib.contextmanager
-def serve(store_path: Path | str, threads: int = 8, **config: Any) -> Iterator[Live]:
-    """Serve an app over ``store_path`` (a folder, or a remote store's URL) with ``config`` on a free loopback port."""
-    app = create_app({"STORE": str(store_path), "SPARQL_WORKERS": 2, **config})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+def serve(store_path: Path | str, **config: Any) -> Iterator[Live]:
+    """``csto-kg serve --no-build`` over ``store_path`` (a folder, or a remote store's URL) on a free
+    loopback port, with ``config`` (``SPARQL_TIME_LIMIT_MS=...`` and so on) as its settings."""
+    port = free_port()
+    env = {**os.environ, "CSTO_KG_SPARQL_WORKERS": "2"}
+    env.update({SETTING_OF[key]: str(value) for key, value in config.items()})
+    command = [sys.executable, "-m", "csto_kg.cli", "serve", "--no-build", "--store", str(store_path),
+               "--host", "127.0.0.1", "--port", str(port)]
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    live = Live(f"http://127.0.0.1:{port}", process, log)
     try:
-        yield Live(f"http://127.0.0.1:{server.effective_port}", app)
+        _wait_until_up(live)
+        yield live
     finally:
-        server.close()
-        runner = app.extensions.get("csto_kg.sparql_runner")
-        if runner is not None:
-            runner.close()
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_up(live: Live, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if live.process.poll() is not None:
+            live.log.seek(0)
+            raise RuntimeError(f"csto-kg serve exited with {live.process.returncode}: "
+                               + live.log.read().decode(errors="replace")[-3000:])
+        try:
+            requests.get(live.url + "/healthz", timeout=5)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError(f"csto-kg serve did not answer on {live.url} within {seconds:.0f} s")
 
 
 @pytest.fixture

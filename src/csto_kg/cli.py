@@ -417,11 +417,14 @@ def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, ref
               help="Address to listen on.")
 @click.option("--port", type=int, default=lambda: settings.get_int("CSTO_KG_PORT"), show_default="$CSTO_KG_PORT or 8000",
               help="Port to listen on.")
+@click.option("--build/--no-build", "build_first", default=True, show_default=True,
+              help="Build first when the store is missing or older than the records; --no-build serves the "
+                   "store as it is (a replica, or a store built elsewhere).")
 @data_option
 @store_option
-def serve(host: str, port: int, data_dir: Path, store_location: str) -> None:
-    """Serve the SPARQL endpoint and pages (waitress), building first when the store is
-    missing or older than the records."""
+def serve(host: str, port: int, build_first: bool, data_dir: Path, store_location: str) -> None:
+    """Serve the SPARQL endpoint and pages (granian, a production HTTP server), building first
+    when the store is missing or older than the records."""
     from .build import build as run_build
     from .build import is_stale
     from .problems import CstoKgError, InvalidRecords
@@ -429,7 +432,7 @@ def serve(host: str, port: int, data_dir: Path, store_location: str) -> None:
 
     store = open_store(store_location)
     try:
-        if is_stale(data_dir, store, _wikidata_labels()):
+        if build_first and is_stale(data_dir, store, _wikidata_labels()):
             click.echo("the store is missing or older than the records; building…", err=True)
             result = run_build(data_dir, store, progress=_progress(True), wikidata_labels=_wikidata_labels())
             click.echo(f"built {result.quads:,} quads from {result.records} records", err=True)
@@ -442,19 +445,13 @@ def serve(host: str, port: int, data_dir: Path, store_location: str) -> None:
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
+    del store
 
-    import waitress
+    from .web.serving import serve as serve_app
 
-    from .web import create_app
-
-    from .web.sparql import runner
-
-    app = create_app({"STORE": store_location, "DATA": str(data_dir)})
-    runner(app)  # start the query worker processes now, not on the first query
     click.echo(f"serving http://{host}:{port}/ (query workbench and pages; SPARQL endpoint at /sparql; "
                "Ctrl-C to stop)", err=True)
-    # threads only wait on the query workers, so there can be more of them than cores
-    waitress.serve(app, host=host, port=port, threads=16, connection_limit=200, ident="csto-kg")
+    serve_app(host, port, {"CSTO_KG_STORE": store_location, "CSTO_KG_DATA": str(data_dir)})
 
 
 @main.command()

@@ -45,6 +45,8 @@ SETTINGS = (
     Setting("CSTO_KG_PORT", "8000", "Port `serve` listens on."),
     Setting("CSTO_KG_SPARQL_TIME_LIMIT_MS", "10000", "Per-query time limit in milliseconds; a query past it is stopped."),
     Setting("CSTO_KG_SPARQL_MAX_ROWS", "10000", "Result row cap; a truncated result says so."),
+    Setting("CSTO_KG_SPARQL_WORKERS", "0",
+            "Query worker processes of an embedded store (`0`: one per core, at least 2 and at most 8)."),
     Setting("CSTO_KG_SERVICE_ALLOW", WIKIDATA_SPARQL,
             "Comma-separated SERVICE endpoints a query may call."),
     Setting("CSTO_KG_WIKIDATA_ENDPOINT", WIKIDATA_SPARQL, "The Wikidata SPARQL endpoint `link` uses."),

@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         DATA=settings.get("CSTO_KG_DATA"),
         SPARQL_TIME_LIMIT_MS=settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS"),
         SPARQL_MAX_ROWS=settings.get_int("CSTO_KG_SPARQL_MAX_ROWS"),
+        SPARQL_WORKERS=settings.get_int("CSTO_KG_SPARQL_WORKERS"),
         SERVICE_ALLOW=settings.get("CSTO_KG_SERVICE_ALLOW"),
         BASE_IRI=settings.get("CSTO_KG_BASE_IRI"),
     )

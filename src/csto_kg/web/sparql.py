@@ -138,4 +138,8 @@ def healthz():
         body = error_body(503, f"no built store at {store.path}; run `csto-kg build` first")
         return jsonify(body), 503
     manifest = getattr(store, "manifest", lambda: None)() or {}
-    return jsonify({"ok": True, "status": 200, "build": manifest.get("id"), "quads": manifest.get("quads")})
+    body = {"ok": True, "status": 200, "build": manifest.get("id"), "quads": manifest.get("quads")}
+    pool = current_app.extensions.get("csto_kg.sparql_runner")
+    if isinstance(pool, WorkerPool):  # how many query workers there are, and how many overran and were replaced
+        body["query_workers"] = {"size": pool.size, "replaced": pool.replaced}
+    return jsonify(body)
