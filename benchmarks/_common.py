@@ -49,7 +49,7 @@ class Child:
     ``max_rss_mb`` is the kernel's peak RSS of the child (``wait4``; with worker processes, the
     largest single process of its tree); ``tree_peak_mb`` is the largest sum of the proportional
     set size (PSS: shared pages split between the sharers) of the child and all its descendants,
-    sampled every 200 ms -- the memory the whole build holds, workers included.
+    sampled every 200 ms or less often (see run_child) -- the memory the whole build holds, workers included.
     """
 
     seconds: float
@@ -99,7 +99,8 @@ def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = N
     """Run ``cmd``; measure its wall time and peak memory (``wait4`` rusage of that child only).
 
     ``sample_memory`` also samples the PSS of the child's whole process tree (workers included)
-    every 200 ms (the sampling costs well under 1% of a core). ``memory_gb`` caps the child's address space (it then fails with MemoryError
+    every 200 ms, or less often when one sample takes long (the kernel walks every mapped page
+    to count PSS): the sampler stays under about 2% of one core. ``memory_gb`` caps the child's address space (it then fails with MemoryError
     instead of starving the machine).
     """
     def limit() -> None:
@@ -130,7 +131,8 @@ def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = N
                     break
                 if sample_memory and now >= next_sample:
                     tree_peak = max(tree_peak, _tree_pss_mb(proc.pid))
-                    next_sample = now + 0.2
+                    cost = time.perf_counter() - now
+                    next_sample = now + max(0.2, 50 * cost)
                 time.sleep(0.01)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
