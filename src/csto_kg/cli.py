@@ -290,11 +290,12 @@ def export(fmt: str, output: Path | None, store_location: str) -> None:
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
-    data = reader.dump(format=formats[fmt])
+    # streamed by Oxigraph to the file or standard output, never held whole in memory
     if output:
-        output.write_bytes(data)
+        reader.dump(str(output), format=formats[fmt])
     else:
-        sys.stdout.buffer.write(data)
+        reader.dump(sys.stdout.buffer, format=formats[fmt])
+        sys.stdout.buffer.flush()
 
 
 @main.command(name="import")

@@ -7,6 +7,11 @@ CPU is freed -- and a fresh worker takes its place; the other workers keep servi
 
 Parent and worker speak length-prefixed pickled tuples over the worker's stdin/stdout. Only the parent
 writes requests, and only trusted code runs on either side.
+
+While a query is the only one in flight, the waiting thread polls the worker's pipe for up to
+:data:`SPIN_SECONDS` before it sleeps: most queries answer within that, and catching the answer
+without a sleep and a wake-up saves a few tenths of a millisecond each. Under load nobody spins,
+so the cores stay with the workers.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from .problems import CstoKgError
 from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
 
 READY = "ready"
+SPIN_SECONDS = 0.001
 
 
 def _write(fd: int, message) -> None:
@@ -73,9 +79,14 @@ class _Worker:
         self.poller = select.poll()  # kept: registering once saves work on every query
         self.poller.register(self.stdout, select.POLLIN | select.POLLHUP)
 
-    def _wait(self, seconds: float | None) -> bool:
+    def _wait(self, seconds: float | None, spin: float = 0.0) -> bool:
         if seconds is not None and seconds <= 0:
             return False
+        if spin:
+            spin_until = time.perf_counter() + min(spin, seconds or spin)
+            while time.perf_counter() < spin_until:
+                if self.poller.poll(0):
+                    return True
         return bool(self.poller.poll(None if seconds is None else int(seconds * 1000) + 1))
 
     def _receive(self):
@@ -85,14 +96,14 @@ class _Worker:
             return ("error", 500, f"a query worker stopped unexpectedly (exit status {self.proc.poll()}); "
                                   "the query may have used too much memory; try a narrower query")
 
-    def run(self, request: tuple, seconds: float) -> tuple | None:
-        """The worker's reply, or None when it did not answer within ``seconds``."""
+    def run(self, request: tuple, seconds: float | None, spin: float = 0.0) -> tuple | None:
+        """The worker's reply, or None when it did not answer within ``seconds`` (polling for the first ``spin``)."""
         if not self.ready:
             if self._receive() != READY:
                 return ("error", 500, "a query worker failed to start; see the server's log")
             self.ready = True
         _write(self.stdin, request)
-        if not self._wait(seconds):
+        if not self._wait(seconds, spin):
             return None
         return self._receive()
 
@@ -116,10 +127,12 @@ class WorkerPool:
         self.store_path = str(store_path)
         self.size = size
         self.time_limit_ms = time_limit_ms
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # last in, first out: the worker that answered last answers next, its caches still warm
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self.replaced = 0  # workers killed for overrunning (for tests and /healthz)
+        self._in_flight = 0
         for _ in range(size):
             self._idle.put(self._start())
         atexit.register(self.close)
@@ -149,11 +162,17 @@ class WorkerPool:
             raise WorkersBusy(f"all {self.size} query workers stayed busy for the time limit of "
                               f"{self.time_limit_ms} ms; retry shortly") from None
         started = time.monotonic()
+        with self._lock:
+            self._in_flight += 1
+            alone = self._in_flight == 1
         try:
             reply = worker.run((self.store_path, plan, tuple(default_graphs), tuple(named_graphs), max_rows),
-                               limit if limit is not None else None)
+                               limit, SPIN_SECONDS if alone else 0.0)
         except (BrokenPipeError, OSError):
             reply = ("error", 500, "a query worker stopped unexpectedly; retry the query")
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         if reply is None:
             self.replaced += 1
             self._retire(worker)  # the kill stops the work; a fresh worker takes the place
