@@ -205,3 +205,22 @@ def test_query_in_form_post_body(live):
                              timeout=30)
     assert response.status_code == 200
     assert json.loads(response.text)["results"]["bindings"][0]["n"]["value"] == "2"
+
+
+@pytest.mark.parametrize("as_form", [True, False], ids=["form", "direct"])
+def test_a_query_body_up_to_the_limit_is_answered_and_a_larger_one_refused(live, as_form):
+    """A long query (here a long comment) is answered up to 1 MB, in a form as in a direct body; past it, 413."""
+    def post(size: int) -> requests.Response:
+        query = "# " + "x" * size + "\nASK {}"
+        if as_form:
+            return requests.post(live.sparql, data={"query": query}, timeout=30)
+        return requests.post(live.sparql, data=query.encode(), headers={"Content-Type": "application/sparql-query"},
+                             timeout=30)
+
+    answered = post(700_000)
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == {"head": {}, "boolean": True}
+    refused = post(1_100_000)
+    assert refused.status_code == 413
+    assert refused.json()["status"] == 413 and "at most" in refused.json()["error"]
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"

@@ -34,9 +34,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if hasattr(store, "time_limit_ms"):  # a remote store enforces the app's limit on its side too
         store.time_limit_ms = app.config["SPARQL_TIME_LIMIT_MS"]
 
+    from .sparql import SparqlDispatch
     from .sparql import bp as sparql_bp
 
     app.register_blueprint(sparql_bp)
+    app.wsgi_app = SparqlDispatch(app, app.wsgi_app)  # /sparql answered without Flask's per-request work
 
     from .pages import bp as pages_bp
     from .validation import bp as validation_bp

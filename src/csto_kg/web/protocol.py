@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Request
+from werkzeug.wrappers import Request
 
 from ..problems import CstoKgError
 from ..sparql import BadQuery, UpdateRefused
