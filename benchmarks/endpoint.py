@@ -2,7 +2,8 @@
 """The SPARQL endpoint against ``oxigraph serve-read-only`` (and rdflib-endpoint) on the same store.
 
     python benchmarks/endpoint.py                          # the real records in data/
-    python benchmarks/endpoint.py --meetings 10000         # synthetic records (about 1M triples)
+    python benchmarks/endpoint.py --meetings 2700          # synthetic records (about 1M quads)
+    python benchmarks/endpoint.py --meetings 1000 10000    # several sizes, one after the other
     python benchmarks/endpoint.py --rdflib-endpoint /path/to/venv/bin/rdflib-endpoint
 
 Each server is started on loopback over the same data, then asked the same queries by the same
@@ -15,7 +16,9 @@ client (``requests``, SPARQL JSON, GET):
   per second and errors (any non-200 answer or failed request).
 
 Prints the figures and the ratios csto-kg / oxigraph (latency: lower is better; throughput:
-higher is better) and csto-kg vs rdflib-endpoint. ``oxigraph serve-read-only`` runs with
+higher is better) and csto-kg vs rdflib-endpoint, writes ``out/endpoint.json`` and plots the
+median latency and the throughput of each server against the size (``out/endpoint.png``;
+``--publish`` copies it to benchmarks/). ``oxigraph serve-read-only`` runs with
 ``--union-default-graph`` so both answer the same question. rdflib-endpoint (a separate install:
 ``pip install 'rdflib-endpoint[cli]'`` in its own environment) is run only when its command is
 given; it loads an N-Quads export of the store into memory.
@@ -79,16 +82,22 @@ def ask(session: requests.Session, url: str, query: str) -> int:
 
 
 def latency(servers: dict[str, str], queries: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
-    """Median seconds per server and query; samples alternate between servers, so load spikes hit all alike."""
+    """Median seconds per server and query.
+
+    Samples alternate between the servers in an order that rotates each round, so load spikes hit
+    all alike and no server always follows the same one (a server still busy after its answer
+    slows whoever comes next).
+    """
     sessions = {name: requests.Session() for name in servers}
     samples: dict[str, dict[str, list[float]]] = {name: {q: [] for q in queries} for name in servers}
+    names = list(servers)
     for q, query in queries.items():
         for name, url in servers.items():
             ask(sessions[name], url, query)  # warm-up
-        for _ in range(repeat):
-            for name, url in servers.items():
+        for i in range(repeat):
+            for name in names[i % len(names):] + names[:i % len(names)]:
                 started = time.perf_counter()
-                ask(sessions[name], url, query)
+                ask(sessions[name], servers[name], query)
                 samples[name][q].append(time.perf_counter() - started)
     return {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
 
@@ -135,19 +144,12 @@ def prepare(meetings: int, workdir: Path) -> tuple[Path, Path, dict[str, str]]:
     return ROOT / "data", store, queries
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--meetings", type=int, default=0, help="synthetic meetings (0: the real records)")
-    parser.add_argument("--repeat", type=int, default=30, help="latency samples per query")
-    parser.add_argument("--seconds", type=float, default=10, help="throughput run per server")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent clients for throughput")
-    parser.add_argument("--rdflib-endpoint", help="the rdflib-endpoint command, to compare with it too")
-    args = parser.parse_args(argv)
-
+def measure(meetings: int, args: argparse.Namespace) -> dict:
+    """Start the servers over one store, ask them the same questions, stop them; the figures."""
     workdir = Path(tempfile.mkdtemp(prefix="csto-kg-bench-"))
     procs: list[subprocess.Popen] = []
     try:
-        data, store, queries = prepare(args.meetings, workdir)
+        data, store, queries = prepare(meetings, workdir)
         servers = {}
         port = free_port()
         servers["csto-kg"] = f"http://127.0.0.1:{port}/sparql"
@@ -159,7 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         procs.append(start("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location",
                                         str(store / "current"), "--bind", f"127.0.0.1:{port}",
                                         "--union-default-graph"], servers["oxigraph"]))
-        if args.rdflib_endpoint:
+        from csto_kg.store import EmbeddedStore  # noqa: PLC0415
+
+        quads = (EmbeddedStore(store).manifest() or {}).get("quads")
+        if args.rdflib_endpoint and (not args.rdflib_max or meetings <= args.rdflib_max):
             dump = workdir / "all.nq"
             subprocess.run([str(BIN / "csto-kg"), "export", "--format", "nquads", "--store", str(store), "-o",
                             str(dump)], check=True)
@@ -179,30 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             qps, errors = throughput(url, list(queries.values()), args.connections, args.seconds)
             results[name] = {"latency": lat[name], "qps": qps, "errors": errors}
             print(f"measured {name}", file=sys.stderr, flush=True)
-
-        quads = sum(1 for _ in open(workdir / "all.nq")) if (workdir / "all.nq").exists() else None
-        print(f"\nstore: {store} ({'real records' if not args.meetings else f'{args.meetings:,} synthetic meetings'}"
-              + (f", {quads:,} quads" if quads else "") + f"); {os.cpu_count()} cores")
-        names = list(servers)
-        print("\nmedian latency, ms (" + f"{args.repeat} samples, one client)")
-        print("| query | " + " | ".join(names) + " | csto-kg / oxigraph |")
-        print("|---|" + "---|" * (len(names) + 1))
-        for q in queries:
-            cells = [f"{results[n]['latency'][q] * 1000:.2f}" for n in names]
-            ratio = results["csto-kg"]["latency"][q] / results["oxigraph"]["latency"][q]
-            print(f"| {q} ({rows[q]} rows) | " + " | ".join(cells) + f" | {ratio:.2f}x |")
-        med = {n: statistics.median(results[n]["latency"].values()) for n in names}
-        print("| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
-              + f" | {med['csto-kg'] / med['oxigraph']:.2f}x |")
-        print(f"\nthroughput ({args.connections} connections, {args.seconds:g} s each)")
-        for n in names:
-            print(f"  {n}: {results[n]['qps']:.0f} answers/s, {results[n]['errors']} errors")
-        print(f"  csto-kg / oxigraph: {results['csto-kg']['qps'] / results['oxigraph']['qps']:.2f}")
-        if "rdflib-endpoint" in results:
-            print(f"\nrdflib-endpoint / csto-kg median latency: {med['rdflib-endpoint'] / med['csto-kg']:.1f}x; "
-                  f"throughput csto-kg / rdflib-endpoint: "
-                  f"{results['csto-kg']['qps'] / max(results['rdflib-endpoint']['qps'], 1e-9):.1f}x")
-        return 0
+        return {"meetings": meetings, "quads": quads, "rows": rows, "servers": results,
+                "repeat": args.repeat, "seconds": args.seconds, "connections": args.connections}
     finally:
         for proc in procs:
             proc.terminate()
@@ -211,6 +194,79 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def median_latency(run: dict, server: str) -> float:
+    return statistics.median(run["servers"][server]["latency"].values())
+
+
+def report(runs: list[dict], publish: bool = False) -> str:
+    lines = []
+    for run in runs:
+        names = list(run["servers"])
+        res = run["servers"]
+        size = "real records" if not run["meetings"] else f"{run['meetings']:,} synthetic meetings"
+        lines.append(f"\n{size}" + (f", {run['quads']:,} quads" if run.get("quads") else "")
+                     + f"; median latency, ms ({run['repeat']} samples, one client)\n")
+        lines.append("| query | " + " | ".join(names) + " | csto-kg / oxigraph |"
+                     + (" rdflib-endpoint / csto-kg |" if "rdflib-endpoint" in res else ""))
+        lines.append("|---|" + "---|" * (len(names) + 1 + ("rdflib-endpoint" in res)))
+        for q in run["rows"]:
+            cells = [f"{res[n]['latency'][q] * 1000:.2f}" for n in names]
+            ratio = res["csto-kg"]["latency"][q] / res["oxigraph"]["latency"][q]
+            extra = (f" {res['rdflib-endpoint']['latency'][q] / res['csto-kg']['latency'][q]:.1f}x |"
+                     if "rdflib-endpoint" in res else "")
+            lines.append(f"| {q} ({run['rows'][q]} rows) | " + " | ".join(cells) + f" | {ratio:.2f}x |" + extra)
+        med = {n: median_latency(run, n) for n in names}
+        lines.append("| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
+                     + f" | {med['csto-kg'] / med['oxigraph']:.2f}x |"
+                     + (f" {med['rdflib-endpoint'] / med['csto-kg']:.1f}x |" if "rdflib-endpoint" in res else ""))
+        lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each): "
+                     + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors" for n in names)
+                     + f"; csto-kg / oxigraph {res['csto-kg']['qps'] / res['oxigraph']['qps']:.2f}"
+                     + (f"; csto-kg / rdflib-endpoint {res['csto-kg']['qps'] / max(res['rdflib-endpoint']['qps'], 1e-9):.1f}"
+                        if "rdflib-endpoint" in res else ""))
+    synthetic = [r for r in runs if r["meetings"]]
+    if synthetic:
+        from _common import plot  # noqa: PLC0415 - matplotlib only when there is something to draw
+
+        xs = [r["meetings"] for r in synthetic]
+        servers = list(dict.fromkeys(n for r in synthetic for n in r["servers"]))
+        series = {f"{n}: median latency (ms)": [median_latency(r, n) * 1000 if n in r["servers"] else None
+                                                for r in synthetic] for n in servers}
+        series.update({f"{n}: CQ1 latency (ms)": [r["servers"][n]["latency"].get("cq1-participants", 0) * 1000
+                                                  if n in r["servers"] else None for r in synthetic]
+                       for n in servers})
+        plot("endpoint", "SPARQL endpoint latency over HTTP (competency questions)", xs, series, "ms", publish)
+        plot("endpoint-throughput", f"Throughput, {synthetic[0]['connections']} connections", xs,
+             {n: [r["servers"][n]["qps"] if n in r["servers"] else None for r in synthetic] for n in servers},
+             "answers per second", publish)
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--meetings", "--sizes", type=int, nargs="+", default=[0],
+                        help="synthetic meetings, one or more sizes (0: the real records)")
+    parser.add_argument("--repeat", type=int, default=30, help="latency samples per query")
+    parser.add_argument("--seconds", type=float, default=10, help="throughput run per server")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent clients for throughput")
+    parser.add_argument("--rdflib-endpoint", help="the rdflib-endpoint command, to compare with it too")
+    parser.add_argument("--rdflib-max", type=int, default=0,
+                        help="largest size rdflib-endpoint is run at (it holds the graph in memory; 0: every size)")
+    parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
+    parser.add_argument("--replot", action="store_true", help="print the tables and plots of the last run")
+    args = parser.parse_args(argv)
+    from _common import load_results, machine, save_results  # noqa: PLC0415
+
+    if args.replot:
+        saved = load_results("endpoint")
+    else:
+        saved = {"machine": machine(), "runs": [measure(n, args) for n in sorted(set(args.meetings))]}
+        save_results("endpoint", saved)
+    print(f"\n# SPARQL endpoint ({saved['machine']})")
+    print(report(saved["runs"], args.publish))
+    return 0
 
 
 if __name__ == "__main__":
