@@ -298,7 +298,8 @@ def test_workbench_shows_counts_and_examples(client):
     examples = [h for h in page.links if h.startswith("/?query=")]
     assert len(examples) == len(list(PACKAGED_QUERIES.glob("*.rq")))
     assert "/static/pages/workbench.js" in html
-    assert client.get("/static/pages/workbench.js").status_code == 200
+    with client.get("/static/pages/workbench.js") as script:
+        assert script.status_code == 200
 
 
 def test_workbench_runs_a_query_and_links_iris(client):
@@ -393,7 +394,8 @@ def contrast(a: str, b: str) -> float:
 
 
 def test_stylesheet_colours_meet_wcag_aa(client):
-    css = client.get("/static/pages/pages.css").get_data(as_text=True)
+    with client.get("/static/pages/pages.css") as stylesheet:
+        css = stylesheet.get_data(as_text=True)
     variables = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-fA-F]{6})", css))
     pairs = [(variables["text"], "#ffffff"), (variables["muted"], "#ffffff"), (variables["link"], "#ffffff"),
              (variables["link"], variables["band"]), (variables["text"], "#e6ebf2"), ("#ffffff", "#1f2d3d"),
