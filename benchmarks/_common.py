@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -239,6 +240,13 @@ def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | No
     if publish:
         shutil.copyfile(path, HERE / f"{name}.png")
     return path
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def load_results(name: str) -> dict:

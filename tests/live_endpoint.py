@@ -23,6 +23,8 @@ import requests
 
 from csto_kg.store import EmbeddedStore
 
+from .oxigraph_server import free_port
+
 EX = "http://example.org/"
 D = [f"{EX}D{i}" for i in range(4)]
 FILLER = 150  # triples in D0 that make a four-way cross join slow
@@ -89,12 +91,6 @@ def _cmdline(pid: int) -> bytes:
             return cmdline.read()
     except OSError:
         return b""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 SETTING_OF = {"SPARQL_TIME_LIMIT_MS": "CSTO_KG_SPARQL_TIME_LIMIT_MS", "SPARQL_MAX_ROWS": "CSTO_KG_SPARQL_MAX_ROWS",
