@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 
 from .resources import rdflib_term
+from .sparql_terms import iri as sparql_iri
 from .vocab import ID, IGO, PREFIXES, RDFS
 
 IGO_NS = str(IGO)
@@ -35,13 +36,9 @@ MAX_INBOUND = 5000
 _to_rdflib = rdflib_term
 
 
-def _escape(iri: str) -> str:
-    return "<" + iri.replace("\\", "").replace(">", "%3E").replace("<", "%3C") + ">"
-
-
 def exists(store, iri: str) -> bool:
     """Whether the graph says anything about ``iri`` as a subject."""
-    return bool(store.query(f"ASK {{ {_escape(iri)} ?p ?o }}"))
+    return bool(store.query(f"ASK {{ {sparql_iri(iri)} ?p ?o }}"))
 
 
 def description(store, iri: str, inbound: bool = True) -> Graph:
@@ -58,7 +55,7 @@ def description(store, iri: str, inbound: bool = True) -> Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     graph.bind("id", ID)
-    subject = _escape(iri)
+    subject = sparql_iri(iri)
     branches = [f"{{ BIND({subject} AS ?s) {subject} ?p ?o }}"]
     for depth in range(1, MAX_BNODE_DEPTH + 1):
         steps = []
@@ -76,7 +73,7 @@ def description(store, iri: str, inbound: bool = True) -> Graph:
     linked = {o for o in graph.objects() if isinstance(o, URIRef)} | {s for s in graph.subjects() if isinstance(s, URIRef)}
     objects = sorted(linked - {URIRef(iri)})
     if objects:
-        values = " ".join(_escape(str(o)) for o in objects)
+        values = " ".join(sparql_iri(str(o)) for o in objects)
         query = f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?label }}"
         for solution in store.query(query):
             graph.add((_to_rdflib(solution["s"]), RDFS.label, _to_rdflib(solution["label"])))
@@ -137,13 +134,13 @@ def near_matches(store, iri: str, limit: int = 5) -> list[Suggestion]:
     if wanted != rest and wanted in names and ID + wanted not in found:
         found.insert(0, ID + wanted)  # the meeting exists; the part inside it does not
     if len(found) < limit and slug:
-        others = " ".join(f"<{ID}{k}/{slug}>" for k in KIND_CLASSES if k != kind)
+        others = " ".join(sparql_iri(f"{ID}{k}/{slug}") for k in KIND_CLASSES if k != kind)
         for solution in store.query(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {others} }} ?s a ?t }}"):
             if solution["s"].value not in found and len(found) < limit:
                 found.append(solution["s"].value)
     labels: dict[str, str] = {}
     if found:
-        values = " ".join(f"<{c}>" for c in found)
+        values = " ".join(sparql_iri(c) for c in found)
         for solution in store.query(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l "
                                     "FILTER LANGMATCHES(LANG(?l), 'en') }"):
             labels.setdefault(solution["s"].value, solution["l"].value)
@@ -162,7 +159,7 @@ def _names_of_kind(store, kind: str) -> tuple[str, ...]:
         prefix = ID + kind + "/"
         names: list[str] = []
         if classes:
-            values = " ".join(f"<{c}>" for c in classes)
+            values = " ".join(sparql_iri(c) for c in classes)
             query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?t {{ {values} }} ?s a ?t }}"
             names = [row["s"].value[len(ID):] for row in store.query(query) if row["s"].value.startswith(prefix)]
         if len(_NAMES) > 64:
@@ -185,7 +182,3 @@ def _closest_first(wanted: str, names: dict[str, str], keep: int = 2000) -> list
         return n
 
     return sorted(names, key=shared, reverse=True)[:keep]
-
-
-def _literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -39,6 +39,7 @@ import pyoxigraph as ox
 from . import settings
 from .problems import CstoKgError, UsageError
 from .sparql import QueryTimeout
+from .sparql_terms import iri as sparql_iri
 from .store import StoreMissing
 from .vocab import GRAPH
 
@@ -297,7 +298,7 @@ class RemoteStore:
         if self.timeout_param and self.time_limit_ms:
             params.append((self.timeout_param, f"{seconds:g}"))
         if base_iri:
-            query = f"BASE <{base_iri}>\n{query}"
+            query = f"BASE {sparql_iri(base_iri)}\n{query}"
         return self._query(query, params, timeout=seconds, deadline=time.monotonic() + seconds)
 
     def reader(self) -> ox.Store:

@@ -30,6 +30,7 @@ from typing import Iterator
 import pyoxigraph as ox
 
 from .problems import CstoKgError
+from .sparql_terms import iri as sparql_iri
 
 
 class StoreMissing(CstoKgError):
@@ -213,7 +214,7 @@ class EmbeddedStore:
 
 
 def _graph_size(store: ox.Store, graph: str) -> int:
-    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {sparql_iri(graph)} {{ ?s ?p ?o }} }}")
     return int(next(iter(answer))["n"].value)
 
 

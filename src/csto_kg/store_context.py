@@ -17,6 +17,7 @@ from rdflib import URIRef
 from . import records as rec
 from .pipeline import entity_stamp, file_digest
 from .records import ENTITY_SECTIONS, Labels
+from .sparql_terms import iri as sparql_iri, literal
 from .validate import Validator
 from .vocab import ID, iri
 from .yamlsafe import Mark, Text
@@ -61,7 +62,7 @@ class StoreIndex:
                 self.found.setdefault(slug, None)
         if not wanted:
             return
-        values = " ".join(f"<{ID}{kind}/{slug}>" for slug in wanted for kind in KINDS)
+        values = " ".join(sparql_iri(f"{ID}{kind}/{slug}") for slug in wanted for kind in KINDS)
         query = f"""
             SELECT ?s ?type ?label ?postIn WHERE {{
               VALUES ?s {{ {values} }}
@@ -91,7 +92,7 @@ class StoreIndex:
         candidates = []
         for kind in kinds:
             prefix = f"{ID}{kind}/"
-            query = f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), \"{prefix}\")) }}"
+            query = f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), {literal(prefix)})) }}"
             candidates += [row["s"].value[len(prefix):] for row in self.store.query(query, use_default_graph_as_union=True)]
         close = difflib.get_close_matches(slug, [c for c in candidates if "/" not in c], n=1, cutoff=0.6)
         return f" (did you mean {close[0]!r}?)" if close else ""

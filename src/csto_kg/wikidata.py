@@ -32,6 +32,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import PROV, RDFS, SKOS, XSD
 
 from .records import Entity, EntityIndex, Records, read_records
+from .sparql_terms import literal
 from .vocab import SCHEMA, WD, WIKIDATA_GRAPH, entity_iri
 from .wikidata_client import WikidataClient
 
@@ -151,13 +152,8 @@ def _qid(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def _literal(text: str, lang: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"@{lang}'
-
-
 def _lang_list(languages: Iterable[str]) -> str:
-    return ", ".join(f'"{lang}"' for lang in sorted(set(languages)))
+    return ", ".join(literal(lang) for lang in sorted(set(languages)))
 
 
 def _chunks(items: list[str], size: int = BATCH) -> Iterable[list[str]]:
@@ -286,7 +282,7 @@ def search(client: WikidataClient, entity: Entity) -> dict[str, dict[str, set]]:
 
     Returns QID -> {"via": {"label"|"alt"}, "languages": {...}}.
     """
-    terms = " ".join(_literal(text, lang) for text, lang in names(entity))
+    terms = " ".join(literal(text, lang) for text, lang in names(entity))
     classes = " ".join(f"wd:{c}" for c in CLASSES[entity.kind])
     path = "wdt:P31" if entity.kind == "person" else "wdt:P31/wdt:P279*"
     query = f"""{PREFIXES}SELECT DISTINCT ?item ?via ?name WHERE {{

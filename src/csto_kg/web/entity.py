@@ -13,6 +13,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
+from ..sparql_terms import iri as sparql_iri
 from ..vocab import ID, PREFIXES
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -55,10 +56,6 @@ def _value(term):
     return Literal("_:" + term.value)
 
 
-def _iri(text: str) -> str:
-    return "<" + text.replace(">", "%3E").replace("<", "%3C").replace("\\", "") + ">"
-
-
 def rows(store, query: str) -> list[dict]:
     """A SELECT query's solutions as dictionaries of :class:`Iri` / :class:`Literal`."""
     answer = store.query(PROLOGUE + query)
@@ -86,7 +83,7 @@ class Labels:
     def fetch(self, iris: Iterable[str]) -> None:
         wanted = sorted({i for i in iris if isinstance(i, Iri) and i not in self.known})
         for start in range(0, len(wanted), 500):
-            values = " ".join(_iri(i) for i in wanted[start:start + 500])
+            values = " ".join(sparql_iri(i) for i in wanted[start:start + 500])
             query = (f"SELECT ?s (SAMPLE(?en) AS ?english) (SAMPLE(?any) AS ?other) WHERE {{ VALUES ?s {{ {values} }} "
                      "OPTIONAL { ?s rdfs:label ?en FILTER LANGMATCHES(LANG(?en), 'en') } "
                      "OPTIONAL { ?s rdfs:label|skos:prefLabel ?any } } GROUP BY ?s")
@@ -113,14 +110,15 @@ def _collect(values: Iterable) -> set:
 
 def facts(store, iri: str) -> list[dict]:
     """Every statement about ``iri``, each with the record file and the sources it comes from."""
+    s = sparql_iri(iri)
     found = rows(store, f"""
         SELECT ?p ?o ?g ?file WHERE {{
-          GRAPH ?g {{ {_iri(iri)} ?p ?o }}
+          GRAPH ?g {{ {s} ?p ?o }}
           OPTIONAL {{ ?g igo:recordFile ?file }}
         }} ORDER BY ?p ?o""")
-    own = [r["source"] for r in rows(store, f"SELECT DISTINCT ?source WHERE {{ {_iri(iri)} prov:wasDerivedFrom ?source }} ORDER BY ?source")]
+    own = [r["source"] for r in rows(store, f"SELECT DISTINCT ?source WHERE {{ {s} prov:wasDerivedFrom ?source }} ORDER BY ?source")]
     graph_sources: dict[str, list] = defaultdict(list)
-    for row in rows(store, f"""SELECT DISTINCT ?g ?source WHERE {{ GRAPH ?g {{ {_iri(iri)} ?p ?o }}
+    for row in rows(store, f"""SELECT DISTINCT ?g ?source WHERE {{ GRAPH ?g {{ {s} ?p ?o }}
                                   ?g prov:wasDerivedFrom ?source }} ORDER BY ?source"""):
         graph_sources[row["g"]].append(row["source"])
     for row in found:
@@ -132,7 +130,8 @@ def inbound(store, iri: str, limit: int = 200) -> list[dict]:
     """Statements that refer to ``iri``."""
     # no ORDER BY in the query: sorting every inbound statement of a much-cited entity (a state
     # at thousands of meetings) costs seconds; the first ``limit`` found are sorted here
-    found = rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER (?p != rdf:type) }} LIMIT {limit}")
+    o = sparql_iri(iri)
+    found = rows(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {o} FILTER (?p != rdf:type) }} LIMIT {limit}")
     return sorted(found, key=lambda r: (str(r["p"]), str(r["s"])))
 
 
@@ -159,7 +158,7 @@ def _number(row: dict, key: str = "number") -> int:
 
 
 def meeting_view(store, iri: str) -> dict:
-    m = _iri(iri)
+    m = sparql_iri(iri)
     participations = _group(rows(store, f"""
         SELECT ?participation ?number ?person ?role ?onBehalfOf ?post ?rank ?source ?note WHERE {{
           ?participation igo:inMeeting {m} ; a igo:Participation .
@@ -233,7 +232,7 @@ def meeting_view(store, iri: str) -> dict:
 
 
 def person_view(store, iri: str) -> dict:
-    p = _iri(iri)
+    p = sparql_iri(iri)
     participations = _group(rows(store, f"""
         SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?rank ?source WHERE {{
           ?participation igo:participant {p} ; igo:inMeeting ?meeting .
@@ -298,7 +297,7 @@ def _latest(store, select: str, pattern: str, optional: str, key: str, many: Ite
 
 def agent_view(store, iri: str) -> dict:
     """A state, organization or body: its meetings, the delegations it sent and who headed them."""
-    a = _iri(iri)
+    a = sparql_iri(iri)
     hows: dict[str, dict] = {}
     for how, pattern in (("body that met", f"?meeting igo:body {a}"), ("host", f"?meeting igo:hostState {a}"),
                          ("participant", f"?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting"),
@@ -334,7 +333,7 @@ def agent_view(store, iri: str) -> dict:
 
 def post_view(store, iri: str) -> dict:
     """A post: who held it over time, and who attended meetings in it."""
-    p = _iri(iri)
+    p = sparql_iri(iri)
     holders = _group(rows(store, f"""
         SELECT ?holding ?person ?start ?end ?acting ?source WHERE {{
           ?holding a org:Membership ; igo:post {p} .
