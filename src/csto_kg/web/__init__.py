@@ -34,11 +34,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if hasattr(store, "time_limit_ms"):  # a remote store enforces the app's limit on its side too
         store.time_limit_ms = app.config["SPARQL_TIME_LIMIT_MS"]
 
+    from .headers import SecurityHeaders
     from .sparql import SparqlDispatch
     from .sparql import bp as sparql_bp
 
     app.register_blueprint(sparql_bp)
-    app.wsgi_app = SparqlDispatch(app, app.wsgi_app)  # /sparql answered without Flask's per-request work
+    # /sparql answered without Flask's per-request work; every answer gets the security headers
+    app.wsgi_app = SecurityHeaders(SparqlDispatch(app, app.wsgi_app))
 
     from .pages import bp as pages_bp
     from .validation import bp as validation_bp

@@ -10,16 +10,19 @@ JSON-LD or RDF/XML by ``Accept`` or by suffix (``.ttl``, ``.nt``, ``.jsonld``, `
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from rdflib import Graph, URIRef
+from werkzeug.routing import PathConverter
 from rdflib import Literal as RdfLiteral
 
 from .. import describe, settings
 from ..problems import CstoKgError
+from ..records import SLUG
 from ..resources import ontology_files, shapes_files
 from ..sparql import BadQuery, plan
 from ..vocab import ONTOLOGY_IRI, PREFIXES
@@ -28,6 +31,18 @@ from .entity import Iri, Labels, Literal, kind_of, page_data, rows
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/pages")
+
+
+class AnyPath(PathConverter):
+    """A path that may hold any character, a line break too, so that every address under ``/id/``
+    gets the resource's answer (werkzeug's ``path`` stops at a line break)."""
+
+    regex = "[^/](?s:.*?)"
+
+
+@bp.record_once
+def _add_converter(state) -> None:
+    state.app.url_map.converters["anypath"] = AnyPath
 
 QUERIES = Path(__file__).resolve().parent / "queries"
 DOWNLOADS = {  # suffix: (media type asked of the endpoint's core, label)
@@ -64,8 +79,13 @@ def base_iri() -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: this server's page for our IRIs, the IRI itself otherwise."""
+#: The IRIs a page links to as they are; any other scheme (``javascript:``, ``data:``, ``file:``, …) is shown as text.
+WEB_IRI = re.compile(r"https?://", re.IGNORECASE)
+
+
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: this server's page for our IRIs, the IRI itself for an
+    ``http``/``https`` IRI, and ``None`` (no link: the IRI is shown as text) for any other."""
     base = base_iri()
     if iri.startswith(base + "id/"):
         return url_for("pages.resource", rest=iri[len(base) + 3:])
@@ -73,7 +93,7 @@ def href(iri: str) -> str:
         return url_for("pages.ontology")
     if iri.startswith(ONTOLOGY_IRI + "#"):
         return url_for("pages.ontology") + "#" + iri.split("#", 1)[1]
-    return iri
+    return iri if WEB_IRI.match(iri) else None
 
 
 def short(iri: str) -> str:
@@ -202,7 +222,7 @@ def download(suffix: str):
 # -- resources
 
 
-@bp.route("/id/<path:rest>")
+@bp.route("/id/<anypath:rest>")
 def resource(rest: str):
     path, fmt = negotiation.split_suffix(rest)
     local = url_for("pages.resource", rest=path)
@@ -219,6 +239,9 @@ def resource(rest: str):
             response.headers["Vary"] = "Accept"
             response.headers["Link"] = negotiation.alternates(local)
             return response
+    if not is_resource_path(path):  # before any query: only slugs reach the store
+        return _not_found(path, "every part of a resource address is a slug: lowercase ASCII letters, digits "
+                                "and single hyphens, as in id/person/valentina-kazakova")
     store = _store()
     if not describe.exists(store, iri):
         return _not_found(path, None)
@@ -237,13 +260,18 @@ def resource(rest: str):
     return response
 
 
+def is_resource_path(path: str) -> bool:
+    """Whether every part of ``path`` (``person/x``, ``meeting/m/participation/1``) is a slug."""
+    return all(SLUG.fullmatch(part) for part in path.split("/"))
+
+
 def _not_found(path: str, problem: str | None):
     iri = base_iri() + "id/" + path
     suggestions = describe.near_matches(_store(), iri) if problem is None else []
     wants_html = negotiation.choose(request.accept_mimetypes) in (negotiation.HTML, None)
     if not wants_html:
         lines = [problem or f"nothing is known about {iri}"]
-        lines += [f"did you mean {href(s.iri)} ({s.label})?" for s in suggestions]
+        lines += [f"did you mean {href(s.iri) or s.iri} ({s.label})?" for s in suggestions]
         return Response("\n".join(lines) + "\n", status=404, mimetype="text/plain")
     body = render_template("not_found.html", iri=iri, problem=problem, suggestions=suggestions)
     return Response(body, status=404, mimetype="text/html")
