@@ -26,7 +26,7 @@ def _expectation(path):
 
 
 def test_corpus_size():
-    assert len(CASES) == 32
+    assert len(CASES) == 41
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -54,3 +54,23 @@ def test_failed_build_leaves_the_store_untouched(built_store, data_copy, validat
         target.unlink()
         assert (built_store.current_dir(), built_store.manifest()) == before
     assert bool(built_store.query("ASK { ?s ?p ?o }"))
+
+
+def test_validate_and_build_report_the_same_errors(built_store, data_copy, validator):
+    """Whatever `csto-kg validate FILE` says of a broken record, `csto-kg build` says too, word for word."""
+    from csto_kg.validate import validate_files
+
+    compared = 0
+    for case in CASES:
+        name = f"{case.parent.name}/{case.name}"
+        target = data_copy / name
+        shutil.copy(case, target)
+        report, _unreadable = validate_files([target], data_copy, validator)
+        with pytest.raises(InvalidRecords) as failed:
+            build(data_copy, built_store, validator)
+        target.unlink()
+        from_validate = [str(p) for p in report.errors()]
+        from_build = [str(p) for p in failed.value.problems if p.severity == "error" and p.file == name]
+        assert from_validate and from_validate == from_build, name
+        compared += 1
+    assert compared == len(CASES) == 41

@@ -160,3 +160,65 @@ def test_parallel_build_equals_serial_build(tmp_path, validator):
     build(data, parallel, validator, workers=2)
     assert _dump(serial) == _dump(parallel)
     assert serial.manifest()["quads"] > 260 * 100
+
+
+# -- when the store refuses what the build wrote: an error in the record, never a traceback into a temporary file
+
+def _unescaped_when(marker: str):
+    """A broken N-Quads string writer: texts holding ``marker`` with their quotes as they are."""
+    from csto_kg.rdfize import nquads_string
+
+    return lambda text: f'"{text}"' if marker in text else nquads_string(text)
+
+
+@pytest.mark.parametrize("mode", ["incremental", "full"])
+def test_a_record_the_store_refuses_is_an_error_in_that_record_and_changes_nothing(tmp_path, data_copy, validator,
+                                                                                 monkeypatch, mode):
+    from csto_kg import rdfize
+    from csto_kg.validate import validate_files
+
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)
+    before, manifest, reader = store.current_dir(), store.manifest(), store.reader()
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace(
+        "place: cholpon-ata", 'place: cholpon-ata\nnote: the report says "held"', 1), encoding="utf-8")
+    monkeypatch.setattr(rdfize, "nquads_string", _unescaped_when('"held"'))
+
+    with pytest.raises(InvalidRecords) as failed:
+        build(data_copy, store, validator, incremental=mode == "incremental")
+    [problem] = failed.value.problems
+    assert (problem.file, problem.line, problem.severity) == ("meetings/2019-06-20-ccim-22.yaml", 1, "error")
+    assert problem.message.startswith("its RDF cannot be loaded into the store (")
+    assert "csto-kg-build" not in str(problem) and "line" not in problem.message  # no place in a temporary file
+    # validate says the same of the record, though it loads nothing
+    report, _unreadable = validate_files([meeting], data_copy, validator)
+    assert [str(p) for p in report.errors()] == [str(problem)]
+    # the previous store serves on, untouched
+    assert (store.current_dir(), store.manifest()) == (before, manifest)
+    assert store.reader() is reader and not list(store.builds.glob("*.partial"))
+    assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-06-20-ccim-22> ?p ?o }"))
+
+
+def test_a_refused_line_is_traced_to_its_record_across_a_broken_literal(tmp_path):
+    from csto_kg.build import refused_record
+    from csto_kg.problems import CstoKgError
+
+    graph = "https://w3id.org/csto-kg/graph/meetings/x"
+    path = tmp_path / "records-0.nq"
+    path.write_text(f'<http://a> <http://b> "fine" <{graph}> .\n'
+                    f'<http://a> <http://b> """two\nlines""" <{graph}> .\n'
+                    f'<http://a> <http://b> "x" <https://w3id.org/csto-kg/graph/ontology> .\n', encoding="utf-8")
+    err = SyntaxError("Parser error at line 2 column 27: Line jumps are not allowed in string literals, use \\n")
+    err.filename, err.lineno = str(path), 2
+    refused = refused_record(err, [path], {graph: "meetings/x.yaml"})
+    assert isinstance(refused, InvalidRecords)
+    assert [str(p) for p in refused.problems] == [
+        "meetings/x.yaml:1:1: (record): its RDF cannot be loaded into the store (Line jumps are not allowed in "
+        "string literals, use \\n); expected a record csto-kg can convert; this is a fault of csto-kg, please "
+        "report it with the record"]
+    err.lineno = 4  # a quad of no record: an error that names the graph
+    refused = refused_record(err, [path], {graph: "meetings/x.yaml"})
+    assert type(refused) is CstoKgError and "<https://w3id.org/csto-kg/graph/ontology>" in refused.message
+    err.filename = str(tmp_path / "another.nq")  # not the build's file: nothing to say
+    assert refused_record(err, [path], {}) is None

@@ -38,6 +38,39 @@ def test_build_with_invalid_record_exits_1(tmp_path, data_copy, runner):
     assert "nothing was changed" in result.stderr
 
 
+@pytest.mark.parametrize("label", ['"22nd meeting\\nof the council"', "|-\n  22nd meeting\n  of the council"])
+def test_validate_and_build_give_the_same_error_for_a_two_line_label(tmp_path, data_copy, runner, label):
+    store = str(tmp_path / "s")
+    assert runner.invoke(main, ["build", "--data", str(data_copy), "--store", store]).exit_code == 0
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    text = meeting.read_text(encoding="utf-8")
+    meeting.write_text(text.replace("label: 22nd meeting of the CSTO Coordinating Council on Combating Illegal Migration",
+                                    f"label: {label}", 1), encoding="utf-8")
+    checked = runner.invoke(main, ["validate", "--data", str(data_copy), "--store", store, str(meeting)])
+    built = runner.invoke(main, ["build", "--data", str(data_copy), "--store", store])
+    assert checked.exit_code == built.exit_code == 1
+    error = ("meetings/2019-06-20-ccim-22.yaml:2:8: label: '22nd meeting\\nof the council' spans more than one line; "
+             "expected a label on one line, without control characters (a long one may be folded with '>-')")
+    assert error in checked.stdout.splitlines() and error in built.stdout.splitlines()
+    assert "nothing was changed" in built.stderr and isinstance(built.exception, SystemExit)
+
+
+def test_build_reports_a_record_the_store_refuses_without_a_traceback(tmp_path, data_copy, runner, monkeypatch):
+    from csto_kg import rdfize
+
+    store = str(tmp_path / "s")
+    assert runner.invoke(main, ["build", "--data", str(data_copy), "--store", store]).exit_code == 0
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    meeting.write_text(meeting.read_text(encoding="utf-8") + 'note: the report says "held"\n', encoding="utf-8")
+    plain = rdfize.nquads_string
+    monkeypatch.setattr(rdfize, "nquads_string", lambda text: f'"{text}"' if '"held"' in text else plain(text))
+    result = runner.invoke(main, ["build", "--data", str(data_copy), "--store", store])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stdout.startswith("meetings/2019-06-20-ccim-22.yaml:1:1: (record): its RDF cannot be loaded into the store (")
+    assert "Traceback" not in result.output and "csto-kg-build" not in result.output
+    assert "1 error(s) in the records; nothing was changed" in result.stderr
+
+
 def test_build_bad_usage_exits_2(tmp_path, runner):
     result = runner.invoke(main, ["build", "--data", str(tmp_path / "missing"), "--store", str(tmp_path / "s")])
     assert result.exit_code == 2 and "does not exist" in result.stderr

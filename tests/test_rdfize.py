@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from rdflib import Literal, URIRef
 
 from csto_kg.rdfize import rdfize_all, to_nquads
@@ -46,3 +47,64 @@ def test_output_is_deterministic_byte_for_byte():
     assert first == second and first.count("\n") > 200
     assert "_:" not in first  # no blank nodes: stable IRIs only
     assert graph_iri("meetings/2019-06-20-ccim-22") in {URIRef(line.rsplit(" ", 2)[-2][1:-1]) for line in first.splitlines()}
+
+
+# -- N-Quads: any string the records can hold is written on one line and read back as it was
+
+AWKWARD_STRINGS = [
+    "two\nlines", "crlf\r\nand cr\r", "tab\there", 'quotes " and """ and a last "', "backslash \\ and \\n and \\u0041 \\",
+    "> <x> _:b . @en ^^<http://x> # not a comment", "line\u2028and paragraph\u2029separators, next line\x85",
+    "nul\x00 soh\x01 bel\x07 esc\x1b[31m us\x1f del\x7f c1\x9b", "non-BMP \U0001F600 \U0001D400 \U00020000 \U0010FFFD",
+    "bidi \u202eevil\u202c zero\u200bwidth \ufeffbom", "combining e\u0301", "", '"', "\\",
+]
+
+
+def test_every_string_is_written_as_valid_one_line_nquads_and_reads_back_exactly():
+    import pyoxigraph as ox
+
+    from csto_kg.rdfize import RecordGraph, text_literal
+
+    graph = RecordGraph("meetings/x", graph_iri("meetings/x"))
+    subject = entity_iri("meeting", "x")
+    literals = [text_literal(text, lang) for text in AWKWARD_STRINGS for lang in (None, "en", "sr-Latn")]
+    literals += [Literal(text, datatype=XSD.token) for text in AWKWARD_STRINGS]
+    for n, literal in enumerate(literals):
+        graph.add((subject, URIRef(f"http://example.org/p{n}"), literal))
+    lines = graph.nquads()
+    assert len(lines) == len(literals) == 4 * len(AWKWARD_STRINGS) == 56
+    for line in lines:  # one quad a line, whatever splits lines: str.splitlines knows the most line ends
+        assert line.endswith(f" <{graph.iri}> .\n") and line.splitlines() == [line[:-1]]
+        assert all(c >= " " and c not in "\x7f\x85\u2028\u2029" for c in line[:-1])
+    quads = list(ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(literals)
+    for quad, literal in zip(quads, literals):
+        assert quad.object.value == str(literal)
+        assert quad.object.language == (literal.language.lower() if literal.language else None)  # tags are case-blind
+        assert quad.object.datatype.value == str(literal.datatype or (RDF.langString if literal.language else XSD.string))
+
+
+def test_ordinary_literals_are_written_as_before():
+    from csto_kg.rdfize import nquads_term
+
+    for literal in [Literal("Cholpon-Ata", lang="en"), Literal("2019-06", datatype=XSD.gYearMonth), Literal(22),
+                    Literal(True), Literal("meetings/x.yaml"), Literal("Москва", lang="ru")]:
+        assert nquads_term(literal) == literal.n3()
+
+
+@pytest.mark.parametrize("name", [
+    "entities/my states", "entities/50%", "entities/a%20b", "entities/tab\tand\nline", 'entities/<>"{}|^`\\[]?#',
+    "entities/государства", "entities/\u2028\x85\x7f", "entities/private\ue000", "entities/bad\udcffbyte",
+])
+def test_every_record_name_makes_a_valid_graph_iri(name):
+    import pyoxigraph as ox
+
+    iri = graph_iri(name)
+    ox.NamedNode(str(iri))  # the store takes it
+    assert iri.startswith("https://w3id.org/csto-kg/graph/entities/")
+    assert graph_iri("entities/ordinary-name_1.x") == URIRef("https://w3id.org/csto-kg/graph/entities/ordinary-name_1.x")
+    assert graph_iri("entities/государства").endswith("/государства")  # IRIs may hold non-ASCII letters
+
+
+def test_graph_iris_of_different_names_differ():
+    names = ["entities/a b", "entities/a%20b", "entities/a%2520b", "entities/a_b", "entities/a\u00a0b"]
+    assert len({graph_iri(n) for n in names}) == len(names) == 5

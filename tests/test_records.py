@@ -65,3 +65,119 @@ def test_empty_entity_file_is_fine(tmp_path: Path):
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing yet\n", encoding="utf-8")
     assert read_file(path, "entities/empty.yaml").problems == []
+
+
+# -- a label is one line: every field that is a label, every kind of line break and control character
+
+LABEL_FIELDS = {  # where the label goes -> (record name, text with {label} in it, the field reported)
+    "entity label": ("entities/people.yaml", "people:\n  - slug: somebody\n    label: {label}\n", "people[0].label"),
+    "entity label, by language": ("entities/people.yaml",
+                                  "people:\n  - slug: somebody\n    label:\n      en: Somebody\n      ru: {label}\n",
+                                  "people[0].label.ru"),
+    "alternative label": ("entities/people.yaml",
+                          "people:\n  - slug: somebody\n    label: Somebody\n    alt_labels:\n      en: [Some, {label}]\n",
+                          "people[0].alt_labels.en"),
+    "meeting label": ("meetings/2019-01-01-x.yaml", "label: {label}\nbody: b\ndate: 2019\nsources: s\n", "label"),
+    "agenda subject": ("meetings/2019-01-01-x.yaml",
+                       "label: X\nbody: b\ndate: 2019\nsources: s\nagenda:\n  - n: 1\n    subject: {label}\n",
+                       "agenda[0].subject"),
+}
+NOT_ONE_LINE = {  # YAML for the label -> what the problem says
+    '"first\\nsecond"': "'first\\nsecond' spans more than one line",
+    '"first\\r\\nsecond"': "'first\\r\\nsecond' spans more than one line",
+    '"first\\u2028second"': "'first\\u2028second' spans more than one line",
+    '"first\\u2029second"': "'first\\u2029second' spans more than one line",
+    '"first\\Nsecond"': "'first\\x85second' spans more than one line",
+    '"first\\vsecond"': "'first\\x0bsecond' spans more than one line",
+    '"only one line\\n"': "'only one line\\n' ends with a line break",
+    '"tab\\there"': "'tab\\there' contains the control character U+0009",
+    '"nul\\0"': "'nul\\x00' contains the control character U+0000",
+    '"escape \\e[31m"': "'escape \\x1b[31m' contains the control character U+001B",
+    '"delete\\x7f"': "'delete\\x7f' contains the control character U+007F",
+    '"c1 \\x9b"': "'c1 \\x9b' contains the control character U+009B",
+}
+
+
+@pytest.mark.parametrize("field", sorted(LABEL_FIELDS))
+def test_a_label_on_more_than_one_line_is_an_error_in_every_label_field(tmp_path, field):
+    name, template, reported = LABEL_FIELDS[field]
+    path = tmp_path / "record.yaml"
+    checked = 0
+    for label, message in NOT_ONE_LINE.items():
+        path.write_text(template.format(label=label), encoding="utf-8")
+        problems = read_file(path, name).problems
+        assert [(p.field, p.message, p.expected, p.severity) for p in problems] == [
+            (reported, message, "a label on one line, without control characters (a long one may be folded with '>-')",
+             "error")], label
+        line = template.format(label="\0").split("\0")[0].count("\n") + 1
+        assert (problems[0].file, problems[0].line) == (name, line)
+        checked += 1
+    assert checked == len(NOT_ONE_LINE) == 12
+
+
+@pytest.mark.parametrize("block", ["|", ">", "|+", ">+"])
+def test_a_label_written_as_a_block_scalar_is_an_error(tmp_path, block):
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text(f"label: {block}\n  A meeting\nbody: b\ndate: 2019\nsources: s\n", encoding="utf-8")
+    [problem] = read_file(path, "meetings/2019-01-01-x.yaml").problems
+    assert (problem.line, problem.field) == (1, "label") and "line break" in problem.message
+
+
+def test_a_long_label_folded_with_strip_is_one_line_and_fine(tmp_path):
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text("label: >-\n  A meeting with\n  a long name\nbody: b\ndate: 2019\nsources: s\n", encoding="utf-8")
+    record = read_file(path, "meetings/2019-01-01-x.yaml")
+    assert record.problems == [] and record.meeting.labels.pref["en"] == "A meeting with a long name"
+
+
+def test_an_entity_with_a_bad_label_still_resolves_references(tmp_path):
+    """One error for the label, not one more for every record that names the entity."""
+    (tmp_path / "entities").mkdir()
+    (tmp_path / "meetings").mkdir()
+    (tmp_path / "entities" / "all.yaml").write_text(
+        'bodies:\n  - slug: b\n    label: "Two\\nlines"\n    unit_of: o\norganizations:\n'
+        "  - slug: o\n    label: O\n    type: intergovernmental\nsources:\n  - slug: s\n    publisher: P\n",
+        encoding="utf-8")
+    (tmp_path / "meetings" / "2019-01-01-x.yaml").write_text("label: X\nbody: b\ndate: 2019\nsources: s\n",
+                                                              encoding="utf-8")
+    assert [(p.file, p.field) for p in read_records(tmp_path).errors] == [("entities/all.yaml", "bodies[0].label")]
+
+
+# -- values that go into IRIs and typed literals as they are: matched whole, the store's rules included
+
+@pytest.mark.parametrize("field, value, message", [
+    ("slug", '"somebody\\n"', "'somebody\\n' is not valid"),
+    ("wikidata", '"Q159\\n"', "'Q159\\n' is not valid"),
+    ("date", '"2019-06-20\\n"', "'2019-06-20\\n' is not a valid date"),
+    ("date", '"٢٠١٩"', "'٢٠١٩' is not a valid date"),
+    ("url", '"https://example.org/\\n"', "'https://example.org/\\n' is not valid"),
+    ("url", '"https://example.org/%zz"', "is not a valid URL (Invalid IRI percent encoding '%zz')"),
+    ("url", '"https://[example.org/"', "is not a valid URL"),
+    ("url", '"https://example.org/a\\x01b"', "is not valid"),
+    ("language", '"en\\n"', "'en\\n' is not valid"),
+    ("language", "en-a", "'en-a' is not a well-formed language tag"),
+    ("label", "{en-a: X, en: Y}", "'en-a' is not a language tag"),
+])
+def test_values_the_store_would_refuse_are_errors(tmp_path, field, value, message):
+    entries = {"slug": "sources:\n  - slug: {v}\n    publisher: P\n",
+               "wikidata": "states:\n  - slug: s\n    label: S\n    wikidata: {v}\n",
+               "date": "sources:\n  - slug: s\n    publisher: P\n    published: {v}\n",
+               "url": "sources:\n  - slug: s\n    publisher: P\n    url: {v}\n",
+               "language": "sources:\n  - slug: s\n    publisher: P\n    language: {v}\n",
+               "label": "states:\n  - slug: s\n    label: {v}\n"}
+    path = tmp_path / "entities.yaml"
+    path.write_text(entries[field].format(v=value), encoding="utf-8")
+    problems = read_file(path, "entities/x.yaml").problems
+    assert len(problems) == 1 and message in problems[0].message, problems
+
+
+@pytest.mark.parametrize("name", [b"bad\xffname.yaml", b"tab\there.yaml", b"escape\x1b[31m.yaml"])
+def test_a_file_name_that_is_not_printable_text_is_an_error(tmp_path, name):
+    import os
+
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/" + name))
+    path.write_text("states:\n  - slug: s\n    label: S\n", encoding="utf-8")
+    record = read_file(path, "entities/" + path.name)
+    assert record.unreadable and record.entities == []
+    assert [(p.field, p.line) for p in record.problems] == [("(file name)", 1)]
+    assert "is not printable UTF-8 text" in record.problems[0].message

@@ -6,16 +6,19 @@ Nothing reaches the store unless every record conforms; a failed build raises
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
+import re
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 
 from . import __version__
-from .problems import InvalidRecords, Problem, UsageError
+from .problems import CstoKgError, InvalidRecords, Problem, UsageError
 from . import pipeline
 from .records import record_files
 from .resources import ontology_files, shapes_files
@@ -166,20 +169,62 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
-        if plan is not None:
-            stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
-            stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH)]
-            final = store.update(stale_graphs, files, manifest)
-        elif isinstance(store, EmbeddedStore):
-            final = store.replace(files, manifest)
-        else:
-            light = {k: v for k, v in manifest.items() if k != "records"}  # a remote store keeps no per-record digests
-            final = store.replace("".join(p.read_text(encoding="utf-8") for p in files), light)
+        try:
+            if plan is not None:
+                stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
+                stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH)]
+                final = store.update(stale_graphs, files, manifest)
+            elif isinstance(store, EmbeddedStore):
+                final = store.replace(files, manifest)
+            else:
+                light = {k: v for k, v in manifest.items() if k != "records"}  # a remote store keeps no per-record digests
+                final = store.replace("".join(p.read_text(encoding="utf-8") for p in files), light)
+        except SyntaxError as err:  # the store refused a quad; the previous store is still current
+            refused = refused_record(err, files, {str(graph_iri(r.name.rsplit(".", 1)[0])): r.name
+                                                  for r in outcome.results})
+            if refused is None:
+                raise
+            raise refused from None
     warnings = [p for p in outcome.problems if p.severity != "error"]
     return BuildResult(final, len(records), store.manifest()["quads"], warnings,
                        time.perf_counter() - started, processed=len(outcome.results),
                        warning_count=sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
                                          else len(info.get("warnings", [])) for info in records.values()))
+
+
+_QUAD_END = re.compile(rb"<([^<>\s]*)> \.[ \t]*\r?$")
+
+
+def refused_record(err: SyntaxError, files: list[Path], names: dict[str, str]) -> CstoKgError | None:
+    """The error to report when the store's parser refused a line of the build's N-Quads ``files``:
+    a problem in the record whose graph the line is in (``names``: graph IRI -> record name), or
+    an error naming the graph; None when the line cannot be found."""
+    if not err.lineno:
+        return None
+    if err.filename:  # loaded from one of the files
+        targets = [path for path in files if str(path) == err.filename]
+        if not targets:
+            return None
+    else:  # parsed as one text, the files one after the other (a remote store)
+        targets = files
+    graph = None
+    with contextlib.closing(_lines(targets)) as lines:
+        # a quad a broken literal spreads over several lines ends, with its graph, on a later one
+        for line in itertools.islice(lines, err.lineno - 1, None):
+            if (found := _QUAD_END.search(line.rstrip(b"\n"))) is not None:
+                graph = found.group(1).decode("utf-8", "replace")
+                break
+    reason = pipeline.store_refusal(str(err.msg))
+    if graph in names:
+        return InvalidRecords([pipeline.unloadable(names[graph], reason)])
+    where = f" in the graph <{graph}>" if graph else ""
+    return CstoKgError(f"the store refused the build's data{where} ({reason}); nothing was changed")
+
+
+def _lines(paths: list[Path]) -> Iterator[bytes]:
+    for path in paths:
+        with open(path, "rb") as handle:
+            yield from handle
 
 
 def is_stale(data_dir: Path, store: EmbeddedStore, wikidata_labels: Path | None = None) -> bool:

@@ -16,6 +16,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,8 +121,40 @@ def _file_refs(record: rec.RecordFile) -> list[str]:
     return sorted({ref.slug for _file, ref, _name in rec.references(one)})
 
 
-def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out) -> FileResult:
-    """Check one record file (already read) and write its N-Quads to ``out`` when it conforms."""
+_PARSER_POSITION = re.compile(r"^(?:Parser )?error at [^:]*: ")
+
+
+def store_refusal(message: str) -> str:
+    """What the store's N-Quads parser said, without its position (a line of a file the record never
+    saw) and with any control character it quotes shown as U+XXXX."""
+    return "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in _PARSER_POSITION.sub("", message))
+
+
+def unloadable(name: str, reason: str) -> Problem:
+    """The problem of a record that conforms but whose RDF the store refuses: a fault of the
+    conversion, reported the same way by ``validate`` and ``build``."""
+    return Problem(name, 1, 1, "", f"its RDF cannot be loaded into the store ({reason})",
+                   "a record csto-kg can convert; this is a fault of csto-kg, please report it with the record")
+
+
+def refused_by_store(lines: list[str]) -> str | None:
+    """Why the store's (strict) N-Quads parser refuses ``lines``, or None when it takes them."""
+    import pyoxigraph as ox
+
+    try:
+        for _quad in ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS):
+            pass
+    except SyntaxError as err:
+        return store_refusal(str(err.msg))
+    return None
+
+
+def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out,
+            check_load: bool = False) -> FileResult:
+    """Check one record file (already read) and write its N-Quads to ``out`` when it conforms.
+
+    ``check_load`` also parses the N-Quads as the store will (``validate`` does: it loads nothing,
+    and must not pass a record the build cannot load)."""
     if hasattr(ctx, "prepare"):
         ctx.prepare(record)  # a context read from the store fetches what the record names
     problems = list(record.problems)
@@ -136,6 +169,9 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out
     result.problems += ctx.validator.validate(graph, ctx.types)
     if not any(p.severity == "error" for p in result.problems):
         lines = graph.nquads()
+        if check_load and (reason := refused_by_store(lines)) is not None:
+            result.problems.append(unloadable(record.name, reason))
+            return result
         out.writelines(lines)
         result.quads = len(lines)
     return result

@@ -8,6 +8,7 @@ and numbers only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -81,12 +82,44 @@ class RecordGraph:
         return self._graph
 
     def nquads(self) -> list[str]:
+        """The triples as N-Quads lines in this record's graph, each once, in order."""
         ctx = f" <{self.iri}> .\n"
-        return list(dict.fromkeys(f"<{s}> <{p}> {o.n3() if type(o) is not URIRef else f'<{o}>'}{ctx}"
+        return list(dict.fromkeys(f"<{s}> <{p}> {f'<{o}>' if type(o) is URIRef else nquads_term(o)}{ctx}"
                                   for s, p, o in self.triples))
 
     def locate(self, node: Node, path: Node | None) -> Location | None:
         return self.locations.get((node, path)) or self.locations.get((node, None))
+
+
+# What a quoted N-Quads string may not hold as it is: '"', '\\', line feed and carriage return
+# (the grammar's STRING_LITERAL_QUOTE), and, escaped too so that every quad stays on one line
+# for any reader and no raw control character reaches a terminal, the other C0 controls, DEL,
+# NEL and the Unicode line and paragraph separators.
+_ESCAPED = re.compile("[\x00-\x1f\"\\\\\x7f\x85\u2028\u2029]")
+_ECHAR = {"\t": "\\t", "\b": "\\b", "\n": "\\n", "\r": "\\r", "\f": "\\f", '"': '\\"', "\\": "\\\\"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    return _ECHAR.get(char) or f"\\u{ord(char):04X}"
+
+
+def nquads_string(text: str) -> str:
+    """``text`` as a quoted N-Quads string (STRING_LITERAL_QUOTE), on one line whatever it holds."""
+    return f'"{_ESCAPED.sub(_escape, text)}"'
+
+
+def nquads_term(node: Node) -> str:
+    """An IRI or a literal as N-Quads writes it (the graphs the records make have no blank nodes)."""
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, Literal):
+        if node.language:
+            return f"{nquads_string(str(node))}@{node.language}"
+        if node.datatype is not None and node.datatype != XSD.string:
+            return f"{nquads_string(str(node))}^^<{node.datatype}>"
+        return nquads_string(str(node))
+    raise TypeError(f"no N-Quads form for {node!r}")
 
 
 def text_literal(text: str, lang: str | None) -> Literal:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -23,12 +24,19 @@ from . import yamlsafe
 from .problems import Problem
 from .yamlsafe import Mapping, Mark, Sequence, Text
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-QID = re.compile(r"^Q[1-9][0-9]*$")
-URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-MEETING_FILE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?-[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Anchored with \Z, not $ (which also matches before a final line break), and with ASCII
+# digits only: a value that matches goes into an IRI or a typed literal as it is.
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
+QID = re.compile(r"^Q[1-9][0-9]*\Z")
+URL = re.compile(r"^https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]+\Z")
+DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
+MEETING_FILE = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?-[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# A label is a name, on one line: no line break (any that str.splitlines knows) and no other
+# control character. Notes and other texts may span lines.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+NOT_IN_A_LABEL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+ONE_LINE = "a label on one line, without control characters (a long one may be folded with '>-')"
 
 ROLES = (
     "head-of-delegation",
@@ -56,6 +64,32 @@ ENTITY_SECTIONS = {
     "post_holdings": "post-holding",
     "rank_holdings": "rank-holding",
 }
+
+
+@lru_cache(maxsize=256)
+def is_language_tag(tag: str) -> bool:
+    """A tag of the form records use (``en``, ``ru``, ``sr-Latn``) that is also well-formed BCP 47,
+    as the store requires (``en-a``, a singleton without its subtag, is not)."""
+    if not LANG.match(tag):
+        return False
+    import pyoxigraph
+
+    try:
+        pyoxigraph.Literal("", language=tag)
+    except ValueError:
+        return False
+    return True
+
+
+def iri_problem(value: str) -> str | None:
+    """Why the store would refuse ``value`` as an IRI (bad %-escapes, a bad host), or None."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError as err:
+        return "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in str(err))
+    return None
 
 
 # --------------------------------------------------------------------------- values
@@ -301,6 +335,39 @@ class _Reader:
             return None
         return value
 
+    def url(self, parent: Mapping, key: str, where: str) -> Text | None:
+        expected = "an http(s) URL without spaces"
+        value = self.pattern(parent, key, where, URL, expected)
+        if value is not None and (reason := iri_problem(value)) is not None:
+            self.problem(value.mark, _join(where, key), f"{value!r} is not a valid URL ({reason})",
+                         expected + ", each '%' followed by two hex digits", value)
+            return None
+        return value
+
+    def language(self, parent: Mapping, key: str, where: str) -> Text | None:
+        value = self.pattern(parent, key, where, LANG, "a language tag such as en or ru")
+        if value is not None and not is_language_tag(value):
+            self.problem(value.mark, _join(where, key), f"{value!r} is not a well-formed language tag",
+                         "a BCP 47 tag such as en, ru or sr-Latn", value)
+            return None
+        return value
+
+    def one_line(self, value: Text, name: str) -> Text:
+        """``value``, with a problem when it cannot be a label (more than one line, a control
+        character); the value is kept, so that what refers to its entity is not reported too."""
+        found = NOT_IN_A_LABEL.search(value)
+        if found is None:
+            return value
+        char = found.group()
+        if char not in LINE_BREAKS:
+            message = f"{value!r} contains the control character U+{ord(char):04X}"
+        elif NOT_IN_A_LABEL.search(value.rstrip(LINE_BREAKS)) is None:
+            message = f"{value!r} ends with a line break"
+        else:
+            message = f"{value!r} spans more than one line"
+        self.problem(value.mark, name, message, ONE_LINE, value)
+        return value
+
     def slug(self, parent: Mapping, key: str, where: str) -> Text | None:
         return self.pattern(parent, key, where, SLUG,
                             "a slug: lowercase ASCII letters, digits and single hyphens, e.g. 'aleksandr-gorovoy'")
@@ -351,20 +418,22 @@ class _Reader:
                 self.problem(parent.key_marks[key], name, "is empty", "a label in English")
             return None
         if isinstance(value, Text):
-            return Labels({"en": value}) if value.strip() else self.problem(value.mark, name, "is blank", "a label in English")
+            if not value.strip():
+                return self.problem(value.mark, name, "is blank", "a label in English")
+            return Labels({"en": self.one_line(value, name)})
         if not isinstance(value, Mapping):
             self.problem(_mark_of(value, parent.key_marks[key]), name, f"is {_describe(value)}",
                          "a text, or a mapping of language tag to text (en: ..., ru: ...)")
             return None
         pref: dict[str, Text] = {}
         for lang in value:
-            if not LANG.match(lang):
+            if not is_language_tag(lang):
                 self.problem(value.key_marks[lang], f"{name}.{lang}", f"{lang!r} is not a language tag",
                              "a BCP 47 tag such as en, ru, hy")
                 continue
             text = self.text(value, lang, name)
             if text is not None:
-                pref[lang] = text
+                pref[lang] = self.one_line(text, f"{name}.{lang}")
         if "en" not in pref and not any(p.field.startswith(name) for p in self.problems):
             self.problem(value.mark, name, "has no English label", "an 'en' entry")
         return Labels(pref)
@@ -380,14 +449,14 @@ class _Reader:
             return {}
         alt: dict[str, list[Text]] = {}
         for lang, texts in value.items():
-            if not LANG.match(lang):
+            if not is_language_tag(lang):
                 self.problem(value.key_marks[lang], f"{name}.{lang}", f"{lang!r} is not a language tag",
                              "a BCP 47 tag such as en, ru, hy")
                 continue
             entries = texts if isinstance(texts, Sequence) else [texts]
             for i, text in enumerate(entries):
                 if isinstance(text, Text) and text.strip():
-                    alt.setdefault(lang, []).append(text)
+                    alt.setdefault(lang, []).append(self.one_line(text, f"{name}.{lang}"))
                 else:
                     self.problem(_mark_of(text, value.key_marks[lang]), f"{name}.{lang}", f"is {_describe(text)}", "a text")
         return alt
@@ -537,8 +606,8 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["title"] = reader.text(entry, "title", where)
         f["publisher"] = reader.text(entry, "publisher", where)
         f["published"] = reader.date(entry, "published", where)
-        f["url"] = reader.pattern(entry, "url", where, URL, "an http(s) URL without spaces")
-        f["language"] = reader.pattern(entry, "language", where, LANG, "a language tag such as en or ru")
+        f["url"] = reader.url(entry, "url", where)
+        f["language"] = reader.language(entry, "language", where)
         f["date_certainty"] = reader.text(entry, "date_certainty", where)
     elif kind in ("post-holding", "rank-holding"):
         f["person"] = reader.ref(entry, "person", where, ("person",))
@@ -791,6 +860,12 @@ def read_file(path: Path, name: str, data: bytes | None = None) -> RecordFile:
     """
     record = RecordFile(path=path, name=name)
     reader = _Reader(name)
+    if not name.isprintable() or name != name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"):
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        reader.problem(Mark(1, 1), "(file name)", f"the file name {shown!r} is not printable UTF-8 text",
+                       "a file name of letters, digits, hyphens and dots, e.g. ranks.yaml")
+        record.unreadable = True
+        return _with_problems(record, reader)
     try:
         parsed = yamlsafe.load(path) if data is None else yamlsafe.loads(data)
     except yamlsafe.YamlProblem as err:

@@ -232,7 +232,7 @@ def validate_files(paths: list[Path], data_dir: Path, validator: Validator | Non
     for name, path in given.items():
         record, graph = entity_records.get(name) or (rec.read_file(path, name, contents.get(name)), None)
         unreadable |= record.unreadable
-        problems += pipeline.process(record, graph, ctx, sink).problems
+        problems += pipeline.process(record, graph, ctx, sink, check_load=True).problems
         problems += [p for p in duplicates if p.file == name]
     return Report(sorted(set(problems))), unreadable
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rdflib import URIRef
 from rdflib import namespace as _ns
 
@@ -104,6 +106,19 @@ def role_iri(slug: str) -> URIRef:
     return entity_iri("role", slug)
 
 
+# What an IRI path may hold as it is (RFC 3987 ipath: iunreserved, sub-delims, ':', '@', '/');
+# anything else in a file name, '%' included, is percent-encoded, and so are the line and
+# paragraph separators, which some readers take for line ends.
+_UCSCHAR = [(0xA0, 0x2027), (0x202A, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
+            *((plane << 16, (plane << 16) + 0xFFFD) for plane in range(1, 14)), (0xE1000, 0xEFFFD)]
+_NOT_IN_IRI_PATH = re.compile("[^A-Za-z0-9._~!$&'()*+,;=:@/\\-" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _UCSCHAR) + "]")
+
+
+def _percent_encode(match: re.Match) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogateescape"))
+
+
 def graph_iri(record_name: str) -> URIRef:
-    """The named graph of a record file, from its path without extension."""
-    return iri(GRAPH + record_name)
+    """The named graph of a record file, from its path without extension (characters an IRI
+    may not hold, such as spaces, percent-encoded)."""
+    return iri(GRAPH + _NOT_IN_IRI_PATH.sub(_percent_encode, record_name))
