@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from csto_kg.query_check import inspect, refused_services
+from csto_kg.query_check import CACHE_MAX_CHARS, _inspect, inspect, refused_services
 from csto_kg.sparql import ServiceRefused, UpdateRefused, _plan, execute, plan
 
 from .live_endpoint import EX, FILLER, connection_arrives, serve
@@ -69,14 +69,23 @@ def test_updates_are_refused_before_running(update):
 
 def test_inspection_and_plan_are_cached_per_query_text():
     text = f"SELECT * WHERE {{ ?s ?p ?o }} # {time.time_ns()}"
-    before, plans_before = inspect.cache_info(), _plan.cache_info()
+    before, plans_before = _inspect.cache_info(), _plan.cache_info()
     for _ in range(5):
         plan(text)
-    after, plans_after = inspect.cache_info(), _plan.cache_info()
+    after, plans_after = _inspect.cache_info(), _plan.cache_info()
     assert after.misses == before.misses + 1  # the query text was read once
     assert plans_after.misses == plans_before.misses + 1 and plans_after.hits == plans_before.hits + 4
     assert plan(text, "text/csv").format == "csv"  # another Accept is another plan
     assert plan(text, "text/csv", allow=[WIKIDATA]) == plan(text, "text/csv", allow=frozenset({WIKIDATA}))
+
+
+def test_long_query_texts_are_not_held_in_the_caches():
+    text = "SELECT * WHERE { ?s ?p ?o } #" + "x" * CACHE_MAX_CHARS
+    before, plans_before = _inspect.cache_info(), _plan.cache_info()
+    assert plan(text).form == "select" and inspect(text).form == "select"
+    after, plans_after = _inspect.cache_info(), _plan.cache_info()
+    assert (after.currsize, plans_after.currsize) == (before.currsize, plans_before.currsize)
+    assert (after.misses, plans_after.misses) == (before.misses, plans_before.misses)
 
 
 def test_a_cached_plan_still_refuses_each_time():

@@ -75,17 +75,12 @@ def test_healthz(live):
     assert body["ok"] is True and body["quads"] > 150 and body["build"]
 
 
-def test_a_query_asked_again_is_answered_in_the_server_and_counted(live, backend):
+def test_healthz_counts_the_query_workers(live, backend):
     if backend != "embedded":  # a remote store answers every query itself: there are no query workers
         assert "query_workers" not in requests.get(live.url + "/healthz", timeout=30).json()
         return
-    query = {"query": "SELECT ?g WHERE { ?g a <http://example.org/Graph> } ORDER BY DESC(?g)"}
-    before = requests.get(live.url + "/healthz", timeout=30).json()["query_workers"]["known_fast_answered_here"]
-    answers = [requests.get(live.sparql, params=query, timeout=30) for _ in range(3)]
-    assert all(a.status_code == 200 for a in answers)
-    assert answers[0].content == answers[1].content == answers[2].content
-    after = requests.get(live.url + "/healthz", timeout=30).json()["query_workers"]["known_fast_answered_here"]
-    assert after - before == 2  # the first ask goes to a worker, the next two are known to be fast
+    workers = requests.get(live.url + "/healthz", timeout=30).json()["query_workers"]
+    assert workers["size"] == 2 and workers["replaced"] >= 0 and workers["crashed"] == 0
 
 
 def test_healthz_without_a_store(tmp_path):

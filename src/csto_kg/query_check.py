@@ -1,13 +1,18 @@
 """What a query is and what it would call, read from its tokens without a full SPARQL parse.
 
 The endpoint must know a query's form (to negotiate a format before running it), whether it
-is an update (refused), whether it names its own dataset (``FROM``) and which ``SERVICE``
-endpoints it would call (refused unless allow-listed) -- all before the engine sees it.
-A tokenizer is enough for that and takes microseconds; the answer is cached per query text.
+is an update (refused), whether it names its own dataset (``FROM``), which ``SERVICE``
+endpoints it would call (refused unless allow-listed) and how deeply it nests (refused past a
+cap, before any parser recurses into it) -- all before the engine sees it. A tokenizer is
+enough for that and takes microseconds; the answer is cached per (short) query text.
 
-The scan errs on the side of refusing: ``\\u`` escapes are decoded first (SPARQL decodes them
-before parsing, so ``\\u0053ERVICE`` is ``SERVICE``), and a ``SERVICE`` whose target is a
-variable, an unknown prefix or anything but an IRI counts as not allow-listed.
+The guard must see exactly what the engine sees. SPARQL's ``\\u``/``\\U`` escapes are read two
+ways: the Recommendation decodes them in the whole text before parsing, Oxigraph only inside
+strings and IRIs. The text is tokenized both ways; when the two readings differ in structure
+(an escaped quote that ends a string in one reading and not in the other, an escaped keyword),
+the query is ambiguous and refused, and the SERVICE targets of both readings are checked. A
+``SERVICE`` whose target is a variable, an unknown prefix or anything but an IRI counts as not
+allow-listed.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
 
+MAX_QUERY_CHARS = 1 << 20  # no query text may be longer, whatever the channel
+MAX_DEPTH = 256  # groups, parentheses and brackets inside one another
+MAX_TERMS = 20_000  # groups, parentheses and operators in all: each may be a level of the parsed tree
+CACHE_MAX_CHARS = 16_384  # longer texts are checked each time rather than held in the caches
+
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
               |\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
               |'(?:[^'\\\n\r]|\\.)*'
@@ -38,6 +48,10 @@ QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
 
+_OPENERS, _CLOSERS = "{([", "})]"
+_OPERATORS = set("!|&/^=<>+-*")
+
+
 @dataclass(frozen=True)
 class QueryInfo:
     """The facts the endpoint needs about a query text."""
@@ -45,11 +59,14 @@ class QueryInfo:
     form: str | None  # "select", "ask", "graph"; "update"; None when it is neither (a syntax error)
     services: tuple[str | None, ...]  # SERVICE targets as IRIs; None for a variable or unreadable target
     has_dataset: bool  # the query has FROM or FROM NAMED
+    depth: int = 0  # how deeply groups, parentheses and brackets nest
+    terms: int = 0  # groups, parentheses and operators in all
+    ambiguous: bool = False  # \u escapes make the text read differently by the Recommendation and the engine
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
     out = []
-    for match in _TOKEN.finditer(_CODEPOINT.sub(_decode, text)):
+    for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         if kind in ("ws", "comment"):
             continue
@@ -69,6 +86,16 @@ def _decode(match: re.Match) -> str:
         return match.group()
 
 
+def _engine_reading(text: str) -> list[tuple[str, str]]:
+    """The tokens as Oxigraph reads them: escapes decoded only inside IRIs (and strings, whose values do not matter here)."""
+    return [(kind, _CODEPOINT.sub(_decode, value) if kind == "iri" else value) for kind, value in _tokens(text)]
+
+
+def _recommendation_reading(text: str) -> list[tuple[str, str]]:
+    """The tokens as SPARQL 1.1 (section 19.2) reads them: escapes decoded in the whole text first."""
+    return _tokens(_CODEPOINT.sub(_decode, text))
+
+
 def _expand(kind: str, value: str, base: str, prefixes: dict[str, str]) -> str | None:
     if kind == "iri":
         return urljoin(base, value[1:-1]) if base else value[1:-1]
@@ -80,10 +107,8 @@ def _expand(kind: str, value: str, base: str, prefixes: dict[str, str]) -> str |
     return None
 
 
-@lru_cache(maxsize=4096)
-def inspect(text: str) -> QueryInfo:
-    """The form, SERVICE targets and dataset clause of ``text``; cached per text."""
-    tokens = _tokens(text)
+def _read(tokens: list[tuple[str, str]]) -> tuple[str | None, list[str | None], bool]:
+    """The form, SERVICE targets and dataset clause in ``tokens``."""
     base, prefixes = "", {}
     form: str | None = None
     services: list[str | None] = []
@@ -114,7 +139,48 @@ def inspect(text: str) -> QueryInfo:
             target = tokens[j] if j < len(tokens) else ("", "")
             services.append(_expand(target[0], target[1], base, prefixes))
         i += 1
-    return QueryInfo(form, tuple(services), has_dataset)
+    return form, services, has_dataset
+
+
+def _shape(tokens: list[tuple[str, str]]) -> tuple[int, int]:
+    """How deeply ``tokens`` nest, and how many groups, parentheses and operators they hold."""
+    depth = deepest = terms = 0
+    for kind, value in tokens:
+        if kind != "other":
+            if kind == "word" and value.upper() in ("UNION", "MINUS", "OPTIONAL"):
+                terms += 1
+            continue
+        if value in _OPENERS:
+            depth += 1
+            terms += 1
+            deepest = max(deepest, depth)
+        elif value in _CLOSERS:
+            depth -= 1
+        elif value in _OPERATORS:
+            terms += 1
+    return deepest, terms
+
+
+def inspect(text: str) -> QueryInfo:
+    """The form, SERVICE targets, dataset clause and nesting of ``text``; cached per short text."""
+    return _inspect(text) if len(text) <= CACHE_MAX_CHARS else _inspect.__wrapped__(text)
+
+
+@lru_cache(maxsize=4096)
+def _inspect(text: str) -> QueryInfo:
+    engine = _engine_reading(text)
+    form, services, has_dataset = _read(engine)
+    depth, terms = _shape(engine)
+    ambiguous = False
+    if _CODEPOINT.search(text):
+        spec = _recommendation_reading(text)
+        ambiguous = [kind for kind, _ in spec] != [kind for kind, _ in engine]
+        spec_form, spec_services, spec_dataset = _read(spec)
+        services += [s for s in spec_services if s not in services]  # refused if either reading calls it
+        has_dataset = has_dataset or spec_dataset
+        if spec_form == "update":
+            form = "update"
+    return QueryInfo(form, tuple(services), has_dataset, depth, terms, ambiguous)
 
 
 def refused_services(info: QueryInfo, allow: frozenset[str]) -> list[str]:

@@ -1,18 +1,18 @@
 """Queries run in worker processes, so that a query past the time limit can be stopped.
 
-pyoxigraph cannot cancel a running query, so each query runs in one of a few worker
-processes (``python -m csto_kg.query_workers``), each with the store open read-only. When a
-query overruns ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` its worker is killed -- the work stops and its
-CPU is freed -- and a fresh worker takes its place; the other workers keep serving.
+pyoxigraph cannot cancel a running query, so every client query runs in one of a few worker
+processes (``python -m csto_kg.query_workers``), each with the store open read-only -- never in
+the server's own process. When a query overruns ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` its worker is
+killed -- the work stops, its CPU is freed, a SERVICE call it waits on is dropped -- and a fresh
+worker takes its place; the other workers keep serving.
+
+A worker runs queries on a thread with a large stack (:data:`QUERY_STACK_BYTES`), so that a
+query within the endpoint's size and nesting caps (:mod:`csto_kg.query_check`) cannot overflow
+it; should a worker die anyway (a signal, the memory killer), it is always retired and the
+client is told what happened.
 
 Parent and worker speak length-prefixed pickled tuples over the worker's stdin/stdout. Only the parent
 writes requests, and only trusted code runs on either side.
-
-A query that a worker has already answered quickly -- the same text, format, dataset and row
-cap, on the same build -- runs in the server's own thread the next time, without the round trip
-(:data:`KNOWN_FAST_MS`). The store is immutable between builds, so the same query does the same
-work again: it cannot run past the limit where it took milliseconds before. A query that calls a
-SERVICE never runs in the server (its cost is the remote endpoint's).
 
 While a query is the only one in flight, the waiting thread polls the worker's pipe for up to
 :data:`SPIN_SECONDS` before it sleeps: most queries answer within that, and catching the answer
@@ -25,9 +25,9 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
-from collections import OrderedDict
 import queue
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -35,14 +35,14 @@ import time
 from typing import Sequence
 
 from .problems import CstoKgError
-from .query_check import inspect
 from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
 
 READY = "ready"
 SPIN_SECONDS = 0.001
-KNOWN_FAST_MS = 50  # at most this, and at most 1/20 of the time limit
-KNOWN_FAST_ENTRIES = 1024
-KNOWN_FAST_MAX_QUERY = 16_384  # characters; longer query texts are not remembered
+# The query thread's stack: address space reserved, memory committed only as it is used. A
+# pyoxigraph query needs up to about 2 KiB per level of nesting; this holds any query the
+# endpoint's caps let through hundreds of times over.
+QUERY_STACK_BYTES = 1 << 30
 
 
 def _write(fd: int, message) -> None:
@@ -86,6 +86,7 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "csto_kg.query_workers"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env, bufsize=0)
         self.ready = False
+        self.broken = False  # it stopped answering: never handed another query
         self.stdin, self.stdout = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.poller = select.poll()  # kept: registering once saves work on every query
         self.poller.register(self.stdout, select.POLLIN | select.POLLHUP)
@@ -104,13 +105,29 @@ class _Worker:
         try:
             return _read(self.stdout)
         except (EOFError, pickle.UnpicklingError, OSError):
-            return ("error", 500, f"a query worker stopped unexpectedly (exit status {self.proc.poll()}); "
-                                  "the query may have used too much memory; try a narrower query")
+            self.broken = True
+            return ("error", 500, self.death())
+
+    def death(self) -> str:
+        """What became of a worker that stopped answering, for the client and the log."""
+        try:
+            status = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            status = None
+        if status is not None and -status in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
+            return (f"the query engine crashed ({signal.Signals(-status).name}), most likely by overflowing its "
+                    "stack on a deeply nested query; nest fewer groups, parentheses or operators and retry")
+        if status is not None and -status == signal.SIGKILL:
+            return ("the query worker was killed (SIGKILL), most likely because the query used too much memory; "
+                    "try a narrower query")
+        return (f"a query worker stopped unexpectedly (exit status {status}); "
+                "the query may have used too much memory; try a narrower query")
 
     def run(self, request: tuple, seconds: float | None, spin: float = 0.0) -> tuple | None:
         """The worker's reply, or None when it did not answer within ``seconds`` (polling for the first ``spin``)."""
         if not self.ready:
             if self._receive() != READY:
+                self.broken = True
                 return ("error", 500, "a query worker failed to start; see the server's log")
             self.ready = True
         _write(self.stdin, request)
@@ -119,7 +136,7 @@ class _Worker:
         return self._receive()
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return not self.broken and self.proc.poll() is None
 
     def kill(self) -> None:
         self.proc.kill()
@@ -143,11 +160,8 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self.replaced = 0  # workers killed for overrunning (for tests and /healthz)
-        self.inline = 0  # known-fast queries answered in the server's thread (for tests and /healthz)
+        self.crashed = 0  # workers that died under a query and were retired (for tests and /healthz)
         self._in_flight = 0
-        self._fast: OrderedDict[tuple, None] = OrderedDict()  # keys of queries known to be fast ...
-        self._fast_build: str | None = None  # ... on this build
-        self._store = None  # the server's own reader, for known-fast queries
         for _ in range(size):
             self._idle.put(self._start())
         atexit.register(self.close)
@@ -168,68 +182,26 @@ class WorkerPool:
         with self._lock:
             return [w.proc.pid for w in self._all]
 
-    # -- queries known to be fast
-
-    def _fast_seconds(self) -> float:
-        return min(KNOWN_FAST_MS, self.time_limit_ms / 20 if self.time_limit_ms else KNOWN_FAST_MS) / 1000
-
-    def _current_build(self) -> str | None:
-        if self._store is None:
-            from .store import EmbeddedStore
-
-            self._store = EmbeddedStore(self.store_path)
-        current = self._store.current_dir()
-        return str(current) if current is not None else None
-
-    def _known_fast(self, key: tuple, build: str | None) -> bool:
-        with self._lock:
-            if build is None or build != self._fast_build:
-                return False
-            if key in self._fast:
-                self._fast.move_to_end(key)
-                return True
-            return False
-
-    def _note(self, key: tuple, build: str | None, plan: Plan, seconds: float) -> None:
-        """Remember ``key`` as fast on ``build`` when it took under the threshold, forget it otherwise."""
-        eligible = (build is not None and seconds < self._fast_seconds()
-                    and len(plan.query) <= KNOWN_FAST_MAX_QUERY and not inspect(plan.query).services)
-        with self._lock:
-            if build != self._fast_build:
-                self._fast.clear()
-                self._fast_build = build
-            if eligible:
-                self._fast[key] = None
-                self._fast.move_to_end(key)
-                while len(self._fast) > KNOWN_FAST_ENTRIES:
-                    self._fast.popitem(last=False)
-            else:
-                self._fast.pop(key, None)
+    def _idle_worker(self, limit: float | None) -> _Worker:
+        """An idle worker that is still alive; one that died while idle is retired on the way."""
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            try:
+                worker = self._idle.get(timeout=None if deadline is None else max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise WorkersBusy(f"all {self.size} query workers stayed busy for the time limit of "
+                                  f"{self.time_limit_ms} ms; retry shortly") from None
+            if worker.alive():
+                return worker
+            with self._lock:
+                self.crashed += 1
+            self._retire(worker)
 
     def run(self, plan: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             max_rows: int = 0) -> Answer:
-        key = (plan, tuple(default_graphs), tuple(named_graphs), max_rows)
-        build = self._current_build()
-        if self._known_fast(key, build):
-            started = time.perf_counter()
-            answer = execute(self._store, plan, default_graphs, named_graphs, max_rows)
-            self._note(key, build, plan, time.perf_counter() - started)
-            with self._lock:
-                self.inline += 1
-            return answer
-        answer, seconds = self._run_in_worker(plan, default_graphs, named_graphs, max_rows)
-        self._note(key, build, plan, seconds)
-        return answer
-
-    def _run_in_worker(self, plan: Plan, default_graphs: Sequence[str], named_graphs: Sequence[str],
-                       max_rows: int) -> tuple[Answer, float]:
-        """The answer of a worker, and the seconds it took."""
+        """The answer of a worker, within the time limit."""
         limit = self.time_limit_ms / 1000 if self.time_limit_ms else None
-        try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise WorkersBusy(f"all {self.size} query workers stayed busy for the time limit of "
-                              f"{self.time_limit_ms} ms; retry shortly") from None
+        worker = self._idle_worker(limit)
         started = time.monotonic()
         with self._lock:
             self._in_flight += 1
@@ -238,7 +210,8 @@ class WorkerPool:
             reply = worker.run((self.store_path, plan, tuple(default_graphs), tuple(named_graphs), max_rows),
                                limit, SPIN_SECONDS if alone else 0.0)
         except (BrokenPipeError, OSError):
-            reply = ("error", 500, "a query worker stopped unexpectedly; retry the query")
+            worker.broken = True
+            reply = ("error", 500, worker.death() + "; retry the query")
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -248,13 +221,14 @@ class WorkerPool:
             raise QueryTimeout(f"the query took longer than the time limit of {self.time_limit_ms} ms and was "
                                f"stopped after {time.monotonic() - started:.1f} s; the limit is set by "
                                "CSTO_KG_SPARQL_TIME_LIMIT_MS. Narrow the query (LIMIT, more specific patterns)")
-        seconds = time.monotonic() - started
         if worker.alive():
             self._idle.put(worker)
-        else:
+        else:  # a dead worker never goes back into the pool
+            with self._lock:
+                self.crashed += 1
             self._retire(worker)
         if reply[0] == "ok":
-            return reply[1], seconds
+            return reply[1]
         raise QueryFailed(reply[2], reply[1])
 
     def close(self) -> None:
@@ -301,5 +275,13 @@ def _serve() -> None:
         _write(stdout, reply)
 
 
+def _serve_on_large_stack() -> None:
+    """:func:`_serve` on a thread whose stack holds deeply nested queries (the main thread's is 8 MiB)."""
+    threading.stack_size(QUERY_STACK_BYTES)
+    thread = threading.Thread(target=_serve, name="query")
+    thread.start()
+    thread.join()
+
+
 if __name__ == "__main__":
-    _serve()
+    _serve_on_large_stack()

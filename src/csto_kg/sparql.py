@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from .problems import CstoKgError
-from .query_check import inspect, refused_services
+from .query_check import CACHE_MAX_CHARS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_TERMS, inspect, refused_services
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -64,6 +64,10 @@ class UpdateRefused(CstoKgError):
     def __init__(self, message: str = ""):
         super().__init__(message or "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, "
                                     "DROP, ...) is refused; send a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+class QueryTooLarge(CstoKgError):
+    status = 413
 
 
 class ServiceRefused(CstoKgError):
@@ -177,8 +181,14 @@ def _negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[
 def plan(query: str, accept: str | None = None, allow: Iterable[str] = ()) -> Plan:
     """Check ``query`` and choose its format; refuses updates and SERVICE calls not in ``allow``.
 
-    Cached per (query, Accept, allow-list): a refusal is raised anew each time, never cached."""
-    return _plan(query, accept, allow if isinstance(allow, frozenset) else frozenset(allow))
+    Cached per (short query, Accept, allow-list): a refusal is raised anew each time, never cached."""
+    allow = allow if isinstance(allow, frozenset) else frozenset(allow)
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"the query is {len(query):,} characters long; a query may be at most "
+                            f"{MAX_QUERY_CHARS:,}")
+    if len(query) <= CACHE_MAX_CHARS:
+        return _plan(query, accept, allow)
+    return _plan.__wrapped__(query, accept, allow)
 
 
 @lru_cache(maxsize=4096)
@@ -186,6 +196,17 @@ def _plan(query: str, accept: str | None, allow: frozenset[str]) -> Plan:
     info = inspect(query)
     if info.form == "update":
         raise UpdateRefused()
+    if info.ambiguous:
+        raise BadQuery("the query's \\u escapes change how it reads: outside strings and IRIs, or as a quote or "
+                       "backslash that ends a string, SPARQL engines read them differently. Write the characters "
+                       "themselves (in a string, \\\" or \\' for a quote)")
+    if info.depth > MAX_DEPTH:
+        raise BadQuery(f"the query nests {info.depth} levels deep (groups, parentheses, brackets); the endpoint "
+                       f"takes at most {MAX_DEPTH}. Flatten the query")
+    if info.terms > MAX_TERMS:
+        raise BadQuery(f"the query holds {info.terms:,} groups, parentheses and operators; the endpoint takes at "
+                       f"most {MAX_TERMS:,}. For long alternatives use VALUES or IN (...) instead of chains of || "
+                       "or UNION")
     refused = refused_services(info, frozenset(allow))
     if refused:
         allowed = ", ".join(sorted(allow)) or "none"

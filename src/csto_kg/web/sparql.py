@@ -195,5 +195,5 @@ def healthz():
     body = {"ok": True, "status": 200, "build": manifest.get("id"), "quads": manifest.get("quads")}
     pool = current_app.extensions.get("csto_kg.sparql_runner")
     if isinstance(pool, WorkerPool):  # how many query workers there are, and how many overran and were replaced
-        body["query_workers"] = {"size": pool.size, "replaced": pool.replaced, "known_fast_answered_here": pool.inline}
+        body["query_workers"] = {"size": pool.size, "replaced": pool.replaced, "crashed": pool.crashed}
     return jsonify(body)
