@@ -11,6 +11,16 @@ query within the endpoint's size and nesting caps (:mod:`csto_kg.query_check`) c
 it; should a worker die anyway (a signal, the memory killer), it is always retired and the
 client is told what happened.
 
+A worker cannot reach the network: before it reads a query it installs a kernel filter that
+refuses Internet sockets (:mod:`csto_kg.network_guard`), so a query that the SERVICE check read as
+calling no endpoint cannot call one, should the check have been fooled. A query that does call
+SERVICE (every target allow-listed, or :func:`~csto_kg.sparql.plan` would have refused it) runs in
+a separate, smaller pool of *federating* workers started without the filter on the first such
+query (``python -m csto_kg.query_workers --network``); both pools share the time limit, the
+replacement of an overrunning worker and the retirement of a dead one. Where the filter cannot be
+installed (another system than Linux on x86_64 or aarch64, an old kernel) the pool warns once on
+stderr and carries on, the SERVICE check still in force.
+
 Parent and worker speak length-prefixed pickled tuples over the worker's stdin/stdout. Only the parent
 writes requests, and only trusted code runs on either side.
 
@@ -34,10 +44,13 @@ import threading
 import time
 from typing import Sequence
 
+from . import network_guard
 from .problems import CstoKgError
+from .query_check import inspect
 from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
 
 READY = "ready"
+NETWORK_FLAG = "--network"  # a worker started with it may open Internet sockets (SERVICE calls)
 SPIN_SECONDS = 0.001
 # The query thread's stack: address space reserved, memory committed only as it is used. A
 # pyoxigraph query needs up to about 2 KiB per level of nesting; this holds any query the
@@ -81,11 +94,12 @@ class WorkersBusy(CstoKgError):
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, network: bool) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "csto_kg.query_workers"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, bufsize=0)
+        command = [sys.executable, "-m", "csto_kg.query_workers", *([NETWORK_FLAG] if network else [])]
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
         self.ready = False
+        self.guard_problem: str | None = None  # why the worker could not shut itself off the network
         self.broken = False  # it stopped answering: never handed another query
         self.stdin, self.stdout = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.poller = select.poll()  # kept: registering once saves work on every query
@@ -126,10 +140,11 @@ class _Worker:
     def run(self, request: tuple, seconds: float | None, spin: float = 0.0) -> tuple | None:
         """The worker's reply, or None when it did not answer within ``seconds`` (polling for the first ``spin``)."""
         if not self.ready:
-            if self._receive() != READY:
+            hello = self._receive()
+            if not (isinstance(hello, tuple) and hello[:1] == (READY,)):
                 self.broken = True
                 return ("error", 500, "a query worker failed to start; see the server's log")
-            self.ready = True
+            self.ready, self.guard_problem = True, hello[1]
         _write(self.stdin, request)
         if not self._wait(seconds, spin):
             return None
@@ -148,26 +163,28 @@ class _Worker:
                 pass
 
 
-class WorkerPool:
-    """``size`` worker processes answering queries on the embedded store at ``store_path``."""
+class _Workers:
+    """``size`` worker processes of one kind (``network``: may open Internet sockets) on the store at ``store_path``."""
 
-    def __init__(self, store_path: str, size: int, time_limit_ms: int) -> None:
-        self.store_path = str(store_path)
+    def __init__(self, store_path: str, size: int, time_limit_ms: int, network: bool, name: str) -> None:
+        self.store_path = store_path
         self.size = size
         self.time_limit_ms = time_limit_ms
+        self.network = network
+        self.name = name  # "query workers", "federating query workers": for messages
         # last in, first out: the worker that answered last answers next, its caches still warm
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
-        self.replaced = 0  # workers killed for overrunning (for tests and /healthz)
-        self.crashed = 0  # workers that died under a query and were retired (for tests and /healthz)
+        self.replaced = 0  # workers killed for overrunning
+        self.crashed = 0  # workers that died under a query and were retired
+        self.guard_problem: str | None = None  # the first reason a worker gave for running without the guard
         self._in_flight = 0
         for _ in range(size):
             self._idle.put(self._start())
-        atexit.register(self.close)
 
     def _start(self) -> _Worker:
-        worker = _Worker()
+        worker = _Worker(self.network)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -189,7 +206,7 @@ class WorkerPool:
             try:
                 worker = self._idle.get(timeout=None if deadline is None else max(deadline - time.monotonic(), 0))
             except queue.Empty:
-                raise WorkersBusy(f"all {self.size} query workers stayed busy for the time limit of "
+                raise WorkersBusy(f"all {self.size} {self.name} stayed busy for the time limit of "
                                   f"{self.time_limit_ms} ms; retry shortly") from None
             if worker.alive():
                 return worker
@@ -197,9 +214,8 @@ class WorkerPool:
                 self.crashed += 1
             self._retire(worker)
 
-    def run(self, plan: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-            max_rows: int = 0) -> Answer:
-        """The answer of a worker, within the time limit."""
+    def run(self, request: tuple) -> tuple:
+        """The reply of a worker to ``request``, within the time limit."""
         limit = self.time_limit_ms / 1000 if self.time_limit_ms else None
         worker = self._idle_worker(limit)
         started = time.monotonic()
@@ -207,14 +223,18 @@ class WorkerPool:
             self._in_flight += 1
             alone = self._in_flight == 1
         try:
-            reply = worker.run((self.store_path, plan, tuple(default_graphs), tuple(named_graphs), max_rows),
-                               limit, SPIN_SECONDS if alone else 0.0)
+            reply = worker.run(request, limit, SPIN_SECONDS if alone else 0.0)
         except (BrokenPipeError, OSError):
             worker.broken = True
             reply = ("error", 500, worker.death() + "; retry the query")
         finally:
             with self._lock:
                 self._in_flight -= 1
+        if worker.guard_problem and self.guard_problem is None:
+            with self._lock:
+                first, self.guard_problem = self.guard_problem is None, self.guard_problem or worker.guard_problem
+            if first:
+                _warn_unguarded(worker.guard_problem)
         if reply is None:
             self.replaced += 1
             self._retire(worker)  # the kill stops the work; a fresh worker takes the place
@@ -227,15 +247,92 @@ class WorkerPool:
             with self._lock:
                 self.crashed += 1
             self._retire(worker)
-        if reply[0] == "ok":
-            return reply[1]
-        raise QueryFailed(reply[2], reply[1])
+        return reply
 
     def close(self) -> None:
         with self._lock:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()
+
+
+def _warn_unguarded(problem: str) -> None:
+    print(f"csto-kg: warning: query workers can open network connections, the socket guard is not installed: "
+          f"{problem}. SERVICE calls are held back only by the query check (CSTO_KG_SERVICE_ALLOW)",
+          file=sys.stderr, flush=True)
+
+
+class WorkerPool:
+    """``size`` worker processes answering queries on the embedded store at ``store_path``.
+
+    They cannot open Internet sockets. A query that calls SERVICE goes instead to one of
+    ``federating_size`` workers that can, started on the first such query."""
+
+    def __init__(self, store_path: str, size: int, time_limit_ms: int, federating_size: int = 1) -> None:
+        self.store_path = str(store_path)
+        self.size = size
+        self.time_limit_ms = time_limit_ms
+        self.federating_size = federating_size
+        self._regular = _Workers(self.store_path, size, time_limit_ms, network=False, name="query workers")
+        self._federating: _Workers | None = None
+        self._lock = threading.Lock()
+        predicted = network_guard.unavailable_reason()  # known before any worker answers: warned at once
+        if predicted:
+            self._regular.guard_problem = predicted
+            _warn_unguarded(predicted)
+        atexit.register(self.close)
+
+    def _groups(self) -> list[_Workers]:
+        return [self._regular] + ([self._federating] if self._federating else [])
+
+    @property
+    def replaced(self) -> int:
+        """Workers killed for overrunning the time limit (for tests and /healthz)."""
+        return sum(group.replaced for group in self._groups())
+
+    @property
+    def crashed(self) -> int:
+        """Workers that died under a query and were retired (for tests and /healthz)."""
+        return sum(group.crashed for group in self._groups())
+
+    @property
+    def network_guard(self) -> bool:
+        """Whether the workers that run queries without SERVICE cannot open Internet sockets."""
+        return self._regular.guard_problem is None
+
+    @property
+    def federating(self) -> int:
+        """How many federating workers run (0 until the first query with SERVICE)."""
+        return self._federating.size if self._federating else 0
+
+    def pids(self) -> list[int]:
+        """The process ids of every worker, regular and federating."""
+        return [pid for group in self._groups() for pid in group.pids()]
+
+    def _workers_for(self, plan: Plan) -> _Workers:
+        if not inspect(plan.query).services:
+            return self._regular
+        if self._federating is None:
+            with self._lock:
+                if self._federating is None:
+                    self._federating = _Workers(self.store_path, self.federating_size, self.time_limit_ms,
+                                                network=True, name="federating query workers (for SERVICE)")
+        return self._federating
+
+    def run(self, plan: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+            max_rows: int = 0) -> Answer:
+        """The answer of a worker, within the time limit."""
+        reply = self._workers_for(plan).run(
+            (self.store_path, plan, tuple(default_graphs), tuple(named_graphs), max_rows))
+        if reply[0] == "ok":
+            return reply[1]
+        raise QueryFailed(reply[2], reply[1])
+
+    def close(self) -> None:
+        with self._lock:
+            groups = self._groups()
+        for group in groups:
+            group.close()
 
 
 class InlineRunner:
@@ -252,14 +349,14 @@ class InlineRunner:
         pass
 
 
-def _serve() -> None:
-    """The worker's loop: read a request, answer it, until the parent closes stdin."""
+def _serve(guard_problem: str | None) -> None:
+    """The worker's loop: say it is ready, then read a request and answer it, until the parent closes stdin."""
     from .store import EmbeddedStore
 
     stdin, stdout = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing but replies may reach the parent's pipe
     stores: dict[str, EmbeddedStore] = {}
-    _write(stdout, READY)
+    _write(stdout, (READY, guard_problem))
     while True:
         try:
             path, plan, default_graphs, named_graphs, max_rows = _read(stdin)
@@ -275,13 +372,19 @@ def _serve() -> None:
         _write(stdout, reply)
 
 
-def _serve_on_large_stack() -> None:
-    """:func:`_serve` on a thread whose stack holds deeply nested queries (the main thread's is 8 MiB)."""
+def _serve_on_large_stack(network: bool) -> None:
+    """:func:`_serve` on a thread whose stack holds deeply nested queries (the main thread's is 8 MiB).
+
+    Unless ``network``, Internet sockets are forbidden first, before the store is opened or any
+    query read; the reason it could not be done goes to the parent with the ready message."""
+    guard_problem = None
+    if not network and not network_guard.install_no_network():
+        guard_problem = network_guard.reason() or "unknown reason"
     threading.stack_size(QUERY_STACK_BYTES)
-    thread = threading.Thread(target=_serve, name="query")
+    thread = threading.Thread(target=_serve, args=(guard_problem,), name="query")
     thread.start()
     thread.join()
 
 
 if __name__ == "__main__":
-    _serve_on_large_stack()
+    _serve_on_large_stack(NETWORK_FLAG in sys.argv[1:])
