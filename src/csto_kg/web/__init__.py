@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from .. import settings
 from ..problems import CstoKgError
 from ..store import open_store
+from .request_body import strict_params
+
+MAX_BODY = 1 << 20  # bytes in any request body; /sparql and /validate enforce theirs on the stream
+API_PATHS = ("/sparql", "/validate", "/api", "/healthz")  # where every error is JSON of one shape
 
 
 def error_body(status: int, message: str, **extra: Any) -> dict:
@@ -27,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SPARQL_WORKERS=settings.get_int("CSTO_KG_SPARQL_WORKERS"),
         SERVICE_ALLOW=settings.get("CSTO_KG_SERVICE_ALLOW"),
         BASE_IRI=settings.get("CSTO_KG_BASE_IRI"),
+        MAX_CONTENT_LENGTH=MAX_BODY,  # werkzeug refuses a longer body (chunked too) while reading it
     )
     if test_config:
         app.config.from_mapping(test_config)
@@ -49,8 +55,35 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
 
+    @app.before_request
+    def parameters_are_utf8() -> None:
+        """A query string that is not UTF-8 is refused everywhere (400), never read with U+FFFD in its place."""
+        strict_params(request.environ.get("QUERY_STRING", ""), "the URL's query string")
+
     @app.errorhandler(CstoKgError)
     def handle_error(err: CstoKgError):
         return jsonify(error_body(err.status, err.message)), err.status
 
+    @app.errorhandler(HTTPException)
+    def handle_http_error(err: HTTPException):
+        """Errors of the routing layer (404, 405, 413, ...) as JSON under the API paths, as pages elsewhere."""
+        if not request.path.startswith(API_PATHS):
+            return err
+        response = jsonify(error_body(err.code or 500, _api_message(err)))
+        response.status_code = err.code or 500
+        if err.code == 405:
+            response.headers["Allow"] = ", ".join(getattr(err, "valid_methods", None) or ())
+        return response
+
     return app
+
+
+def _api_message(err: HTTPException) -> str:
+    if err.code == 405:
+        allowed = ", ".join(sorted(m for m in (getattr(err, "valid_methods", None) or ()) if m not in ("HEAD", "OPTIONS")))
+        return f"{request.method} is not supported on {request.path}; use {allowed or 'another method'}"
+    if err.code == 404:
+        return f"{request.path} is not an address of this server; see / for what it serves"
+    if err.code == 413:
+        return f"the request body is larger than {MAX_BODY:,} bytes, the most this server takes"
+    return err.description or err.name

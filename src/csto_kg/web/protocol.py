@@ -8,6 +8,7 @@ from werkzeug.wrappers import Request
 
 from ..problems import CstoKgError
 from ..sparql import BadQuery, UpdateRefused
+from .request_body import read_body, strict_params
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -21,10 +22,6 @@ class MethodNotAllowed(CstoKgError):
 
 class UnsupportedMediaType(CstoKgError):
     status = 415
-
-
-class BodyTooLarge(CstoKgError):
-    status = 413
 
 
 @dataclass(frozen=True)
@@ -50,26 +47,26 @@ def _one_query(queries: list[str]) -> str | None:
 
 
 def parse(request: Request) -> QueryRequest:
-    """The query operation ``request`` asks for; raises a 4xx error for a malformed request."""
+    """The query operation ``request`` asks for; raises a 4xx error for a malformed request.
+
+    ``update`` in any form -- a URL parameter, a form field, an update body -- is refused with 403
+    whatever else the request holds; every parameter must be valid UTF-8."""
     if request.method not in ("GET", "HEAD", "POST"):
         raise MethodNotAllowed(f"{request.method} is not supported on /sparql; query with GET or POST "
                                "(this endpoint is read-only)")
-    args = request.args
+    args = strict_params(request.environ.get("QUERY_STRING", ""), "the URL's query string")
+    if "update" in args:
+        raise UpdateRefused()
     if request.method in ("GET", "HEAD"):
-        if "update" in args:
-            raise UpdateRefused()
         return QueryRequest(_one_query(args.getlist("query")), tuple(args.getlist("default-graph-uri")),
                             tuple(args.getlist("named-graph-uri")))
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise BodyTooLarge(f"the request body is {request.content_length} bytes; a query may be at most "
-                           f"{MAX_BODY} bytes")
     mimetype = request.mimetype
     if mimetype == UPDATE:
         raise UpdateRefused()
     if mimetype == FORM:
         _charset_is_utf8(request)
-        form = request.form
-        if "update" in form or "update" in args:
+        form = strict_params(read_body(request, MAX_BODY, "the form"), "the form")
+        if "update" in form:
             raise UpdateRefused()
         return QueryRequest(_one_query(form.getlist("query") + args.getlist("query")),
                             tuple(form.getlist("default-graph-uri") + args.getlist("default-graph-uri")),
@@ -79,7 +76,7 @@ def parse(request: Request) -> QueryRequest:
         if "query" in args:
             raise BadQuery("the query is both in the body and in the URL's 'query' parameter; send it once")
         try:
-            text = request.get_data(cache=False).decode("utf-8")
+            text = read_body(request, MAX_BODY, "the query").decode("utf-8")
         except UnicodeDecodeError:
             raise BadQuery("the query is not valid UTF-8; send it encoded as UTF-8") from None
         return QueryRequest(text, tuple(args.getlist("default-graph-uri")), tuple(args.getlist("named-graph-uri")))

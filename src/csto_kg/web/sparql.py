@@ -17,7 +17,7 @@ from ..query_workers import InlineRunner, WorkerPool
 from ..sparql import GRAPH_FORMATS, BadQuery, GRAPH_TYPES, RESULT_FORMATS, TEXT_TYPES, negotiate, plan
 from ..store import EmbeddedStore
 from . import error_body
-from .protocol import MAX_BODY, MethodNotAllowed, parse
+from .protocol import MethodNotAllowed, parse
 
 bp = Blueprint("sparql", __name__)
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -138,13 +138,7 @@ class SparqlDispatch:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != "/sparql":
             return self.wsgi_app(environ, start_response)
-        return respond(self.app, QueryHTTPRequest(environ))(environ, start_response)
-
-
-class QueryHTTPRequest(Request):
-    """A request to ``/sparql``: form bodies may be as large as a direct query body."""
-
-    max_form_memory_size = MAX_BODY
+        return respond(self.app, Request(environ))(environ, start_response)
 
 
 def service_description(app: Flask, req: Request) -> Response:
@@ -195,5 +189,6 @@ def healthz():
     body = {"ok": True, "status": 200, "build": manifest.get("id"), "quads": manifest.get("quads")}
     pool = current_app.extensions.get("csto_kg.sparql_runner")
     if isinstance(pool, WorkerPool):  # how many query workers there are, and how many overran and were replaced
-        body["query_workers"] = {"size": pool.size, "replaced": pool.replaced, "crashed": pool.crashed}
+        body["query_workers"] = {"size": pool.size, "replaced": pool.replaced, "crashed": pool.crashed,
+                                "network_guard": pool.network_guard}
     return jsonify(body)

@@ -11,16 +11,13 @@ from .. import pipeline
 from ..problems import CstoKgError
 from ..records import MEETING_FILE
 from ..validate import Validator, shacl_report_for, validate_files
-from . import error_body
+from .request_body import read_body, strict_params
 
 bp = Blueprint("validation", __name__)
 
 MAX_RECORD_BYTES = 1_000_000
+MAX_NAME_CHARS = 200
 _lock = threading.Lock()
-
-
-class RecordTooLarge(CstoKgError):
-    status = 413
 
 
 class BadRecordName(CstoKgError):
@@ -45,7 +42,11 @@ def _context(data_dir: Path) -> pipeline.Context:
 
 
 def _record_name() -> str:
-    name = request.args.get("name", "meetings/0000-upload.yaml")
+    name = strict_params(request.environ.get("QUERY_STRING", ""), "the URL's query string").get(
+        "name", "meetings/0000-upload.yaml")
+    if len(name) > MAX_NAME_CHARS:
+        raise BadRecordName(f"name= is {len(name):,} characters long; a record file name has at most "
+                            f"{MAX_NAME_CHARS}, e.g. meetings/YYYY-MM-DD-slug.yaml")
     folder, _, file = name.partition("/")
     if folder not in ("meetings", "entities") or not file.endswith((".yaml", ".yml")) or "/" in file or ".." in name:
         raise BadRecordName(f"name={name!r} is not a record file name; give meetings/YYYY-MM-DD-slug.yaml or "
@@ -59,13 +60,8 @@ def _record_name() -> str:
 def validate() -> Response:
     """Validate the YAML record in the body. ``?name=meetings/2019-06-20-x.yaml`` says what it is
     (default: a meeting). JSON by default; the raw SHACL report as Turtle for ``Accept: text/turtle``."""
-    length = request.content_length
-    if length is not None and length > MAX_RECORD_BYTES:
-        raise RecordTooLarge(f"the record is {length:,} bytes; POST /validate takes at most {MAX_RECORD_BYTES:,}")
-    body = request.get_data(cache=False)
-    if len(body) > MAX_RECORD_BYTES:
-        raise RecordTooLarge(f"the record is {len(body):,} bytes; POST /validate takes at most {MAX_RECORD_BYTES:,}")
     name = _record_name()
+    body = read_body(request, MAX_RECORD_BYTES, "the record")
     data_dir = Path(current_app.config["DATA"])
     best = request.accept_mimetypes.best_match(["application/json", "text/turtle"], default="application/json")
     if best == "text/turtle":
@@ -78,7 +74,3 @@ def validate() -> Response:
     response.headers["Vary"] = "Accept"
     return response
 
-
-@bp.errorhandler(413)
-def too_large(_err) -> tuple[Response, int]:
-    return jsonify(error_body(413, f"the record is too large; POST /validate takes at most {MAX_RECORD_BYTES:,} bytes")), 413
