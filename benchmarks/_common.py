@@ -155,8 +155,8 @@ def child_json(cmd: list[str], timeout: float | None = None, memory_gb: float | 
 
 def build_store(meetings: int, seed: int = 1, force: bool = False) -> tuple[Path, Child | None]:
     """A built store of the synthetic records (``csto-kg build``), reused while it is up to date."""
-    from csto_kg.build import is_stale
-    from csto_kg.store import EmbeddedStore
+    from csto_kg.check.build import is_stale
+    from csto_kg.store.embedded import EmbeddedStore
 
     data, store = data_dir(meetings, seed), store_dir(meetings, seed)
     if not force and not is_stale(data, EmbeddedStore(store)):

@@ -51,11 +51,11 @@ def child_stages(data: Path, store: Path) -> dict:
     """Run the pipeline's stages through the public API, timing each; return the figures."""
     out: dict = {"stages": {}, "peak_mb": {}}
     started = time.perf_counter()
-    from csto_kg.build import ontology_nquads
-    from csto_kg.rdfize import to_nquads
-    from csto_kg.records import read_records
-    from csto_kg.store import EmbeddedStore
-    from csto_kg.validate import Validator, validate_records
+    from csto_kg.check.build import ontology_nquads
+    from csto_kg.graph.rdfize import to_nquads
+    from csto_kg.records.schema import read_records
+    from csto_kg.store.embedded import EmbeddedStore
+    from csto_kg.check.validate import Validator, validate_records
 
     def stage(name: str, t0: float) -> float:
         now = time.perf_counter()
@@ -80,10 +80,10 @@ def child_stages(data: Path, store: Path) -> dict:
 
 
 def child_steps(data: Path, store: Path) -> dict:
-    """``csto_kg.build.build`` itself, timed between the steps it reports to its ``progress`` callback."""
+    """``csto_kg.check.build.build`` itself, timed between the steps it reports to its ``progress`` callback."""
     started = time.perf_counter()
-    from csto_kg.build import build
-    from csto_kg.store import EmbeddedStore
+    from csto_kg.check.build import build
+    from csto_kg.store.embedded import EmbeddedStore
 
     marks: list[tuple[str, float]] = [("import", started)]
 
@@ -103,9 +103,9 @@ def child_baseline(data: Path) -> dict:
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF, RDFS, SH
 
-    from csto_kg.rdfize import rdfize_all
-    from csto_kg.records import read_records
-    from csto_kg.resources import ontology_files, shapes_files
+    from csto_kg.graph.rdfize import rdfize_all
+    from csto_kg.records.schema import read_records
+    from csto_kg.graph.resources import ontology_files, shapes_files
 
     out: dict = {}
     t0 = time.perf_counter()
@@ -156,7 +156,7 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
     if child.returncode != 0:
         row["build"]["error"] = child.stderr[-2000:]
     else:
-        from csto_kg.store import EmbeddedStore
+        from csto_kg.store.embedded import EmbeddedStore
 
         row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
     print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB (largest process), "
@@ -297,8 +297,8 @@ def profile(meetings: int, top: int = 30) -> None:
     import io
     import pstats
 
-    from csto_kg.build import build
-    from csto_kg.store import EmbeddedStore
+    from csto_kg.check.build import build
+    from csto_kg.store.embedded import EmbeddedStore
 
     data = data_dir(meetings)
     store = OUT / f"profile-store-{meetings}"

@@ -156,7 +156,7 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
         procs.append(start("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location",
                                         str(store / "current"), "--bind", f"127.0.0.1:{port}",
                                         "--union-default-graph"], servers["oxigraph"]))
-        from csto_kg.store import EmbeddedStore  # noqa: PLC0415
+        from csto_kg.store.embedded import EmbeddedStore  # noqa: PLC0415
 
         quads = (EmbeddedStore(store).manifest() or {}).get("quads")
         if args.rdflib_endpoint and (not args.rdflib_max or meetings <= args.rdflib_max):

@@ -86,7 +86,7 @@ def consume(answer) -> int:
 
 
 def measure(meetings: int, repeat: int) -> dict:
-    from csto_kg.store import EmbeddedStore
+    from csto_kg.store.embedded import EmbeddedStore
 
     data = data_dir(meetings)
     store_path, built = build_store(meetings)

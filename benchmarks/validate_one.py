@@ -6,7 +6,7 @@
 
 For each size, on synthetic records from ``benchmarks/synth.py``:
 
-* **in-process**: ``csto_kg.validate.validate_files([one meeting], DIR, validator)`` with a
+* **in-process**: ``csto_kg.check.validate.validate_files([one meeting], DIR, validator)`` with a
   ``Validator`` made once (the shapes parsed once); the first call and the median of the next,
   with the referenced entities read from the entity files on each call, and with a context read
   once from the built store (``validate.context_from_store``), as a long-running process would;
@@ -45,7 +45,7 @@ def pick_meeting(data: Path) -> Path:
 
 
 def child_inprocess(data: Path, record: Path, repeat: int, store: Path) -> dict:
-    from csto_kg.validate import Validator, validate_files
+    from csto_kg.check.validate import Validator, validate_files
 
     validator = Validator()
 
@@ -61,8 +61,8 @@ def child_inprocess(data: Path, record: Path, repeat: int, store: Path) -> dict:
     first, warm, errors = timed()
     out = {"first": first, "warm": warm, "errors": errors}
     try:  # the referenced entities read once from the built store, as a server or a loop would
-        from csto_kg.store import EmbeddedStore
-        from csto_kg.validate import context_from_store
+        from csto_kg.store.embedded import EmbeddedStore
+        from csto_kg.check.validate import context_from_store
 
         started = time.perf_counter()
         ctx = context_from_store(EmbeddedStore(store), data, validator)

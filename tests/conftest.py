@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from csto_kg.build import build
-from csto_kg.store import EmbeddedStore
-from csto_kg.validate import Validator
+from csto_kg.check.build import build
+from csto_kg.store.embedded import EmbeddedStore
+from csto_kg.check.validate import Validator
 
 from .oxigraph_server import (  # noqa: F401 - fixtures
     any_store, backend, dataset_location, dataset_oxigraph, fresh_oxigraph, oxigraph_server, records_location,

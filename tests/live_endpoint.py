@@ -2,7 +2,7 @@
 
 The endpoint tests run against each backend in turn (the ``backend`` fixtures in
 tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` loaded through
-:class:`~csto_kg.remote.RemoteStore`.
+:class:`~csto_kg.store.remote.RemoteStore`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from csto_kg.store import EmbeddedStore
+from csto_kg.store.embedded import EmbeddedStore
 
 from .oxigraph_server import free_port
 
@@ -62,8 +62,8 @@ class Live:
         return self.url + "/sparql"
 
     def query_workers(self) -> set[int]:
-        """The pids of the server's query worker processes (the processes that run ``csto_kg.query_workers``)."""
-        return {pid for pid in descendants(self.process.pid) if b"csto_kg.query_workers" in _cmdline(pid)}
+        """The pids of the server's query worker processes (the processes that run ``csto_kg.query.workers``)."""
+        return {pid for pid in descendants(self.process.pid) if b"csto_kg.query.workers" in _cmdline(pid)}
 
 
 def descendants(pid: int) -> set[int]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from csto_kg.build import build
-from csto_kg.remote import RemoteStore
+from csto_kg.check.build import build
+from csto_kg.store.remote import RemoteStore
 
 
 def free_port() -> int:

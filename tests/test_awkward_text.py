@@ -14,10 +14,10 @@ import unicodedata
 
 import pytest
 
-from csto_kg.build import build
+from csto_kg.check.build import build
 from csto_kg.cli import main
-from csto_kg.store import EmbeddedStore
-from csto_kg.vocab import DCTERMS, IGO, RDFS, SCHEMA, SKOS, entity_iri, iri
+from csto_kg.store.embedded import EmbeddedStore
+from csto_kg.graph.vocab import DCTERMS, IGO, RDFS, SCHEMA, SKOS, entity_iri, iri
 
 from .conftest import DATA
 

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from csto_kg.build import build
+from csto_kg.check.build import build
 from csto_kg.problems import InvalidRecords
-from csto_kg.records import read_records
-from csto_kg.validate import validate_records
+from csto_kg.records.schema import read_records
+from csto_kg.check.validate import validate_records
 
 from .conftest import FIXTURES
 
@@ -58,7 +58,7 @@ def test_failed_build_leaves_the_store_untouched(built_store, data_copy, validat
 
 def test_validate_and_build_report_the_same_errors(built_store, data_copy, validator):
     """Whatever `csto-kg validate FILE` says of a broken record, `csto-kg build` says too, word for word."""
-    from csto_kg.validate import validate_files
+    from csto_kg.check.validate import validate_files
 
     compared = 0
     for case in CASES:

@@ -8,9 +8,9 @@ import textwrap
 
 import pytest
 
-from csto_kg.build import build, is_stale
+from csto_kg.check.build import build, is_stale
 from csto_kg.problems import InvalidRecords, UsageError
-from csto_kg.store import EmbeddedStore, StoreMissing
+from csto_kg.store.embedded import EmbeddedStore, StoreMissing
 
 from .conftest import DATA
 
@@ -71,8 +71,8 @@ KILL_MID_BUILD = textwrap.dedent("""
     import os, signal, sys, types
     import pyoxigraph as ox
     from pathlib import Path
-    from csto_kg import store as store_module
-    from csto_kg.build import build
+    from csto_kg.store import embedded as store_module
+    from csto_kg.check.build import build
 
     class DiesWhileLoading:
         read_only = staticmethod(ox.Store.read_only)
@@ -166,7 +166,7 @@ def test_parallel_build_equals_serial_build(tmp_path, validator):
 
 def _unescaped_when(marker: str):
     """A broken N-Quads string writer: texts holding ``marker`` with their quotes as they are."""
-    from csto_kg.rdfize import nquads_string
+    from csto_kg.graph.rdfize import nquads_string
 
     return lambda text: f'"{text}"' if marker in text else nquads_string(text)
 
@@ -174,8 +174,8 @@ def _unescaped_when(marker: str):
 @pytest.mark.parametrize("mode", ["incremental", "full"])
 def test_a_record_the_store_refuses_is_an_error_in_that_record_and_changes_nothing(tmp_path, data_copy, validator,
                                                                                  monkeypatch, mode):
-    from csto_kg import rdfize
-    from csto_kg.validate import validate_files
+    from csto_kg.graph import rdfize
+    from csto_kg.check.validate import validate_files
 
     store = EmbeddedStore(tmp_path / "store")
     build(data_copy, store, validator)
@@ -201,7 +201,7 @@ def test_a_record_the_store_refuses_is_an_error_in_that_record_and_changes_nothi
 
 
 def test_a_refused_line_is_traced_to_its_record_across_a_broken_literal(tmp_path):
-    from csto_kg.build import refused_record
+    from csto_kg.check.build import refused_record
     from csto_kg.problems import CstoKgError
 
     graph = "https://w3id.org/csto-kg/graph/meetings/x"

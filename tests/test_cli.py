@@ -56,7 +56,7 @@ def test_validate_and_build_give_the_same_error_for_a_two_line_label(tmp_path, d
 
 
 def test_build_reports_a_record_the_store_refuses_without_a_traceback(tmp_path, data_copy, runner, monkeypatch):
-    from csto_kg import rdfize
+    from csto_kg.graph import rdfize
 
     store = str(tmp_path / "s")
     assert runner.invoke(main, ["build", "--data", str(data_copy), "--store", store]).exit_code == 0

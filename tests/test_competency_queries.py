@@ -9,7 +9,7 @@ import json
 import pytest
 
 from csto_kg.cli import main
-from csto_kg.sparql import run, serialize
+from csto_kg.query.sparql import run, serialize
 
 from .conftest import QUERIES
 

@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from csto_kg.sparql import run, serialize
+from csto_kg.query.sparql import run, serialize
 
 from .conftest import QUERIES
 

@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csto_kg.build import build
+from csto_kg.check.build import build
 from csto_kg.cli import main
 from csto_kg.problems import InvalidRecords
-from csto_kg.store import EmbeddedStore
+from csto_kg.store.embedded import EmbeddedStore
 
 from .conftest import DATA
 

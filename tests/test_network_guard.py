@@ -17,10 +17,11 @@ import time
 
 import pytest
 
-from csto_kg import network_guard, query_workers
-from csto_kg.query_check import QueryInfo
-from csto_kg.query_workers import WorkerPool
-from csto_kg.sparql import Plan, QueryFailed, QueryTimeout, plan
+from csto_kg.query import network_guard
+from csto_kg.query import workers as query_workers
+from csto_kg.query.guard import QueryInfo
+from csto_kg.query.workers import WorkerPool
+from csto_kg.query.sparql import Plan, QueryFailed, QueryTimeout, plan
 
 from .live_endpoint import connection_arrives
 from .test_query_workers import FAST, JSON, pool, store  # noqa: F401 - fixtures
@@ -30,7 +31,7 @@ needs_guard = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"no socket gua
 
 PRELUDE = """
 import errno, json, os, socket, sys, threading
-from csto_kg import network_guard
+from csto_kg.query import network_guard
 """
 
 

@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, OWL, RDF, RDFS
 
-from csto_kg.vocab import IGO, ONTOLOGY_IRI, SH
+from csto_kg.graph.vocab import IGO, ONTOLOGY_IRI, SH
 from csto_kg.web import create_app
 from csto_kg.web.pages import QUERIES as PACKAGED_QUERIES
 

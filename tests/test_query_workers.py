@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from csto_kg import query_workers
-from csto_kg.query_workers import WorkerPool
-from csto_kg.sparql import Plan, QueryFailed, plan
+from csto_kg.query import workers as query_workers
+from csto_kg.query.workers import WorkerPool
+from csto_kg.query.sparql import Plan, QueryFailed, plan
 
 from .live_endpoint import dataset_store
 

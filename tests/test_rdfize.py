@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from rdflib import Literal, URIRef
 
-from csto_kg.rdfize import rdfize_all, to_nquads
-from csto_kg.records import read_records
-from csto_kg.vocab import IGO, PROV, RDF, SCHEMA, XSD, entity_iri, graph_iri
+from csto_kg.graph.rdfize import rdfize_all, to_nquads
+from csto_kg.records.schema import read_records
+from csto_kg.graph.vocab import IGO, PROV, RDF, SCHEMA, XSD, entity_iri, graph_iri
 
 from .conftest import DATA
 
@@ -62,7 +62,7 @@ AWKWARD_STRINGS = [
 def test_every_string_is_written_as_valid_one_line_nquads_and_reads_back_exactly():
     import pyoxigraph as ox
 
-    from csto_kg.rdfize import RecordGraph, text_literal
+    from csto_kg.graph.rdfize import RecordGraph, text_literal
 
     graph = RecordGraph("meetings/x", graph_iri("meetings/x"))
     subject = entity_iri("meeting", "x")
@@ -84,7 +84,7 @@ def test_every_string_is_written_as_valid_one_line_nquads_and_reads_back_exactly
 
 
 def test_ordinary_literals_are_written_as_before():
-    from csto_kg.rdfize import nquads_term
+    from csto_kg.graph.rdfize import nquads_term
 
     for literal in [Literal("Cholpon-Ata", lang="en"), Literal("2019-06", datatype=XSD.gYearMonth), Literal(22),
                     Literal(True), Literal("meetings/x.yaml"), Literal("Москва", lang="ru")]:

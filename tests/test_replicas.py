@@ -13,10 +13,10 @@ import urllib.request
 import pyoxigraph as ox
 import pytest
 
-from csto_kg.build import is_stale
+from csto_kg.check.build import is_stale
 from csto_kg.cli import main
-from csto_kg.sparql import run, serialize
-from csto_kg.store import EmbeddedStore
+from csto_kg.query.sparql import run, serialize
+from csto_kg.store.embedded import EmbeddedStore
 
 from .conftest import QUERIES
 from .oxigraph_server import free_port

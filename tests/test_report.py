@@ -1,4 +1,4 @@
-"""The data-quality report (csto_kg.report, `csto-kg report`).
+"""The data-quality report (csto_kg.query.report, `csto-kg report`).
 
 tests/fixtures/report-records/ holds a small records folder in which each finding occurs
 exactly once; the real records are checked for the findings the curation should never produce.
@@ -10,10 +10,10 @@ import json
 
 import pytest
 
-from csto_kg.build import build
+from csto_kg.check.build import build
 from csto_kg.cli import main
-from csto_kg.report import SECTIONS, build_report, overlapping_holdings, rank_decreases
-from csto_kg.store import EmbeddedStore
+from csto_kg.query.report import SECTIONS, build_report, overlapping_holdings, rank_decreases
+from csto_kg.store.embedded import EmbeddedStore
 
 from .conftest import FIXTURES
 

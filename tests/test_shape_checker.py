@@ -7,10 +7,10 @@ import random
 import pytest
 from rdflib import Literal, URIRef
 
-from csto_kg.rdfize import RecordGraph, rdfize_all
-from csto_kg.records import read_records
-from csto_kg.validate import entity_types
-from csto_kg.vocab import IGO, RDF, RDFS, XSD, entity_iri
+from csto_kg.graph.rdfize import RecordGraph, rdfize_all
+from csto_kg.records.schema import read_records
+from csto_kg.check.validate import entity_types
+from csto_kg.graph.vocab import IGO, RDF, RDFS, XSD, entity_iri
 
 from .conftest import FIXTURES
 

@@ -13,7 +13,7 @@ import requests
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from csto_kg.sparql import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate
+from csto_kg.query.sparql import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate
 
 from .conftest import QUERIES
 from .live_endpoint import serve

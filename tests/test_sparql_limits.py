@@ -14,8 +14,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from csto_kg.query_check import CACHE_MAX_CHARS, _inspect, inspect, refused_services
-from csto_kg.sparql import ServiceRefused, UpdateRefused, _plan, execute, plan
+from csto_kg.query.guard import CACHE_MAX_CHARS, _inspect, inspect, refused_services
+from csto_kg.query.sparql import ServiceRefused, UpdateRefused, _plan, execute, plan
 
 from .live_endpoint import EX, FILLER, connection_arrives, serve
 

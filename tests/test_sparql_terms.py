@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csto_kg.sparql_terms import iri, literal
+from csto_kg.graph.sparql_terms import iri, literal
 
 #: IRIREF of the SPARQL 1.1 grammar.
 IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from csto_kg.build import build
-from csto_kg.records import read_records
-from csto_kg.store import EmbeddedStore
-from csto_kg.validate import validate_files
+from csto_kg.check.build import build
+from csto_kg.records.schema import read_records
+from csto_kg.store.embedded import EmbeddedStore
+from csto_kg.check.validate import validate_files
 
 from .conftest import ROOT
 

@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph
 
 from csto_kg.cli import main
-from csto_kg.vocab import SH
+from csto_kg.graph.vocab import SH
 from csto_kg.web import create_app
 
 from .conftest import DATA, FIXTURES

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from csto_kg.build import build
+from csto_kg.check.build import build
 from csto_kg.cli import main
-from csto_kg.records import read_records
-from csto_kg.store import EmbeddedStore
-from csto_kg.wikidata import LANGUAGES, labels_graph, link, read_labels_graph, write_labels_graph
-from csto_kg.wikidata_client import WikidataClient, WikidataUnavailable, user_agent
-from csto_kg.yaml_write import WriteRefused, add_qids
+from csto_kg.records.schema import read_records
+from csto_kg.store.embedded import EmbeddedStore
+from csto_kg.wikidata.link import LANGUAGES, labels_graph, link, read_labels_graph, write_labels_graph
+from csto_kg.wikidata.client import WikidataClient, WikidataUnavailable, user_agent
+from csto_kg.records.yaml_write import WriteRefused, add_qids
 
 from .conftest import FIXTURES
 from .oxigraph_server import free_port, oxigraph_binary

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from csto_kg import yamlsafe
-from csto_kg.yamlsafe import Mark, YamlProblem, loads
+from csto_kg.records.schema import yamlsafe
+from csto_kg.records.yamlsafe import Mark, YamlProblem, loads
 
 
 def test_scalars_stay_text_with_positions():

@@ -89,9 +89,9 @@ def build(data_dir: Path, store_location: str, full: bool, workers: int | None) 
     nothing is written and the previous store keeps serving (exit 1). Records unchanged
     since the last build (and whose referenced entities are unchanged) are not processed again.
     """
-    from .build import build as run_build
+    from .check.build import build as run_build
     from .problems import CstoKgError, InvalidRecords
-    from .store import open_store
+    from .store.embedded import open_store
 
     try:
         result = run_build(data_dir, open_store(store_location), progress=_progress(True),
@@ -129,17 +129,17 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     from the built store when it was built from the entity files as they are now, else from
     the entity files. Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
     """
-    from .validate import context_from_store, record_name, validate_files
+    from .check.validate import context_from_store, record_name, validate_files
 
     if fmt == "turtle":
-        from .validate import shacl_report
+        from .check.validate import shacl_report
 
         report_graph, conforms, unreadable = shacl_report(list(files), data_dir)
         click.echo(report_graph.serialize(format="turtle"))
         sys.exit(2 if unreadable else 0 if conforms else 1)
     ctx = None
     if not any(record_name(f, data_dir).startswith("entities/") for f in files):
-        from .store import open_store
+        from .store.embedded import open_store
 
         ctx = context_from_store(open_store(store_location), data_dir)
     report, unreadable = validate_files(list(files), data_dir, ctx=ctx)
@@ -225,7 +225,7 @@ def new() -> None:
 def new_meeting(date: str, slug: str, body: str | None, session: int | None, sources: tuple[str, ...],
                 label: str | None, data_dir: Path) -> None:
     """Write a commented skeleton of a meeting record to data/meetings/DATE-SLUG.yaml."""
-    from .records import DATE, MEETING_FILE
+    from .records.schema import DATE, MEETING_FILE
 
     stem = f"{date}-{slug}"
     if not DATE.match(date) or not MEETING_FILE.match(stem):
@@ -256,8 +256,8 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
 def query(query_text: str | None, query_file, fmt: str, store_location: str) -> None:
     """Run a SPARQL query on the store; the default graph is the union of all named graphs."""
     from .problems import CstoKgError
-    from .sparql import run, serialize
-    from .store import open_store
+    from .query.sparql import run, serialize
+    from .store.embedded import open_store
 
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY or -f FILE (one of them)")
@@ -282,7 +282,7 @@ def export(fmt: str, output: Path | None, store_location: str) -> None:
     import pyoxigraph as ox
 
     from .problems import CstoKgError
-    from .store import open_store
+    from .store.embedded import open_store
 
     formats = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
     try:
@@ -310,8 +310,8 @@ def import_(file: Path, fmt: str | None, store_location: str) -> None:
     atomically, as after a build. `serve` serves an imported store as it is, without rebuilding.
     """
     from .problems import CstoKgError
-    from .replica import import_export
-    from .store import open_store
+    from .store.replica import import_export
+    from .store.embedded import open_store
 
     try:
         store = open_store(store_location)
@@ -351,10 +351,10 @@ def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, ref
     sends no request. Exit 0 when every QID verifies, 1 when one does not (mismatch or redirect),
     2 when the endpoint cannot be used or the records folder is missing.
     """
-    from .build import check_data_dir
+    from .check.build import check_data_dir
     from .problems import CstoKgError
-    from .wikidata import labels_graph, link as run_link, write_accepted, write_labels_graph
-    from .wikidata_client import WikidataClient
+    from .wikidata.link import labels_graph, link as run_link, write_accepted, write_labels_graph
+    from .wikidata.client import WikidataClient
 
     client = WikidataClient(endpoint, cache_dir=wikidata_dir / "cache", contact=contact, refresh=refresh)
     bar = None
@@ -426,10 +426,10 @@ def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, ref
 def serve(host: str, port: int, build_first: bool, data_dir: Path, store_location: str) -> None:
     """Serve the SPARQL endpoint and pages (granian, a production HTTP server), building first
     when the store is missing or older than the records."""
-    from .build import build as run_build
-    from .build import is_stale
+    from .check.build import build as run_build
+    from .check.build import is_stale
     from .problems import CstoKgError, InvalidRecords
-    from .store import open_store
+    from .store.embedded import open_store
 
     store = open_store(store_location)
     try:
@@ -464,8 +464,8 @@ def report(fmt: str, store_location: str) -> None:
     single source, facts with inferred dates, ranks that go down over time, posts with
     overlapping holders. Run `csto-kg build` first; exit 2 when there is no store."""
     from .problems import CstoKgError
-    from .report import as_table, build_report
-    from .store import open_store
+    from .query.report import as_table, build_report
+    from .store.embedded import open_store
 
     try:
         findings = build_report(open_store(store_location))

@@ -22,8 +22,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from csto_kg.store import EmbeddedStore
-from csto_kg.vocab import ID, IGO
+from csto_kg.store.embedded import EmbeddedStore
+from csto_kg.graph.vocab import ID, IGO
 
 from ..conftest import DATA
 from ..live_endpoint import serve

@@ -15,7 +15,7 @@ import sys
 import pytest
 import requests
 
-from csto_kg.store import EmbeddedStore
+from csto_kg.store.embedded import EmbeddedStore
 
 from ..conftest import DATA
 from ..live_endpoint import serve

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import settings
 from ..problems import CstoKgError
-from ..store import open_store
+from ..store.embedded import open_store
 from .request_body import strict_params
 
 MAX_BODY = 1 << 20  # bytes in any request body; /sparql and /validate enforce theirs on the stream

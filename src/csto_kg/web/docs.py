@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from ..vocab import IGO, ONTOLOGY_IRI, PREFIXES, SH
+from ..graph.vocab import IGO, ONTOLOGY_IRI, PREFIXES, SH
 
 KINDS = (
     ("Classes", OWL.Class),

@@ -13,8 +13,8 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from ..sparql_terms import iri as sparql_iri
-from ..vocab import ID, PREFIXES
+from ..graph.sparql_terms import iri as sparql_iri
+from ..graph.vocab import ID, PREFIXES
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MIMEAccept
 
-from ..describe import RDF_FORMATS, SUFFIXES
+from ..query.describe import RDF_FORMATS, SUFFIXES
 
 HTML = "html"
 #: Media types a client may ask for -> format name; the first of each format is what is sent.

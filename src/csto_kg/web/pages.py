@@ -20,12 +20,13 @@ from rdflib import Graph, URIRef
 from werkzeug.routing import PathConverter
 from rdflib import Literal as RdfLiteral
 
-from .. import describe, settings
+from .. import settings
+from ..query import describe
 from ..problems import CstoKgError
-from ..records import SLUG
-from ..resources import ontology_files, shapes_files
-from ..sparql import BadQuery, plan
-from ..vocab import ONTOLOGY_IRI, PREFIXES
+from ..records.schema import SLUG
+from ..graph.resources import ontology_files, shapes_files
+from ..query.sparql import BadQuery, plan
+from ..graph.vocab import ONTOLOGY_IRI, PREFIXES
 from . import docs, negotiation
 from .entity import Iri, Labels, Literal, kind_of, page_data, rows
 

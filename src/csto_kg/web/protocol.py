@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from werkzeug.wrappers import Request
 
 from ..problems import CstoKgError
-from ..sparql import BadQuery, UpdateRefused
+from ..query.sparql import BadQuery, UpdateRefused
 from .request_body import read_body, strict_params
 
 FORM = "application/x-www-form-urlencoded"

@@ -1,7 +1,7 @@
 """Serving the app in production: granian, an HTTP server written in Rust, running the WSGI app.
 
 HTTP parsing and writing happen in native code; the app runs on a pool of Python threads that
-mostly wait for the query worker processes (see :mod:`csto_kg.query_workers`). The app's
+mostly wait for the query worker processes (see :mod:`csto_kg.query.workers`). The app's
 settings reach the server's worker process through the environment, the same way they reach
 ``create_app`` anywhere else (``server.py`` under any other WSGI server).
 """

@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from ..problems import CstoKgError
-from ..query_workers import InlineRunner, WorkerPool
-from ..sparql import GRAPH_FORMATS, BadQuery, GRAPH_TYPES, RESULT_FORMATS, TEXT_TYPES, negotiate, plan
-from ..store import EmbeddedStore
+from ..query.workers import InlineRunner, WorkerPool
+from ..query.sparql import GRAPH_FORMATS, BadQuery, GRAPH_TYPES, RESULT_FORMATS, TEXT_TYPES, negotiate, plan
+from ..store.embedded import EmbeddedStore
 from . import error_body
 from .protocol import MethodNotAllowed, parse
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import pipeline
+from ..check import pipeline
 from ..problems import CstoKgError
-from ..records import MEETING_FILE
-from ..validate import Validator, shacl_report_for, validate_files
+from ..records.schema import MEETING_FILE
+from ..check.validate import Validator, shacl_report_for, validate_files
 from .request_body import read_body, strict_params
 
 bp = Blueprint("validation", __name__)

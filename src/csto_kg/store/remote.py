@@ -1,5 +1,5 @@
 """A remote SPARQL 1.1 store (Oxigraph server, Fuseki, GraphDB, ...) behind the same interface
-as :class:`~csto_kg.store.EmbeddedStore`.
+as :class:`~csto_kg.store.embedded.EmbeddedStore`.
 
 Selected when ``CSTO_KG_STORE`` is an ``http(s)://`` URL. Only standard protocols are used:
 the SPARQL 1.1 Protocol for queries and updates and the Graph Store HTTP Protocol for loads.
@@ -36,12 +36,12 @@ from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from . import settings
-from .problems import CstoKgError, UsageError
-from .sparql import QueryTimeout
-from .sparql_terms import iri as sparql_iri
-from .store import StoreMissing
-from .vocab import GRAPH
+from .. import settings
+from ..problems import CstoKgError, UsageError
+from ..query.sparql import QueryTimeout
+from ..graph.sparql_terms import iri as sparql_iri
+from .embedded import StoreMissing
+from ..graph.vocab import GRAPH
 
 STAGING = "urn:csto-kg:staging:"
 MANIFEST_GRAPH = "urn:csto-kg:manifest"

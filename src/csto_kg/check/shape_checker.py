@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from .vocab import RDF, RDFS, SH, XSD
+from ..graph.vocab import RDF, RDFS, SH, XSD
 
 RDF_LANGSTRING = RDF.langString
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import records as rec
-from .problems import Problem
-from .rdfize import RecordGraph, rdfize
+from ..records import schema as rec
+from ..problems import Problem
+from ..graph.rdfize import RecordGraph, rdfize
 from .validate import Validator, entity_types
 
 PARALLEL_FROM = 200  # meetings; below this, workers cost more than they save

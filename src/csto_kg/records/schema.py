@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import yamlsafe
-from .problems import Problem
+from ..problems import Problem
 from .yamlsafe import Mapping, Mark, Sequence, Text
 
 # Anchored with \Z, not $ (which also matches before a final line break), and with ASCII

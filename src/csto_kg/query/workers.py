@@ -1,22 +1,22 @@
 """Queries run in worker processes, so that a query past the time limit can be stopped.
 
 pyoxigraph cannot cancel a running query, so every client query runs in one of a few worker
-processes (``python -m csto_kg.query_workers``), each with the store open read-only -- never in
+processes (``python -m csto_kg.query.workers``), each with the store open read-only -- never in
 the server's own process. When a query overruns ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` its worker is
 killed -- the work stops, its CPU is freed, a SERVICE call it waits on is dropped -- and a fresh
 worker takes its place; the other workers keep serving.
 
 A worker runs queries on a thread with a large stack (:data:`QUERY_STACK_BYTES`), so that a
-query within the endpoint's size and nesting caps (:mod:`csto_kg.query_check`) cannot overflow
+query within the endpoint's size and nesting caps (:mod:`csto_kg.query.guard`) cannot overflow
 it; should a worker die anyway (a signal, the memory killer), it is always retired and the
 client is told what happened.
 
 A worker cannot reach the network: before it reads a query it installs a kernel filter that
-refuses Internet sockets (:mod:`csto_kg.network_guard`), so a query that the SERVICE check read as
+refuses Internet sockets (:mod:`csto_kg.query.network_guard`), so a query that the SERVICE check read as
 calling no endpoint cannot call one, should the check have been fooled. A query that does call
-SERVICE (every target allow-listed, or :func:`~csto_kg.sparql.plan` would have refused it) runs in
+SERVICE (every target allow-listed, or :func:`~csto_kg.query.sparql.plan` would have refused it) runs in
 a separate, smaller pool of *federating* workers started without the filter on the first such
-query (``python -m csto_kg.query_workers --network``); both pools share the time limit, the
+query (``python -m csto_kg.query.workers --network``); both pools share the time limit, the
 replacement of an overrunning worker and the retirement of a dead one. Where the filter cannot be
 installed (another system than Linux on x86_64 or aarch64, an old kernel) the pool warns once on
 stderr and carries on, the SERVICE check still in force.
@@ -45,8 +45,8 @@ import time
 from typing import Sequence
 
 from . import network_guard
-from .problems import CstoKgError
-from .query_check import inspect
+from ..problems import CstoKgError
+from .guard import inspect
 from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
 
 READY = "ready"
@@ -96,7 +96,7 @@ class WorkersBusy(CstoKgError):
 class _Worker:
     def __init__(self, network: bool) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "csto_kg.query_workers", *([NETWORK_FLAG] if network else [])]
+        command = [sys.executable, "-m", "csto_kg.query.workers", *([NETWORK_FLAG] if network else [])]
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
         self.ready = False
         self.guard_problem: str | None = None  # why the worker could not shut itself off the network
@@ -351,7 +351,7 @@ class InlineRunner:
 
 def _serve(guard_problem: str | None) -> None:
     """The worker's loop: say it is ready, then read a request and answer it, until the parent closes stdin."""
-    from .store import EmbeddedStore
+    from ..store.embedded import EmbeddedStore
 
     stdin, stdout = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing but replies may reach the parent's pipe

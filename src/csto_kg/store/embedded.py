@@ -29,8 +29,8 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from .problems import CstoKgError
-from .sparql_terms import iri as sparql_iri
+from ..problems import CstoKgError
+from ..graph.sparql_terms import iri as sparql_iri
 
 
 class StoreMissing(CstoKgError):
@@ -233,7 +233,7 @@ def _records_file(build: Path) -> Path:
 
 
 def open_store(location: str | Path) -> EmbeddedStore:
-    """The store at ``location`` (a folder; remote URLs are handled by :mod:`csto_kg.remote`)."""
+    """The store at ``location`` (a folder; remote URLs are handled by :mod:`csto_kg.store.remote`)."""
     text = str(location)
     if text.startswith(("http://", "https://")):
         from .remote import RemoteStore  # noqa: PLC0415 - only needed for remote stores

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from . import records as rec
-from .problems import Problem
-from .rdfize import RecordGraph, rdfize
-from .resources import ontology_files, read_turtle, shapes_files
-from .vocab import ID, OWL, RDF, RDFS, SH
+from ..records import schema as rec
+from ..problems import Problem
+from ..graph.rdfize import RecordGraph, rdfize
+from ..graph.resources import ontology_files, read_turtle, shapes_files
+from ..graph.vocab import ID, OWL, RDF, RDFS, SH
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import pipeline
@@ -239,8 +239,8 @@ def validate_files(paths: list[Path], data_dir: Path, validator: Validator | Non
 
 def context_from_store(store, data_dir: Path, validator: Validator | None = None):
     """A context read from the built store when it matches the entity files now; else None."""
-    from .store import EmbeddedStore
-    from .store_context import StoreContext, store_matches_entities
+    from ..store.embedded import EmbeddedStore
+    from .context import StoreContext, store_matches_entities
 
     if not isinstance(store, EmbeddedStore) or not store.exists():
         return None

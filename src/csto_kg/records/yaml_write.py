@@ -22,8 +22,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from .problems import CstoKgError
-from .records import ENTITY_SECTIONS, QID
+from ..problems import CstoKgError
+from .schema import ENTITY_SECTIONS, QID
 
 
 class WriteRefused(CstoKgError):

@@ -1,7 +1,7 @@
 """A process-wide ban on Internet sockets, enforced by the kernel (seccomp-BPF).
 
 The query workers that run client SPARQL install it before they read their first query
-(:mod:`csto_kg.query_workers`): the SERVICE check (:mod:`csto_kg.query_check`) decides before a
+(:mod:`csto_kg.query.workers`): the SERVICE check (:mod:`csto_kg.query.guard`) decides before a
 query runs which endpoints it may call, and this guard makes sure that a query the check let
 through as calling none cannot open a connection anywhere, should the check ever be fooled.
 pyoxigraph opens its SERVICE connections from Rust with the C library's ``socket``/``connect``,

@@ -8,7 +8,7 @@ the command line share it:
 - :func:`execute` runs a plan on any store with ``.query(query, **options)`` and serializes
   the answer natively (pyoxigraph), at most ``max_rows`` rows, saying when it cut.
 
-The time limit is enforced around :func:`execute` by :mod:`csto_kg.query_workers`.
+The time limit is enforced around :func:`execute` by :mod:`csto_kg.query.workers`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from .problems import CstoKgError
-from .query_check import CACHE_MAX_CHARS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_TERMS, inspect, refused_services
+from ..problems import CstoKgError
+from .guard import CACHE_MAX_CHARS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_TERMS, inspect, refused_services
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
-from .resources import rdflib_term
-from .sparql_terms import iri as sparql_iri
-from .vocab import ID, IGO, PREFIXES, RDFS
+from ..graph.resources import rdflib_term
+from ..graph.sparql_terms import iri as sparql_iri
+from ..graph.vocab import ID, IGO, PREFIXES, RDFS
 
 IGO_NS = str(IGO)
 

@@ -31,10 +31,10 @@ import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import PROV, RDFS, SKOS, XSD
 
-from .records import Entity, EntityIndex, Records, read_records
-from .sparql_terms import literal
-from .vocab import SCHEMA, WD, WIKIDATA_GRAPH, entity_iri
-from .wikidata_client import WikidataClient
+from ..records.schema import Entity, EntityIndex, Records, read_records
+from ..graph.sparql_terms import literal
+from ..graph.vocab import SCHEMA, WD, WIKIDATA_GRAPH, entity_iri
+from .client import WikidataClient
 
 #: Languages of the member states, and English: the labels fetched into the wikidata graph.
 LANGUAGES = ("ru", "hy", "be", "ky", "tg", "kk", "en")
@@ -451,7 +451,7 @@ def link(data_dir: Path, client: WikidataClient, progress: Callable[[int, int], 
 
 def write_accepted(report: LinkReport, data_dir: Path) -> list:
     """Write the QIDs of ``linked`` results into their YAML files; returns what was added."""
-    from .yaml_write import add_qids
+    from ..records.yaml_write import add_qids
 
     by_file: dict[str, dict[str, str]] = {}
     for result in report.accepted:

@@ -16,12 +16,12 @@ from typing import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from . import records as r
+from ..records import schema as r
 from .vocab import (
     DCTERMS, FOAF, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
     entity_iri, graph_iri, iri, role_iri,
 )
-from .yamlsafe import Mark
+from ..records.yamlsafe import Mark
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 TIME_PROPERTIES = {"day": TIME.inXSDDate, "month": TIME.inXSDgYearMonth, "year": TIME.inXSDgYear}

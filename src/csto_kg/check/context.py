@@ -14,13 +14,13 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from . import records as rec
+from ..records import schema as rec
 from .pipeline import entity_stamp, file_digest
-from .records import ENTITY_SECTIONS, Labels
-from .sparql_terms import iri as sparql_iri, literal
+from ..records.schema import ENTITY_SECTIONS, Labels
+from ..graph.sparql_terms import iri as sparql_iri, literal
 from .validate import Validator
-from .vocab import ID, iri
-from .yamlsafe import Mark, Text
+from ..graph.vocab import ID, iri
+from ..records.yamlsafe import Mark, Text
 
 KINDS = tuple(ENTITY_SECTIONS.values())
 _NOWHERE = Mark(0, 0)
@@ -39,7 +39,7 @@ class _StoredEntity:
 
 
 class StoreIndex:
-    """An :class:`~csto_kg.records.EntityIndex` whose entries are looked up in the store."""
+    """An :class:`~csto_kg.records.schema.EntityIndex` whose entries are looked up in the store."""
 
     duplicates: list = []
 
@@ -99,7 +99,7 @@ class StoreIndex:
 
 
 class StoreContext:
-    """A :class:`~csto_kg.pipeline.Context` backed by the built store."""
+    """A :class:`~csto_kg.check.pipeline.Context` backed by the built store."""
 
     files: list = []
     graphs: list = []

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 
-from . import __version__
-from .problems import CstoKgError, InvalidRecords, Problem, UsageError
+from .. import __version__
+from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from . import pipeline
-from .records import record_files
-from .resources import ontology_files, shapes_files
-from .store import EmbeddedStore
+from ..records.schema import record_files
+from ..graph.resources import ontology_files, shapes_files
+from ..store.embedded import EmbeddedStore
 from .validate import Validator
-from .vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
+from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 
 
 @dataclass
@@ -153,7 +153,7 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
         extra = Path(work) / "ontology.nq"
         text = ontology_nquads()
         if wikidata_labels is not None and wikidata_labels.is_file():
-            from .wikidata import read_labels_graph
+            from ..wikidata.link import read_labels_graph
 
             text += read_labels_graph(wikidata_labels)
         extra.write_text(text, encoding="utf-8")

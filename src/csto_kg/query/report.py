@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .vocab import ONTOLOGY_GRAPH
+from ..graph.vocab import ONTOLOGY_GRAPH
 
 PREFIXES = """
 PREFIX igo: <https://w3id.org/csto-kg/ontology#>

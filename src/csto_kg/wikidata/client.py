@@ -31,8 +31,8 @@ from typing import Callable
 import SPARQLWrapper as sw
 from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
 
-from . import __version__
-from .problems import CstoKgError
+from .. import __version__
+from ..problems import CstoKgError
 
 DEFAULT_CONTACT = "https://w3id.org/csto-kg"
 MAX_GET_URL = 2000  # longer queries are sent by POST

@@ -1,0 +1,4 @@
+"""Curated records: safe YAML with line marks, the record types, entity and meeting schemas, cross-file rules.
+
+Imports only csto_kg.problems and csto_kg.settings.
+"""
