@@ -17,10 +17,6 @@ from . import __version__, settings
 QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld")
 
 
-def _env_default(name: str):
-    return lambda: settings.get(name)
-
-
 def _progress(enabled: bool):
     """Report steps, and a bar with rate and ETA for counted ones, on a terminal; quiet when piped."""
     if not (enabled and sys.stderr.isatty()):
@@ -64,11 +60,8 @@ def _wikidata_labels() -> Path:
     return Path(settings.get("CSTO_KG_WIKIDATA_DIR")) / "labels.nq"
 
 
-data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=_env_default("CSTO_KG_DATA"),
-                           show_default="$CSTO_KG_DATA or data", help="Records folder (entities/, meetings/).")
-store_option = click.option("--store", "store_location", default=_env_default("CSTO_KG_STORE"),
-                            show_default="$CSTO_KG_STORE or .csto-kg/store",
-                            help="Embedded store folder, or the http(s) URL of a SPARQL 1.1 store.")
+data_option = settings.option("CSTO_KG_DATA", "--data", "data_dir", type=click.Path(path_type=Path))
+store_option = settings.option("CSTO_KG_STORE", "--store", "store_location")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -324,9 +317,7 @@ def import_(file: Path, fmt: str | None, store_location: str) -> None:
 
 @main.command()
 @data_option
-@click.option("--endpoint", default=_env_default("CSTO_KG_WIKIDATA_ENDPOINT"),
-              show_default="$CSTO_KG_WIKIDATA_ENDPOINT or https://query.wikidata.org/sparql",
-              help="The Wikidata SPARQL endpoint to ask.")
+@settings.option("CSTO_KG_WIKIDATA_ENDPOINT", "--endpoint")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per entity, with reasons and candidates; json: a list with one object per entity.")
 @click.option("--write", is_flag=True,
@@ -335,12 +326,8 @@ def import_(file: Path, fmt: str | None, store_location: str) -> None:
               help="Write the linked items' labels and descriptions (ru, hy, be, ky, tg, kk, en) to the Wikidata "
                    "labels graph, replacing it; `build` loads it.")
 @click.option("--refresh", is_flag=True, help="Ask the endpoint again instead of using cached answers.")
-@click.option("--wikidata-dir", type=click.Path(path_type=Path), default=_env_default("CSTO_KG_WIKIDATA_DIR"),
-              show_default="$CSTO_KG_WIKIDATA_DIR or .csto-kg/wikidata",
-              help="Folder of the answer cache (cache/) and the labels graph (labels.nq).")
-@click.option("--contact", default=_env_default("CSTO_KG_WIKIDATA_CONTACT"),
-              show_default="$CSTO_KG_WIKIDATA_CONTACT or https://w3id.org/csto-kg",
-              help="Contact (URL or e-mail) sent in the User-Agent.")
+@settings.option("CSTO_KG_WIKIDATA_DIR", "--wikidata-dir", type=click.Path(path_type=Path))
+@settings.option("CSTO_KG_WIKIDATA_CONTACT", "--contact")
 def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, refresh: bool,
          wikidata_dir: Path, contact: str) -> None:
     """Link the entities of the records to Wikidata.
@@ -414,10 +401,8 @@ def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, ref
 
 
 @main.command()
-@click.option("--host", default=_env_default("CSTO_KG_HOST"), show_default="$CSTO_KG_HOST or 127.0.0.1",
-              help="Address to listen on.")
-@click.option("--port", type=int, default=lambda: settings.get_int("CSTO_KG_PORT"), show_default="$CSTO_KG_PORT or 8000",
-              help="Port to listen on.")
+@settings.option("CSTO_KG_HOST", "--host")
+@settings.option("CSTO_KG_PORT", "--port")
 @click.option("--build/--no-build", "build_first", default=True, show_default=True,
               help="Build first when the store is missing or older than the records; --no-build serves the "
                    "store as it is (a replica, or a store built elsewhere).")

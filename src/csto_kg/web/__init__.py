@@ -22,16 +22,11 @@ def error_body(status: int, message: str, **extra: Any) -> dict:
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the app; settings come from the environment, then ``test_config``."""
+    """Create the app; settings come from the environment (the settings table's ``config`` keys:
+    STORE, DATA, SPARQL_TIME_LIMIT_MS, ...), then ``test_config``."""
     app = Flask(__name__)
     app.config.from_mapping(
-        STORE=settings.get("CSTO_KG_STORE"),
-        DATA=settings.get("CSTO_KG_DATA"),
-        SPARQL_TIME_LIMIT_MS=settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS"),
-        SPARQL_MAX_ROWS=settings.get_int("CSTO_KG_SPARQL_MAX_ROWS"),
-        SPARQL_WORKERS=settings.get_int("CSTO_KG_SPARQL_WORKERS"),
-        SERVICE_ALLOW=settings.get("CSTO_KG_SERVICE_ALLOW"),
-        BASE_IRI=settings.get("CSTO_KG_BASE_IRI"),
+        settings.app_config(),
         MAX_CONTENT_LENGTH=MAX_BODY,  # werkzeug refuses a longer body (chunked too) while reading it
     )
     if test_config:
