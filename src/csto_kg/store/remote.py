@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from .. import settings
 from ..problems import CstoKgError, UsageError
+from ..retry import TRANSIENT_STATUSES, GaveUp, Retryable, RetryPolicy
 from ..query.sparql import QueryTimeout
 from ..graph.sparql_terms import iri as sparql_iri
 from .embedded import StoreMissing
@@ -46,7 +47,6 @@ from ..graph.vocab import GRAPH
 STAGING = "urn:csto-kg:staging:"
 MANIFEST_GRAPH = "urn:csto-kg:manifest"
 MANIFEST_PREDICATE = "urn:csto-kg:manifest#json"
-TRANSIENT_STATUSES = frozenset({408, 429, 502, 503, 504})
 SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
                 "text/tab-separated-values")
 GRAPH_TYPES = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE,
@@ -71,10 +71,6 @@ class StoreTimeout(QueryTimeout):
 
     The same error as an embedded query past the limit, so callers handle both backends alike.
     """
-
-
-class _Transient(Exception):
-    """A failure worth retrying (connection refused or reset, 429, 502-504, a timeout)."""
 
 
 class _Secret:
@@ -103,6 +99,8 @@ class RemoteStore:
 
     manifest_ttl = 1.0  # seconds a query may reuse the list of live graphs
     backoff = 0.25  # seconds before the first retry; doubled for each further one
+    jitter = 0.5  # up to half of each backoff is taken off at random: query workers do not retry in step
+    max_wait = 60.0  # a Retry-After asking for longer ends the request
 
     def __init__(self, url: str, environ: Mapping[str, str] | None = None):
         env = os.environ if environ is None else environ
@@ -154,19 +152,22 @@ class RemoteStore:
     def _request(self, method: str, url: str, *, body: bytes | None = None, content_type: str | None = None,
                  accept: str | None = None, timeout: float, deadline: float | None = None,
                  retry: bool = True) -> tuple[int, str, bytes]:
-        """Send one request, retrying transient failures; returns (status, content type, body)."""
-        attempts = 1 + (self.retries if retry else 0)
-        reason = ""
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                return self._send(method, url, body, content_type, accept, timeout, deadline)
-            except _Transient as err:
-                reason = str(err)
-        where = urllib.parse.urlsplit(url)._replace(query="").geturl()
-        raise StoreUnavailable(f"the store at {where} did not answer {method} after {attempts} attempt(s): {reason}; "
-                               "check that it is running and that CSTO_KG_STORE and its endpoint settings point at it")
+        """Send one request, retrying transient failures as :meth:`retry_policy` says; returns
+        (status, content type, body)."""
+        try:
+            return self.retry_policy(retry).run(
+                lambda: self._send(method, url, body, content_type, accept, timeout, deadline), deadline=deadline)
+        except GaveUp as stop:
+            reason = stop.reason if stop.wait is None else f"{stop.reason}, asking to wait {stop.wait:.0f} s"
+            where = urllib.parse.urlsplit(url)._replace(query="").geturl()
+            raise StoreUnavailable(f"the store at {where} did not answer {method} after {stop.attempts} attempt(s): "
+                                   f"{reason}; check that it is running and that CSTO_KG_STORE and its endpoint "
+                                   "settings point at it") from None
+
+    def retry_policy(self, retry: bool = True) -> RetryPolicy:
+        """The store's retry policy (:mod:`csto_kg.retry`); no retries for a request not safe to resend."""
+        return RetryPolicy(retries=self.retries if retry else 0, backoff=self.backoff, jitter=self.jitter,
+                           max_wait=self.max_wait, statuses=TRANSIENT_STATUSES)
 
     def _send(self, method, url, body, content_type, accept, timeout, deadline) -> tuple[int, str, bytes]:
         request = urllib.request.Request(url, data=body, method=method)
@@ -186,19 +187,20 @@ class RemoteStore:
                 return response.status, response.headers.get_content_type(), b"".join(chunks)
         except urllib.error.HTTPError as err:
             detail = err.read().decode("utf-8", "replace").strip()[:2000]
-            if err.code in TRANSIENT_STATUSES:
-                raise _Transient(f"HTTP {err.code}") from None
+            transient = self.retry_policy().from_http_error(err)
+            if transient is not None:
+                raise transient from None
             return err.code, err.headers.get_content_type() if err.headers else "", detail.encode()
         except (TimeoutError, socket.timeout):
             if deadline is not None:
                 raise StoreTimeout(self._time_limit_message()) from None
-            raise _Transient(f"no answer within {timeout:g} s") from None
+            raise Retryable(f"no answer within {timeout:g} s") from None
         except urllib.error.URLError as err:
             if isinstance(err.reason, (TimeoutError, socket.timeout)) and deadline is not None:
                 raise StoreTimeout(self._time_limit_message()) from None
-            raise _Transient(str(err.reason)) from None
+            raise RetryPolicy.from_network_error(err) from None
         except (ConnectionError, http.client.HTTPException, OSError) as err:
-            raise _Transient(type(err).__name__) from None
+            raise RetryPolicy.from_network_error(err) from None
 
     def _time_limit_message(self) -> str:
         return (f"the query took longer than {self.time_limit_ms} ms and was stopped; the time limit is "

@@ -6,7 +6,8 @@ What the Wikimedia policies ask of a client, and what this one does:
 * one request at a time (a lock around every request; the linker never runs queries
   in parallel);
 * a 429 answer's ``Retry-After`` is honoured (seconds or an HTTP date), and so is a 503's;
-* 5xx answers and dropped connections are retried with exponential backoff;
+* 5xx answers and dropped connections are retried with exponential backoff (the policy of
+  :mod:`csto_kg.retry`, without jitter: one request at a time has no one to fall in step with);
 * a 200 answer that is empty, cut short or not SPARQL JSON is an error (and retried),
   never an empty result;
 * answers are cached on disk by endpoint and query, so a second run sends no request.
@@ -14,7 +15,6 @@ What the Wikimedia policies ask of a client, and what this one does:
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import http.client
 import json
@@ -33,6 +33,10 @@ from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperE
 
 from .. import __version__
 from ..problems import CstoKgError
+from ..retry import GaveUp, Retryable, RetryPolicy
+
+#: HTTP statuses the client asks again after: too many requests, and any server error.
+RETRY_STATUSES = frozenset({429, *range(500, 600)})
 
 DEFAULT_CONTACT = "https://w3id.org/csto-kg"
 MAX_GET_URL = 2000  # longer queries are sent by POST
@@ -51,22 +55,6 @@ class BadAnswer(Exception):
 def user_agent(contact: str = DEFAULT_CONTACT) -> str:
     """``csto-kg/0.1.0 (contact) sparqlwrapper/2.0.0``, as the Wikimedia User-Agent policy asks."""
     return f"csto-kg/{__version__} ({contact}) sparqlwrapper/{sw.__version__}"
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
 
 
 def check_answer(body: bytes) -> dict:
@@ -172,43 +160,49 @@ class WikidataClient:
         self._write_cache(query, answer, retrieved)
         return Answer(answer["results"]["bindings"], retrieved, False)
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The client's retry policy (:mod:`csto_kg.retry`): exact backoffs, any 5xx and 429 retried."""
+        return RetryPolicy(retries=self.retries, backoff=self.backoff, max_wait=self.max_wait,
+                           statuses=RETRY_STATUSES, sleep=self.sleep, clock=self.clock)
+
     def _fetch(self, query: str) -> dict:
-        problem = ""
-        for attempt in range(self.retries + 1):
-            wait = self.backoff * (2 ** attempt)
-            self.requests += 1
+        policy = self.retry_policy
+        try:
+            return policy.run(lambda: self._attempt(query, policy))
+        except GaveUp as stop:
+            if stop.wait is not None:
+                raise WikidataUnavailable(f"{self.endpoint} {stop.reason} and asks to wait {stop.wait:.0f} s, more than "
+                                          f"{self.max_wait:.0f} s; run `csto-kg link` again later") from None
+            raise WikidataUnavailable(f"{self.endpoint} {stop.reason} ({stop.attempts} attempts); try again later, "
+                                      "or point CSTO_KG_WIKIDATA_ENDPOINT at another endpoint") from None
+
+    def _attempt(self, query: str, policy: RetryPolicy) -> dict:
+        """One request: the answer, :class:`~csto_kg.retry.Retryable` when asking again may help,
+        :class:`WikidataUnavailable` when it would not."""
+        self.requests += 1
+        try:
+            result = self._wrapper(query).query()
             try:
-                result = self._wrapper(query).query()
-                try:
-                    body = result.response.read()
-                finally:
-                    result.response.close()
-                return check_answer(body)
-            except BadAnswer as err:
-                problem = f"answered 200 with {err}"
-            except http.client.IncompleteRead as err:
-                problem = f"answered 200 but the body was cut short after {len(err.partial)} bytes"
-            except EndPointInternalError:
-                problem = "answered 500 Internal Server Error"
-            except urllib.error.HTTPError as err:
-                problem = f"answered {err.code} {err.reason}"
-                given = _retry_after(err.headers.get("Retry-After") if err.headers else None, self.clock())
-                if err.code == 429 or (err.code == 503 and given is not None):
-                    if given is not None:
-                        if given > self.max_wait:
-                            raise WikidataUnavailable(
-                                f"{self.endpoint} {problem} and asks to wait {given:.0f} s, more than "
-                                f"{self.max_wait:.0f} s; run `csto-kg link` again later") from None
-                        wait = given
-                elif err.code < 500:
-                    raise WikidataUnavailable(f"{self.endpoint} {problem}; check CSTO_KG_WIKIDATA_ENDPOINT") from None
-            except SPARQLWrapperException as err:  # 400, 401, 404, 414: retrying would not help
-                raise WikidataUnavailable(f"{self.endpoint} refused the query ({type(err).__name__}); "
-                                          "check CSTO_KG_WIKIDATA_ENDPOINT") from None
-            except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
-                reason = getattr(err, "reason", None) or err
-                problem = f"could not be reached ({reason})"
-            if attempt < self.retries:
-                self.sleep(wait)
-        raise WikidataUnavailable(f"{self.endpoint} {problem} ({self.retries + 1} attempts); "
-                                  "try again later, or point CSTO_KG_WIKIDATA_ENDPOINT at another endpoint")
+                body = result.response.read()
+            finally:
+                result.response.close()
+            return check_answer(body)
+        except BadAnswer as err:
+            raise Retryable(f"answered 200 with {err}") from None
+        except http.client.IncompleteRead as err:
+            raise Retryable(f"answered 200 but the body was cut short after {len(err.partial)} bytes") from None
+        except EndPointInternalError:
+            raise Retryable("answered 500 Internal Server Error") from None
+        except urllib.error.HTTPError as err:
+            problem = f"answered {err.code} {err.reason}"
+            transient = policy.from_http_error(err, problem)
+            if transient is None:
+                raise WikidataUnavailable(f"{self.endpoint} {problem}; check CSTO_KG_WIKIDATA_ENDPOINT") from None
+            raise transient from None
+        except SPARQLWrapperException as err:  # 400, 401, 404, 414: retrying would not help
+            raise WikidataUnavailable(f"{self.endpoint} refused the query ({type(err).__name__}); "
+                                      "check CSTO_KG_WIKIDATA_ENDPOINT") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            reason = getattr(err, "reason", None) or err
+            raise Retryable(f"could not be reached ({reason})") from None
