@@ -146,3 +146,50 @@ def test_build_full_and_incremental(tmp_path, runner):
     assert (first.exit_code, again.exit_code, full.exit_code) == (0, 0, 0)
     assert "(0 checked and converted" in again.stderr
     assert "(0 checked" not in full.stderr
+
+
+def test_the_progress_display_shows_steps_and_bars_and_ends_its_line(capsys):
+    from csto_kg.cli import _Progress
+
+    with _Progress(enabled=True) as progress:
+        progress("reading entities")
+        count = progress.counter("checking records")
+        count(5, 10)
+        count(10, 10)
+    err = capsys.readouterr().err
+    lines = err.split("\n")
+    assert lines[0].endswith("… reading entities") and lines[-1] == "" and len(lines) == 3
+    assert lines[1].rsplit("\r", 1)[1].startswith("… checking records [" + "#" * 30 + "] 10/10 ")
+    assert "[" + "#" * 15 + "-" * 15 + "] 5/10 " in lines[1]
+    with _Progress(enabled=False) as quiet:
+        quiet("reading entities")
+        quiet.counter("checking records")(1, 2)
+    assert capsys.readouterr().err == ""
+
+
+def shown_progress(monkeypatch) -> list[str]:
+    """Make the CLI's progress display show as on a terminal; returns the steps it is told."""
+    from csto_kg import cli
+
+    steps: list[str] = []
+
+    class Shown(cli._Progress):
+        def __init__(self, enabled=None):
+            super().__init__(enabled=True)
+
+        def __call__(self, step, done=None, total=None):
+            steps.append(step)
+            super().__call__(step, done, total)
+
+    monkeypatch.setattr(cli, "_Progress", Shown)
+    return steps
+
+
+def test_build_shows_the_one_progress_display(tmp_path, runner, monkeypatch):
+    steps = shown_progress(monkeypatch)
+    result = runner.invoke(main, ["build", "--data", str(DATA), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert "checking records" in steps
+    assert "… checking records [" in result.stderr
+    built = next(line for line in result.stderr.splitlines() if "built " in line)
+    assert built.startswith("built ")  # on a line of its own, after the display's

@@ -171,6 +171,16 @@ def test_no_progress_bar_when_not_on_a_terminal(runner, wd_data, wikidata_endpoi
     assert "16 entities: 3 verified, 2 mismatch, 1 redirect, 6 linked, 2 candidates, 2 none" in result.stderr
 
 
+def test_link_shows_the_same_progress_display_as_build(runner, wd_data, wikidata_endpoint, tmp_path, monkeypatch):
+    from .test_cli import shown_progress
+
+    steps = shown_progress(monkeypatch)
+    result = _run_link(runner, wd_data, wikidata_endpoint, tmp_path / "wd")
+    assert set(steps) == {"linking"} and "… linking [" + "#" * 30 + "]" in result.stderr
+    summary = next(line for line in result.stderr.splitlines() if "16 entities:" in line)
+    assert summary.startswith("16 entities:")  # on a line of its own, after the display's
+
+
 # --------------------------------------------------------------------------- writing back
 
 

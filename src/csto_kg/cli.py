@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -17,30 +18,53 @@ from . import __version__, settings
 QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld")
 
 
-def _progress(enabled: bool):
-    """Report steps, and a bar with rate and ETA for counted ones, on a terminal; quiet when piped."""
-    if not (enabled and sys.stderr.isatty()):
-        return lambda step, done=None, total=None: None
-    import time
+class _Progress:
+    """The one progress display of the commands: a line per step, with a bar, rate and ETA for a
+    counted one, on standard error when it is a terminal; nothing when it is not (piped, in tests).
 
-    state = {"step": None, "started": time.monotonic()}
+    ``progress(step)`` or ``progress(step, done, total)``, as the build reports; ``counter(step)``
+    is a ``(done, total)`` callback, as linking reports. Used as a context manager, it ends the
+    last line on the way out, so what the command prints next starts on a line of its own.
+    """
 
-    def report(step: str, done: int | None = None, total: int | None = None) -> None:
-        if step != state["step"]:
-            if state["step"] is not None:
-                click.echo("", err=True)
-            state.update(step=step, started=time.monotonic())
-        if done is None or not total:
-            click.echo(click.style(f"… {step}", dim=True), err=True, nl=False)
+    width = 30
+
+    def __init__(self, enabled: bool | None = None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.step: str | None = None
+        self.started = 0.0
+
+    def __call__(self, step: str, done: int | None = None, total: int | None = None) -> None:
+        if not self.enabled:
             return
-        elapsed = max(time.monotonic() - state["started"], 1e-6)
+        if step != self.step:
+            self.finish()
+            self.step, self.started = step, time.monotonic()
+        if done is None or not total:
+            click.echo("\r" + click.style(f"… {step}", dim=True), err=True, nl=False)
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = done / elapsed
         eta = (total - done) / rate if rate else 0
-        filled = int(30 * done / total)
-        bar = "#" * filled + "-" * (30 - filled)
+        filled = int(self.width * min(done, total) / total)
+        bar = "#" * filled + "-" * (self.width - filled)
         click.echo(f"\r… {step} [{bar}] {done}/{total} {rate:,.0f}/s ETA {eta:,.0f}s", err=True, nl=False)
 
-    return report
+    def counter(self, step: str):
+        """A ``progress(done, total)`` callback shown as ``step``."""
+        return lambda done, total: self(step, done, total)
+
+    def finish(self) -> None:
+        """End the current step's line, if one is shown."""
+        if self.enabled and self.step is not None:
+            click.echo("", err=True)
+        self.step = None
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.finish()
 
 
 def _print_problems(problems, fmt: str = "text") -> None:
@@ -87,8 +111,9 @@ def build(data_dir: Path, store_location: str, full: bool, workers: int | None) 
     from .store.embedded import open_store
 
     try:
-        result = run_build(data_dir, open_store(store_location), progress=_progress(True),
-                           wikidata_labels=_wikidata_labels(), incremental=not full, workers=workers)
+        with _Progress() as progress:
+            result = run_build(data_dir, open_store(store_location), progress=progress,
+                               wikidata_labels=_wikidata_labels(), incremental=not full, workers=workers)
     except InvalidRecords as err:
         _print_problems(err.problems)
         click.echo(f"error: {err.message}", err=True)
@@ -96,8 +121,6 @@ def build(data_dir: Path, store_location: str, full: bool, workers: int | None) 
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
-    if sys.stderr.isatty():
-        click.echo("", err=True)
     _print_problems(result.warnings)
     if result.warning_count:
         click.echo(f"{result.warning_count:,} warning(s) in all records ({len(result.warnings):,} in the records "
@@ -344,20 +367,10 @@ def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, ref
     from .wikidata.client import WikidataClient
 
     client = WikidataClient(endpoint, cache_dir=wikidata_dir / "cache", contact=contact, refresh=refresh)
-    bar = None
-    if sys.stderr.isatty():
-        bar = click.progressbar(length=1, label="linking", file=sys.stderr)
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
     try:
         check_data_dir(data_dir)
-        report = run_link(data_dir, client, progress)
-        if bar is not None:
-            bar.render_finish()
+        with _Progress() as progress:
+            report = run_link(data_dir, client, progress.counter("linking"))
         added = write_accepted(report, data_dir) if write else []
         quads = None
         if enrich:
@@ -365,8 +378,6 @@ def link(data_dir: Path, endpoint: str, fmt: str, write: bool, enrich: bool, ref
             qids = [r.qid for r in report.results if r.qid and (r.status == "verified" or r.qid in written)]
             quads = write_labels_graph(labels_graph(report, endpoint, qids), wikidata_dir / "labels.nq")
     except CstoKgError as err:
-        if bar is not None:
-            bar.render_finish()
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
 
@@ -420,7 +431,8 @@ def serve(host: str, port: int, build_first: bool, data_dir: Path, store_locatio
     try:
         if build_first and is_stale(data_dir, store, _wikidata_labels()):
             click.echo("the store is missing or older than the records; building…", err=True)
-            result = run_build(data_dir, store, progress=_progress(True), wikidata_labels=_wikidata_labels())
+            with _Progress() as progress:
+                result = run_build(data_dir, store, progress=progress, wikidata_labels=_wikidata_labels())
             click.echo(f"built {result.quads:,} quads from {result.records} records", err=True)
     except InvalidRecords as err:
         _print_problems(err.problems)
