@@ -17,30 +17,18 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..records import schema as r
+from ..records.kinds import BY_NAME as KINDS, ENTITY_SECTIONS
 from .vocab import (
-    DCTERMS, FOAF, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
-    entity_iri, graph_iri, iri, role_iri,
+    DCTERMS, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
+    entity_iri, expand, graph_iri, iri, role_iri,
 )
 from ..records.yamlsafe import Mark
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 TIME_PROPERTIES = {"day": TIME.inXSDDate, "month": TIME.inXSDgYearMonth, "year": TIME.inXSDgYear}
-ORGANIZATION_CLASSES = {
-    "intergovernmental": IGO.IntergovernmentalOrganization,
-    "government-agency": IGO.GovernmentAgency,
-    "organization": ORG.FormalOrganization,
-}
-ENTITY_CLASSES = {
-    "state": IGO.State,
-    "body": IGO.Body,
-    "post": ORG.Post,
-    "place": IGO.Place,
-    "person": FOAF.Person,
-    "rank": IGO.Rank,
-    "source": IGO.Source,
-    "post-holding": ORG.Membership,
-    "rank-holding": IGO.RankHolding,
-}
+# the class of each kind of entity, and of each type of organization (records.kinds)
+ORGANIZATION_CLASSES = {name: expand(cls) for name, cls in KINDS["organization"].types.items()}
+ENTITY_CLASSES = {kind: expand(KINDS[kind].rdf_class) for kind in ENTITY_SECTIONS.values()}
 ATTENDANCE_MODES = {
     "in-person": SCHEMA.OfflineEventAttendanceMode,
     "videoconference": SCHEMA.OnlineEventAttendanceMode,

@@ -94,7 +94,15 @@ PREFIXES = {
 }
 
 __all__ = ["iri", "Terms", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "TIME", "XSD", "IGO", "ORG",
-           "SCHEMA", "SH", "WD", "PREFIXES", "entity_iri", "graph_iri", "role_iri"]
+           "SCHEMA", "SH", "WD", "PREFIXES", "expand", "entity_iri", "graph_iri", "role_iri"]
+
+
+def expand(name: str) -> URIRef:
+    """The IRI of a prefixed name of :data:`PREFIXES`: ``igo:State`` -> ``https://w3id.org/csto-kg/ontology#State``."""
+    prefix, colon, local = name.partition(":")
+    if not colon or prefix not in PREFIXES:
+        raise ValueError(f"{name!r} is not a prefixed name of one of {', '.join(PREFIXES)}")
+    return iri(PREFIXES[prefix] + local)
 
 
 def entity_iri(kind: str, slug: str) -> URIRef:

@@ -17,9 +17,8 @@ from rdflib import Graph, URIRef
 
 from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
-from ..graph.vocab import ID, IGO, PREFIXES, RDFS
-
-IGO_NS = str(IGO)
+from ..graph.vocab import ID, PREFIXES, RDFS, expand
+from ..records.kinds import KINDS
 
 #: Serializations of a description: format name -> (rdflib format, media type, suffix).
 RDF_FORMATS = {
@@ -96,23 +95,9 @@ class Suggestion:
     label: str
 
 
-#: The classes whose instances have IRIs of each kind: suggestions are looked up through the
-#: type index, never by scanning every quad.
-KIND_CLASSES = {
-    "person": ["http://xmlns.com/foaf/0.1/Person"],
-    "state": [IGO_NS + "State"],
-    "organization": [IGO_NS + "IntergovernmentalOrganization", IGO_NS + "GovernmentAgency",
-                     "http://www.w3.org/ns/org#FormalOrganization"],
-    "body": [IGO_NS + "Body"],
-    "post": ["http://www.w3.org/ns/org#Post"],
-    "place": [IGO_NS + "Place"],
-    "meeting": [IGO_NS + "Meeting"],
-    "source": [IGO_NS + "Source"],
-    "rank": [IGO_NS + "Rank"],
-    "role": [IGO_NS + "Role"],
-    "post-holding": ["http://www.w3.org/ns/org#Membership"],
-    "rank-holding": [IGO_NS + "RankHolding"],
-}
+#: The classes whose instances have IRIs of each kind (records.kinds): suggestions are looked up
+#: through the type index, never by scanning every quad.
+KIND_CLASSES = {kind.name: [str(expand(cls)) for cls in kind.classes] for kind in KINDS}
 
 
 def near_matches(store, iri: str, limit: int = 5) -> list[Suggestion]:

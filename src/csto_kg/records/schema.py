@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import yamlsafe
+from .kinds import BY_NAME as KINDS, ENTITY_SECTIONS
 from ..problems import Problem
 from .yamlsafe import Mapping, Mark, Sequence, Text
 
@@ -47,23 +48,9 @@ ROLES = (
     "observer",
     "invited-guest",
 )
-ORGANIZATION_TYPES = ("intergovernmental", "government-agency", "organization")
+ORGANIZATION_TYPES = tuple(KINDS["organization"].types)
 MEETING_FORMATS = ("in-person", "videoconference")
 DECISION_TYPES = ("appointment", "election")
-
-#: YAML key in an entity file -> the kind of entity it lists (the IRI's ``{kind}``).
-ENTITY_SECTIONS = {
-    "states": "state",
-    "organizations": "organization",
-    "bodies": "body",
-    "posts": "post",
-    "places": "place",
-    "people": "person",
-    "ranks": "rank",
-    "sources": "source",
-    "post_holdings": "post-holding",
-    "rank_holdings": "rank-holding",
-}
 
 
 @lru_cache(maxsize=256)

@@ -15,18 +15,12 @@ import pyoxigraph as ox
 
 from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ID, PREFIXES
+from ..records.kinds import KINDS, kind_of_path
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
-#: The kinds of resource with a page of their own; every other kind gets the generic page.
-KIND_TEMPLATES = {
-    "meeting": "meeting",
-    "person": "person",
-    "state": "agent",
-    "organization": "agent",
-    "body": "agent",
-    "post": "post",
-}
+#: The kinds of resource with a page of their own (records.kinds); every other kind gets the generic page.
+KIND_TEMPLATES = {kind.name: kind.page for kind in KINDS if kind.page != "generic"}
 
 
 class Iri(str):
@@ -65,12 +59,7 @@ def rows(store, query: str) -> list[dict]:
 
 def kind_of(iri: str) -> str:
     """``person`` for ``.../id/person/x``; ``participation`` for ``.../id/meeting/m/participation/1``."""
-    if not iri.startswith(ID):
-        return ""
-    parts = iri[len(ID):].split("/")
-    if parts[0] == "meeting" and len(parts) > 2:
-        return parts[-2] if parts[-1].isdigit() or parts[-2] == "delegation" else parts[-1]
-    return parts[0]
+    return kind_of_path(iri[len(ID):]) if iri.startswith(ID) else ""
 
 
 @dataclass

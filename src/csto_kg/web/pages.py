@@ -23,6 +23,7 @@ from rdflib import Literal as RdfLiteral
 from .. import settings
 from ..query import describe
 from ..problems import CstoKgError
+from ..records.kinds import KINDS
 from ..records.schema import SLUG
 from ..graph.resources import ontology_files, shapes_files
 from ..query.sparql import BadQuery, plan
@@ -274,7 +275,8 @@ def _not_found(path: str, problem: str | None):
         lines = [problem or f"nothing is known about {iri}"]
         lines += [f"did you mean {href(s.iri) or s.iri} ({s.label})?" for s in suggestions]
         return Response("\n".join(lines) + "\n", status=404, mimetype="text/plain")
-    body = render_template("not_found.html", iri=iri, problem=problem, suggestions=suggestions)
+    body = render_template("not_found.html", iri=iri, problem=problem, suggestions=suggestions,
+                           kinds=[kind.name for kind in KINDS])
     return Response(body, status=404, mimetype="text/html")
 
 

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import PROV, RDFS, SKOS, XSD
 
+from ..records.kinds import KINDS
 from ..records.schema import Entity, EntityIndex, Records, read_records
 from ..graph.sparql_terms import literal
 from ..graph.vocab import SCHEMA, WD, WIKIDATA_GRAPH, entity_iri
@@ -39,15 +40,9 @@ from .client import WikidataClient
 #: Languages of the member states, and English: the labels fetched into the wikidata graph.
 LANGUAGES = ("ru", "hy", "be", "ky", "tg", "kk", "en")
 
-#: The Wikidata classes an entity of each kind must be an instance of (via P31/P279*).
-CLASSES: dict[str, tuple[str, ...]] = {
-    "state": ("Q6256", "Q3624078"),  # country, sovereign state
-    "organization": ("Q43229",),  # organization
-    "body": ("Q43229",),
-    "place": ("Q486972", "Q56061", "Q82794"),  # human settlement, administrative territorial entity, geographic region
-    "post": ("Q4164871",),  # position
-    "person": ("Q5",),  # human (P31 only: nothing is a subclass of human)
-}
+#: The Wikidata classes an entity of each linkable kind must be an instance of (via P31/P279*;
+#: a person's via P31 only: nothing is a subclass of human), from records.kinds.
+CLASSES: dict[str, tuple[str, ...]] = {kind.name: kind.wikidata for kind in KINDS if kind.linkable}
 CLASS_NAMES = {"Q6256": "country", "Q3624078": "sovereign state", "Q43229": "organization",
                "Q486972": "human settlement", "Q56061": "administrative territorial entity",
                "Q82794": "geographic region", "Q4164871": "position", "Q5": "human"}
