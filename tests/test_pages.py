@@ -324,7 +324,8 @@ def test_workbench_construct_offers_rdf_downloads(client):
     query = f"CONSTRUCT {{ <{ID}{KAZAKOVA}> ?p ?o }} WHERE {{ <{ID}{KAZAKOVA}> ?p ?o }}"
     html = client.get("/", query_string={"query": query}).get_data(as_text=True)
     links = [h for h in Page(html).links if h.startswith("/results.")]
-    assert sorted(h.split("?")[0] for h in links) == ["/results.jsonld", "/results.nt", "/results.rdf", "/results.ttl"]
+    assert sorted(h.split("?")[0] for h in links) == ["/results.jsonld", "/results.nq", "/results.nt", "/results.rdf",
+                                                      "/results.trig", "/results.ttl"]  # every RDF format
     turtle = client.get(next(h for h in links if h.startswith("/results.ttl")))
     assert (URIRef(ID + KAZAKOVA), RDF.type, FOAF.Person) in parse(turtle, "turtle")
 

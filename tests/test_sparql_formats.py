@@ -13,40 +13,43 @@ import requests
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from csto_kg.query.sparql import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate
+from csto_kg.graph.formats import RDF_FORMATS, RESULT_FORMATS, NotAcceptable, acceptable, negotiate
 
 from .conftest import QUERIES
 from .live_endpoint import serve
 
 IGO = "https://w3id.org/csto-kg/ontology#"
+RESULT_TYPES = acceptable(RESULT_FORMATS)
+GRAPH_TYPES = acceptable(RDF_FORMATS)
 MEETINGS = f"SELECT ?m WHERE {{ ?m a <{IGO}Meeting> }} ORDER BY ?m"
 CONSTRUCT = f"CONSTRUCT {{ ?m a <{IGO}Meeting> }} WHERE {{ ?m a <{IGO}Meeting> }}"
 
 
 @pytest.mark.parametrize(("accept", "offered", "expected"), [
-    (None, RESULT_TYPES, "application/sparql-results+json"),
-    ("", RESULT_TYPES, "application/sparql-results+json"),
-    ("*/*", RESULT_TYPES, "application/sparql-results+json"),
-    ("text/*", RESULT_TYPES, "text/csv"),
-    ("text/csv;q=0.5, text/tab-separated-values", RESULT_TYPES, "text/tab-separated-values"),
-    ("application/x-unknown, text/csv, application/sparql-results+xml", RESULT_TYPES, "text/csv"),
-    ("application/sparql-results+xml;q=0.9, */*;q=0.1", RESULT_TYPES, "application/sparql-results+xml"),
-    ("text/html, */*;q=0.8", RESULT_TYPES, "application/sparql-results+json"),
-    ("*/*;q=0.5, text/csv;q=0", RESULT_TYPES, "application/sparql-results+json"),
-    ("application/turtle, text/turtle", GRAPH_TYPES, "text/turtle"),
-    ("application/rdf+xml;q=1.0, text/turtle;q=0.2", GRAPH_TYPES, "application/rdf+xml"),
-    ("application/json", GRAPH_TYPES, "application/json"),
-    ("TEXT/TURTLE", GRAPH_TYPES, "text/turtle"),
+    (None, RESULT_FORMATS, "application/sparql-results+json"),
+    ("", RESULT_FORMATS, "application/sparql-results+json"),
+    ("*/*", RESULT_FORMATS, "application/sparql-results+json"),
+    ("text/*", RESULT_FORMATS, "text/csv"),
+    ("text/csv;q=0.5, text/tab-separated-values", RESULT_FORMATS, "text/tab-separated-values"),
+    ("application/x-unknown, text/csv, application/sparql-results+xml", RESULT_FORMATS, "text/csv"),
+    ("application/sparql-results+xml;q=0.9, */*;q=0.1", RESULT_FORMATS, "application/sparql-results+xml"),
+    ("text/html, */*;q=0.8", RESULT_FORMATS, "application/sparql-results+json"),
+    ("*/*;q=0.5, text/csv;q=0", RESULT_FORMATS, "application/sparql-results+json"),
+    ("text/*, text/tab-separated-values", RESULT_FORMATS, "text/tab-separated-values"),
+    ("application/turtle, text/turtle", RDF_FORMATS, "text/turtle"),
+    ("application/rdf+xml;q=1.0, text/turtle;q=0.2", RDF_FORMATS, "application/rdf+xml"),
+    ("application/json", RDF_FORMATS, "application/json"),
+    ("TEXT/TURTLE", RDF_FORMATS, "text/turtle"),
 ])
 def test_negotiate(accept, offered, expected):
-    assert negotiate(accept, offered)[0] == expected
+    assert negotiate(accept, offered).media_type == expected
 
 
 @pytest.mark.parametrize("accept", ["text/html", "image/png, text/csv;q=0", "text/csv;q=0"])
 def test_negotiate_refuses_with_the_list(accept):
     with pytest.raises(NotAcceptable) as caught:
-        negotiate(accept, RESULT_TYPES)
-    assert all(media_type in caught.value.message for media_type, _ in RESULT_TYPES)
+        negotiate(accept, RESULT_FORMATS)
+    assert all(media_type in caught.value.message for media_type in RESULT_TYPES)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,7 @@ def meetings_in(media_type: str, body: bytes) -> list[str]:
     return [line.strip("<>") for line in body.decode().splitlines()[1:]]
 
 
-@pytest.mark.parametrize("accept", [m for m, _ in RESULT_TYPES])
+@pytest.mark.parametrize("accept", RESULT_TYPES)
 def test_select_in_every_results_format(live, built_store, accept):
     expected = sorted(s["m"].value for s in built_store.query(MEETINGS))
     response = requests.get(live.sparql, params={"query": MEETINGS}, headers={"Accept": accept}, timeout=30)
@@ -77,13 +80,13 @@ def test_select_in_every_results_format(live, built_store, accept):
     assert len(expected) >= 1 and meetings_in(accept, response.content) == expected
 
 
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt", "text/plain": "nt",
-                  "application/n-quads": "nquads", "application/trig": "trig", "application/ld+json": "json-ld",
+RDFLIB_FORMATS = {"text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "nt",
+                  "text/plain": "nt", "application/n-quads": "nquads", "application/trig": "trig", "application/ld+json": "json-ld",
                   "application/json": "json-ld", "application/rdf+xml": "xml", "application/xml": "xml",
                   "text/xml": "xml"}
 
 
-@pytest.mark.parametrize("accept", [m for m, _ in GRAPH_TYPES])
+@pytest.mark.parametrize("accept", GRAPH_TYPES)
 def test_construct_round_trips_in_every_rdf_format(live, built_store, accept):
     expected = {s["m"].value for s in built_store.query(MEETINGS)}
     response = requests.get(live.sparql, params={"query": CONSTRUCT}, headers={"Accept": accept}, timeout=30)

@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 
 from . import __version__, settings
+from .graph.formats import DATASET_FORMATS, FORMATS, by_name, names
 
-QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld")
+QUERY_FORMATS = ("table", *names(FORMATS))
+DATASET_SUFFIXES = ", ".join(f".{suffix}" for fmt in DATASET_FORMATS for suffix in fmt.suffixes)
 
 
 class _Progress:
@@ -289,18 +291,15 @@ def query(query_text: str | None, query_file, fmt: str, store_location: str) -> 
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "jsonld"]), default="trig", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(names(DATASET_FORMATS)), default="trig", show_default=True,
               help="A dataset format that keeps the named graphs.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of standard output.")
 @store_option
 def export(fmt: str, output: Path | None, store_location: str) -> None:
     """Write the whole store, every named graph, to a file or standard output."""
-    import pyoxigraph as ox
-
     from .problems import CstoKgError
     from .store.embedded import open_store
 
-    formats = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
     try:
         reader = open_store(store_location).reader()
     except CstoKgError as err:
@@ -308,16 +307,16 @@ def export(fmt: str, output: Path | None, store_location: str) -> None:
         sys.exit(2)
     # streamed by Oxigraph to the file or standard output, never held whole in memory
     if output:
-        reader.dump(str(output), format=formats[fmt])
+        reader.dump(str(output), format=by_name(fmt).oxigraph)
     else:
-        reader.dump(sys.stdout.buffer, format=formats[fmt])
+        reader.dump(sys.stdout.buffer, format=by_name(fmt).oxigraph)
         sys.stdout.buffer.flush()
 
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "jsonld"]),
-              help="The file's format; by default from its extension (.trig, .nq, .jsonld).")
+@click.option("--format", "fmt", type=click.Choice(names(DATASET_FORMATS)),
+              help=f"The file's format; by default from its extension ({DATASET_SUFFIXES}).")
 @store_option
 def import_(file: Path, fmt: str | None, store_location: str) -> None:
     """Load FILE, the output of `csto-kg export`, into the store: a read replica.

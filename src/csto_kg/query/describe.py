@@ -13,21 +13,15 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from ..graph.formats import Format
 from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ID, PREFIXES, RDFS, expand
 from ..records.kinds import KINDS
 
-#: Serializations of a description: format name -> (rdflib format, media type, suffix).
-RDF_FORMATS = {
-    "turtle": ("turtle", "text/turtle", "ttl"),
-    "ntriples": ("nt", "application/n-triples", "nt"),
-    "jsonld": ("json-ld", "application/ld+json", "jsonld"),
-    "rdfxml": ("xml", "application/rdf+xml", "rdf"),
-}
-SUFFIXES = {suffix: name for name, (_, _, suffix) in RDF_FORMATS.items()}
 MAX_BNODE_DEPTH = 4
 MAX_INBOUND = 5000
 
@@ -79,14 +73,17 @@ def description(store, iri: str, inbound: bool = True) -> Graph:
     return graph
 
 
-def serialize(graph: Graph, fmt: str) -> bytes:
-    """``graph`` in one of :data:`RDF_FORMATS`."""
-    rdflib_format = RDF_FORMATS[fmt][0]
-    if fmt == "jsonld":
+def serialize(graph: Graph, fmt: Format) -> bytes:
+    """``graph`` in the RDF format ``fmt`` (one of :data:`csto_kg.graph.formats.RDF_FORMATS`), written by
+    Oxigraph as the endpoint writes its answers; JSON-LD compacted with the vocabulary's prefixes as its context."""
+    if fmt.oxigraph == ox.RdfFormat.JSON_LD:
         context = {prefix: namespace for prefix, namespace in PREFIXES.items()}
-        return graph.serialize(format=rdflib_format, context=context, auto_compact=True).encode("utf-8")
-    data = graph.serialize(format=rdflib_format)
-    return data if isinstance(data, bytes) else data.encode("utf-8")
+        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
+    triples = sorted(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES),
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))  # one block per subject
+    iris = {term.value for t in triples for term in t if isinstance(term, ox.NamedNode)}
+    used = {prefix: namespace for prefix, namespace in PREFIXES.items() if any(i.startswith(namespace) for i in iris)}
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=used)
 
 
 @dataclass(frozen=True)

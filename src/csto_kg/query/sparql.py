@@ -20,39 +20,9 @@ from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 
+from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, Format, NotAcceptable, acceptable, by_name, names, negotiate
 from ..problems import CstoKgError
 from .guard import CACHE_MAX_CHARS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_TERMS, inspect, refused_services
-
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-# Media types the endpoint answers with, in the order it prefers them (the first is the default;
-# aliases come after the registered types so that a wildcard picks a registered one).
-RESULT_TYPES = (
-    ("application/sparql-results+json", "json"), ("application/sparql-results+xml", "xml"),
-    ("text/csv", "csv"), ("text/tab-separated-values", "tsv"),
-    ("application/json", "json"), ("application/xml", "xml"), ("text/xml", "xml"),
-)
-GRAPH_TYPES = (
-    ("text/turtle", "turtle"), ("application/n-triples", "ntriples"), ("application/n-quads", "nquads"),
-    ("application/trig", "trig"), ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdfxml"),
-    ("text/plain", "ntriples"), ("application/json", "jsonld"), ("application/xml", "rdfxml"),
-    ("text/xml", "rdfxml"),
-)
-TEXT_TYPES = {"text/csv", "text/tab-separated-values", "text/turtle", "text/plain", "text/xml"}
-
 
 class BadQuery(CstoKgError):
     status = 400
@@ -74,10 +44,6 @@ class ServiceRefused(CstoKgError):
     status = 403
 
 
-class NotAcceptable(CstoKgError):
-    status = 406
-
-
 class QueryTimeout(CstoKgError):
     status = 503
 
@@ -96,7 +62,7 @@ class Plan:
 
     query: str
     form: str  # "select", "ask" or "graph"
-    format: str  # a key of RESULT_FORMATS or GRAPH_FORMATS
+    format: str  # the name of a format of csto_kg.graph.formats (a Plan goes to worker processes as it is)
     media_type: str
     has_dataset: bool = False
 
@@ -109,70 +75,11 @@ class Answer:
     media_type: str
     rows: int | None = None
     truncated: bool = False
+    format: str = ""  # the name of its format
 
     @property
     def content_type(self) -> str:
-        return self.media_type + ("; charset=utf-8" if self.media_type in TEXT_TYPES else "")
-
-
-# -- content negotiation
-
-
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """``Accept`` as (media range, q) pairs in the order given; malformed q counts as 1."""
-    ranges = []
-    for part in (header or "").split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if not media:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 1.0
-        ranges.append((media.lower(), q))
-    return ranges
-
-
-def _match(media_range: str, media_type: str) -> int:
-    """How specifically ``media_range`` matches ``media_type``: 2 exact, 1 type/*, 0 */*, -1 not."""
-    if media_range == media_type:
-        return 2
-    kind, _, sub = media_range.partition("/")
-    if sub == "*" and media_type.startswith(kind + "/"):
-        return 1
-    return 0 if media_range in ("*/*", "*") else -1
-
-
-def negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """The (media type, format) to answer with: highest q wins, then the earliest in ``Accept``."""
-    if isinstance(offered, tuple):  # clients send the same few Accept headers: cached
-        return _negotiate(accept, offered)
-    return _negotiate.__wrapped__(accept, offered)
-
-
-@lru_cache(maxsize=512)
-def _negotiate(accept: str | None, offered: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    ranges = parse_accept(accept)
-    if not ranges:
-        return offered[0]
-    best, best_key = None, None
-    for rank, (media_type, fmt) in enumerate(offered):
-        matches = [(_match(r, media_type), q, -i) for i, (r, q) in enumerate(ranges) if _match(r, media_type) >= 0]
-        if not matches:
-            continue
-        specificity, q, order = max(matches)
-        key = (q, order, -rank)
-        if q > 0 and (best_key is None or key > best_key):
-            best, best_key = (media_type, fmt), key
-    if best is None:
-        supported = ", ".join(dict.fromkeys(m for m, _ in offered))
-        raise NotAcceptable(f"none of the media types in Accept ({accept}) can be produced for this answer; "
-                            f"ask for one of: {supported}")
-    return best
+        return by_name(self.format).content_type(self.media_type) if self.format else self.media_type
 
 
 # -- planning
@@ -213,8 +120,8 @@ def _plan(query: str, accept: str | None, allow: frozenset[str]) -> Plan:
         raise ServiceRefused(f"SERVICE {refused[0]} is not allowed; this endpoint calls only: {allowed}. "
                              "The list is set by CSTO_KG_SERVICE_ALLOW")
     form = info.form or "select"  # not a query form: the engine reports the syntax error
-    media_type, fmt = negotiate(accept, GRAPH_TYPES if form == "graph" else RESULT_TYPES)
-    return Plan(query, form, fmt, media_type, info.has_dataset)
+    choice = negotiate(accept, RDF_FORMATS if form == "graph" else RESULT_FORMATS)
+    return Plan(query, form, choice.format.name, choice.media_type, info.has_dataset)
 
 
 def dataset_options(plan_: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> dict:
@@ -288,23 +195,24 @@ def execute(store, plan_: Plan, default_graphs: Sequence[str] = (), named_graphs
     except OSError as err:
         raise _failed(plan_, err) from None
     try:
+        fmt = by_name(plan_.format)
         if isinstance(answer, ox.QueryBoolean):
-            if plan_.format not in RESULT_FORMATS:
+            if fmt not in RESULT_FORMATS:
                 raise NotAcceptable(f"an ASK answer cannot be written as {plan_.media_type}; ask for one of: "
-                                    + ", ".join(dict.fromkeys(m for m, _ in RESULT_TYPES)))
-            return Answer(answer.serialize(format=RESULT_FORMATS[plan_.format]), plan_.media_type)
+                                    + ", ".join(acceptable(RESULT_FORMATS)), acceptable(RESULT_FORMATS))
+            return Answer(answer.serialize(format=fmt.oxigraph), plan_.media_type, format=fmt.name)
         if isinstance(answer, ox.QuerySolutions):
             tsv, cut = _capped(lambda out: answer.serialize(out, format=ox.QueryResultsFormat.TSV),
                                max_rows + 1 if max_rows else 0)
             rows = max(tsv.count(b"\n") - 1, 0)
-            body = tsv if plan_.format == "tsv" else ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(
-                format=RESULT_FORMATS[plan_.format])
-            return Answer(body, plan_.media_type, rows, cut)
+            body = tsv if fmt.oxigraph == ox.QueryResultsFormat.TSV else ox.parse_query_results(
+                tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
+            return Answer(body, plan_.media_type, rows, cut, fmt.name)
         # QueryTriples from pyoxigraph, or a list of triples from a remote store
         nt, cut = _capped(lambda out: ox.serialize(answer, out, format=ox.RdfFormat.N_TRIPLES), max_rows)
-        body = nt if plan_.format == "ntriples" else ox.serialize(
-            ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=GRAPH_FORMATS[plan_.format])
-        return Answer(body, plan_.media_type, nt.count(b"\n"), cut)
+        body = nt if fmt.oxigraph == ox.RdfFormat.N_TRIPLES else ox.serialize(
+            ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=fmt.oxigraph)
+        return Answer(body, plan_.media_type, nt.count(b"\n"), cut, fmt.name)
     except (OSError, SyntaxError) as err:
         # the query was accepted; a SyntaxError now is an answer that broke off midway (a remote
         # store streams its answer and writes a failing SERVICE call's error into it), not the client's
@@ -347,18 +255,35 @@ def run(store, query: str, **options) -> Result:
 
 
 def serialize(result: Result, fmt: str) -> bytes:
-    """Results in ``fmt`` (json, xml, csv, tsv, table for SELECT/ASK; turtle, ntriples, jsonld, xml for graphs)."""
+    """Results in the format named ``fmt``: ``table`` or a results format for SELECT/ASK; an RDF format for
+    graphs, where ``table`` is Turtle and a results format the RDF format the endpoint would answer with
+    for its media types (``json``: JSON-LD, ``xml``: RDF/XML)."""
     if result.kind in ("select", "ask"):
         if fmt == "table":
             return table(result).encode("utf-8")
-        if fmt not in RESULT_FORMATS:
-            raise BadQuery(f"{fmt} is not a format for SELECT/ASK results; use one of table, " + ", ".join(RESULT_FORMATS))
-        return result.value.serialize(format=RESULT_FORMATS[fmt])
-    if fmt in ("json", "table"):
-        fmt = "jsonld" if fmt == "json" else "turtle"
-    if fmt not in GRAPH_FORMATS:
-        raise BadQuery(f"{fmt} is not a format for CONSTRUCT/DESCRIBE results; use one of " + ", ".join(GRAPH_FORMATS))
-    return ox.serialize(result.value, format=GRAPH_FORMATS[fmt])
+        if fmt not in names(RESULT_FORMATS):
+            raise BadQuery(f"{fmt} is not a format for SELECT/ASK results; use one of table, "
+                           + ", ".join(names(RESULT_FORMATS)))
+        return result.value.serialize(format=by_name(fmt).oxigraph)
+    rdf = _rdf_format(fmt)
+    if rdf is None:
+        raise BadQuery(f"{fmt} is not a format for CONSTRUCT/DESCRIBE results; use one of "
+                       + ", ".join(n for n in ("table", *names()) if _rdf_format(n)))
+    return ox.serialize(result.value, format=rdf.oxigraph)
+
+
+def _rdf_format(name: str) -> Format | None:
+    if name == "table":
+        return RDF_FORMATS[0]
+    if name not in names():
+        return None
+    fmt = by_name(name)
+    if fmt.is_rdf:
+        return fmt
+    try:
+        return negotiate(", ".join(fmt.media_types), RDF_FORMATS).format
+    except NotAcceptable:
+        return None
 
 
 def _term(term) -> str:

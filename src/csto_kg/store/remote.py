@@ -40,6 +40,7 @@ from .. import settings
 from ..problems import CstoKgError, UsageError
 from ..retry import TRANSIENT_STATUSES, GaveUp, Retryable, RetryPolicy
 from ..query.sparql import QueryTimeout
+from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, by_media_type
 from ..graph.sparql_terms import iri as sparql_iri
 from .embedded import StoreMissing
 from ..graph.vocab import GRAPH
@@ -49,8 +50,9 @@ MANIFEST_GRAPH = "urn:csto-kg:manifest"
 MANIFEST_PREDICATE = "urn:csto-kg:manifest#json"
 SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
                 "text/tab-separated-values")
-GRAPH_TYPES = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE,
-               "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/n-quads": ox.RdfFormat.N_QUADS}
+# an answer to CONSTRUCT or DESCRIBE: any media type of an RDF format but those results share (application/json)
+GRAPH_TYPES = {media_type: fmt.oxigraph for fmt in RDF_FORMATS for media_type in fmt.media_types
+               if by_media_type(media_type, RESULT_FORMATS) is None}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 
 

@@ -13,26 +13,27 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import __version__
+from ..graph.formats import DATASET_FORMATS, by_name, by_suffix, names
 from ..problems import UsageError
-
-FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
-EXTENSIONS = {".trig": "trig", ".nq": "nquads", ".nquads": "nquads", ".jsonld": "jsonld", ".json": "jsonld"}
 
 
 def format_of(path: Path) -> str:
-    try:
-        return EXTENSIONS[path.suffix.lower()]
-    except KeyError:
+    """The name of the dataset format of ``path``, from its extension (``.trig``, ``.nq``, ``.jsonld``, …)."""
+    fmt = by_suffix(path.suffix.lower().lstrip("."), DATASET_FORMATS)
+    if fmt is None:
         raise UsageError(f"cannot tell the format of {path} from its extension; give --format "
-                         f"({', '.join(FORMATS)})") from None
+                         f"({', '.join(names(DATASET_FORMATS))})")
+    return fmt.name
 
 
 def import_export(path: Path, store, fmt: str | None = None):
-    """Replace ``store``'s content with the dataset in ``path`` (a ``csto-kg export``); returns the build."""
+    """Replace ``store``'s content with the dataset in ``path`` (a ``csto-kg export``); returns the build.
+
+    ``fmt`` names a format of :data:`~csto_kg.graph.formats.DATASET_FORMATS`; by default the extension says."""
     fmt = fmt or format_of(path)
     data = path.read_bytes()
     try:
-        quads = list(ox.parse(data, format=FORMATS[fmt]))
+        quads = list(ox.parse(data, format=by_name(fmt).oxigraph))
     except SyntaxError as err:
         raise UsageError(f"{path} is not a valid {fmt} file: {err}") from None
     if not quads:

@@ -1,39 +1,22 @@
 """Content negotiation for resource IRIs: HTML for people, RDF for programs.
 
-A format is chosen by the path's suffix (``.html``, ``.ttl``, ``.nt``, ``.jsonld``,
-``.rdf``) when there is one, otherwise by the ``Accept`` header. No Flask request objects
-here: callers pass the header's value (a :class:`werkzeug.datastructures.MIMEAccept`).
+A format is chosen by the path's suffix (``.html`` or a suffix of an RDF format of
+:data:`csto_kg.graph.formats.FORMATS`: ``.ttl``, ``.nt``, ``.jsonld``, …) when there is one,
+otherwise by the ``Accept`` header with :func:`csto_kg.graph.formats.negotiate`, the rule the
+endpoint uses. No Flask request objects here: callers pass the header's value.
 """
 
 from __future__ import annotations
 
-from werkzeug.datastructures import MIMEAccept
+from ..graph.formats import RDF_FORMATS, Choice, Format, acceptable as acceptable_types, by_suffix, negotiate
 
-from ..query.describe import RDF_FORMATS, SUFFIXES
-
-HTML = "html"
-#: Media types a client may ask for -> format name; the first of each format is what is sent.
-MEDIA_TYPES = {
-    "text/html": HTML,
-    "application/xhtml+xml": HTML,
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "application/xml": "rdfxml",
-}
-SUFFIX_FORMATS = {"html": HTML, **SUFFIXES}
-FORMAT_SUFFIX = {HTML: "html", **{name: suffix for name, (_, _, suffix) in RDF_FORMATS.items()}}
+HTML = Format("html", "HTML", ("text/html", "application/xhtml+xml"), ("html",), kind="page")
+#: What a resource IRI can be answered with, in the order the server prefers: a page, then RDF.
+PAGE_FORMATS = (HTML, *RDF_FORMATS)
 
 
-def media_type(fmt: str) -> str:
-    return "text/html; charset=utf-8" if fmt == HTML else RDF_FORMATS[fmt][1]
-
-
-def split_suffix(path: str) -> tuple[str, str | None]:
-    """``person/x.ttl`` -> (``person/x``, ``turtle``); ``person/x`` -> (``person/x``, None).
+def split_suffix(path: str) -> tuple[str, Format | None | str]:
+    """``person/x.ttl`` -> (``person/x``, Turtle); ``person/x`` -> (``person/x``, None).
 
     Slugs never hold a dot, so a dot always starts a suffix; an unknown suffix gives
     the format ``""``.
@@ -41,24 +24,31 @@ def split_suffix(path: str) -> tuple[str, str | None]:
     head, dot, suffix = path.rpartition(".")
     if not dot or "/" in suffix:
         return path, None
-    return head, SUFFIX_FORMATS.get(suffix, "")
+    return head, for_suffix(suffix) or ""
 
 
-def choose(accept: MIMEAccept) -> str | None:
-    """The format that best fits ``accept``; HTML when the client takes anything; None if nothing fits."""
-    if not accept:
-        return HTML
-    best = accept.best_match(list(MEDIA_TYPES))
-    return MEDIA_TYPES[best] if best else None
+def for_suffix(suffix: str) -> Format | None:
+    """The format of a resource document with the suffix ``suffix`` (no dot), or None."""
+    return by_suffix(suffix, PAGE_FORMATS)
+
+
+def choose(accept: str | None) -> Choice:
+    """The format that best fits ``accept`` (HTML when the client takes anything); raises
+    :class:`~csto_kg.graph.formats.NotAcceptable` when none does."""
+    return negotiate(accept, PAGE_FORMATS)
+
+
+def suffixes() -> str:
+    """The suffixes a resource IRI takes, for a message: ``.html, .ttl, … or .rdf``."""
+    names = [f".{fmt.suffix}" for fmt in PAGE_FORMATS]
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def alternates(path: str) -> str:
     """A ``Link`` header value naming every representation of the resource at ``path``."""
-    links = [f'<{path}.{FORMAT_SUFFIX[HTML]}>; rel="alternate"; type="text/html"']
-    links += [f'<{path}.{suffix}>; rel="alternate"; type="{mime}"' for _, mime, suffix in RDF_FORMATS.values()]
-    return ", ".join(links)
+    return ", ".join(f'<{path}.{fmt.suffix}>; rel="alternate"; type="{fmt.media_type}"' for fmt in PAGE_FORMATS)
 
 
 def acceptable() -> str:
-    """The media types this server can send, for a 406 message."""
-    return ", ".join(MEDIA_TYPES)
+    """The media types this server can send for a resource, for a 406 message."""
+    return ", ".join(acceptable_types(PAGE_FORMATS))

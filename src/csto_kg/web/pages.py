@@ -1,9 +1,9 @@
 """Pages for people: the query workbench, entity pages behind every IRI, ontology and shapes docs.
 
 ``GET /id/{kind}/{slug}`` (and the meeting-scoped IRIs below a meeting) answers with
-``200`` and the representation the client asked for: HTML by default, Turtle, N-Triples,
-JSON-LD or RDF/XML by ``Accept`` or by suffix (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``,
-``.html``). There is no ``303`` hop: a negotiated answer names its document in
+``200`` and the representation the client asked for: HTML by default, any RDF format of
+:mod:`csto_kg.graph.formats` by ``Accept`` or by suffix (``.ttl``, ``.jsonld``, …, ``.html``).
+There is no ``303`` hop: a negotiated answer names its document in
 ``Content-Location``, lists the other representations in ``Link`` and says ``Vary: Accept``.
 """
 
@@ -27,6 +27,7 @@ from ..records.kinds import KINDS
 from ..records.schema import SLUG
 from ..graph.resources import ontology_files, shapes_files
 from ..query.sparql import BadQuery, plan
+from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, NotAcceptable, with_suffix
 from ..graph.vocab import ONTOLOGY_IRI, PREFIXES
 from . import docs, negotiation
 from .entity import Iri, Labels, Literal, kind_of, page_data, rows
@@ -47,18 +48,9 @@ def _add_converter(state) -> None:
     state.app.url_map.converters["anypath"] = AnyPath
 
 QUERIES = Path(__file__).resolve().parent / "queries"
-DOWNLOADS = {  # suffix: (media type asked of the endpoint's core, label)
-    "json": ("application/sparql-results+json", "SPARQL JSON"),
-    "xml": ("application/sparql-results+xml", "SPARQL XML"),
-    "csv": ("text/csv", "CSV"),
-    "tsv": ("text/tab-separated-values", "TSV"),
-    "ttl": ("text/turtle", "Turtle"),
-    "nt": ("application/n-triples", "N-Triples"),
-    "jsonld": ("application/ld+json", "JSON-LD"),
-    "rdf": ("application/rdf+xml", "RDF/XML"),
-}
-SELECT_DOWNLOADS = ("json", "xml", "csv", "tsv")
-GRAPH_DOWNLOADS = ("ttl", "nt", "jsonld", "rdf")
+#: The formats the workbench offers as downloads (``/results.{suffix}``), for SELECT and ASK, and for graphs.
+SELECT_DOWNLOADS = RESULT_FORMATS
+GRAPH_DOWNLOADS = RDF_FORMATS
 COUNTS = (
     ("meetings", "igo:Meeting"),
     ("participations", "igo:Participation"),
@@ -116,7 +108,7 @@ def is_iri(value) -> bool:
 
 @bp.app_context_processor
 def helpers() -> dict:
-    return {"href": href, "short": short, "base_iri": base_iri}
+    return {"href": href, "short": short, "base_iri": base_iri, "rdf_formats": RDF_FORMATS}
 
 
 # -- the workbench
@@ -198,8 +190,8 @@ def workbench():
         labels.fetch(cell for row in results["rows"] for cell in row)
     downloads = []
     if results:
-        suffixes = GRAPH_DOWNLOADS if results["kind"] == "graph" else SELECT_DOWNLOADS
-        downloads = [(DOWNLOADS[s][1], url_for("pages.download", suffix=s, query=text)) for s in suffixes]
+        offered = GRAPH_DOWNLOADS if results["kind"] == "graph" else SELECT_DOWNLOADS
+        downloads = [(f.label, url_for("pages.download", suffix=f.suffix, query=text)) for f in offered]
     body = render_template("workbench.html", query=text, examples=examples(), counts=counts(), results=results,
                            error=error, downloads=downloads, labels=labels)
     return body, status
@@ -207,13 +199,17 @@ def workbench():
 
 @bp.route("/results.<suffix>")
 def download(suffix: str):
-    """The workbench's query in one result format, as a file."""
-    if suffix not in DOWNLOADS:
+    """The workbench's query in one result format, as a file.
+
+    A suffix names a format, or more than one (``json``: SPARQL JSON or JSON-LD): the query's
+    form chooses among them as the endpoint would among their media types."""
+    formats = with_suffix(suffix, SELECT_DOWNLOADS + GRAPH_DOWNLOADS)
+    if not formats:
         abort(404)
     text = request.args.get("query", "")
     if not text.strip():
         raise BadQuery("give the query in the 'query' parameter")
-    _, answer = _answer(text, DOWNLOADS[suffix][0])
+    _, answer = _answer(text, ", ".join(f.media_type for f in formats))
     response = Response(answer.body, content_type=answer.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="results.{suffix}"'
     if answer.rows is not None:
@@ -230,12 +226,13 @@ def resource(rest: str):
     local = url_for("pages.resource", rest=path)
     if fmt == "":
         return _not_found(path, f"'.{rest.rpartition('.')[2]}' is not a format of this server; "
-                                "use .html, .ttl, .nt, .jsonld or .rdf")
+                                f"use {negotiation.suffixes()}")
     iri = base_iri() + "id/" + path
     negotiated = fmt is None
     if negotiated:
-        fmt = negotiation.choose(request.accept_mimetypes)
-        if fmt is None:
+        try:
+            fmt = negotiation.choose(request.headers.get("Accept")).format
+        except NotAcceptable:
             response = Response(f"none of the media types in Accept can be served for {iri}; "
                                 f"ask for one of: {negotiation.acceptable()}\n", status=406, mimetype="text/plain")
             response.headers["Vary"] = "Accept"
@@ -247,18 +244,17 @@ def resource(rest: str):
     store = _store()
     if not describe.exists(store, iri):
         return _not_found(path, None)
-    if fmt == negotiation.HTML:
+    if fmt is negotiation.HTML:
         template, data, labels = page_data(store, iri)
         body = render_template(f"entity/{template}.html", iri=iri, kind=kind_of(iri), local=local, labels=labels,
-                               formats=[(negotiation.FORMAT_SUFFIX[f], describe.RDF_FORMATS[f][1]) for f in describe.RDF_FORMATS],
-                               **data)
-        response = Response(body, mimetype="text/html")
+                               formats=RDF_FORMATS, **data)
+        response = Response(body, content_type=fmt.content_type())
     else:
-        response = Response(describe.serialize(describe.description(store, iri), fmt), mimetype=negotiation.media_type(fmt))
+        response = Response(describe.serialize(describe.description(store, iri), fmt), content_type=fmt.content_type())
     response.headers["Link"] = f'<{iri}>; rel="canonical", ' + negotiation.alternates(local)
     if negotiated:
         response.headers["Vary"] = "Accept"
-        response.headers["Content-Location"] = f"{local}.{negotiation.FORMAT_SUFFIX[fmt]}"
+        response.headers["Content-Location"] = f"{local}.{fmt.suffix}"
     return response
 
 
@@ -270,7 +266,10 @@ def is_resource_path(path: str) -> bool:
 def _not_found(path: str, problem: str | None):
     iri = base_iri() + "id/" + path
     suggestions = describe.near_matches(_store(), iri) if problem is None else []
-    wants_html = negotiation.choose(request.accept_mimetypes) in (negotiation.HTML, None)
+    try:
+        wants_html = negotiation.choose(request.headers.get("Accept")).format is negotiation.HTML
+    except NotAcceptable:
+        wants_html = True
     if not wants_html:
         lines = [problem or f"nothing is known about {iri}"]
         lines += [f"did you mean {href(s.iri) or s.iri} ({s.label})?" for s in suggestions]
@@ -297,15 +296,20 @@ def _ontology_graph() -> Graph:
 @bp.route("/ontology.<suffix>")
 def ontology(suffix: str | None = None):
     """The ontology's documentation, or the ontology itself as RDF (its IRI dereferences here)."""
-    fmt = negotiation.SUFFIX_FORMATS.get(suffix, "") if suffix else negotiation.choose(request.accept_mimetypes)
-    if fmt == "":
-        abort(404)
-    if fmt is None:
-        return Response(f"ask for one of: {negotiation.acceptable()}\n", status=406, mimetype="text/plain")
-    if fmt == negotiation.HTML:
-        response = Response(render_template("ontology.html", doc=docs.ontology_doc(_ontology_graph())), mimetype="text/html")
+    if suffix:
+        fmt = negotiation.for_suffix(suffix)
+        if fmt is None:
+            abort(404)
     else:
-        response = Response(describe.serialize(_ontology_graph(), fmt), mimetype=negotiation.media_type(fmt))
+        try:
+            fmt = negotiation.choose(request.headers.get("Accept")).format
+        except NotAcceptable:
+            return Response(f"ask for one of: {negotiation.acceptable()}\n", status=406, mimetype="text/plain")
+    if fmt is negotiation.HTML:
+        response = Response(render_template("ontology.html", doc=docs.ontology_doc(_ontology_graph())),
+                            content_type=fmt.content_type())
+    else:
+        response = Response(describe.serialize(_ontology_graph(), fmt), content_type=fmt.content_type())
     local = url_for("pages.ontology")
     response.headers["Link"] = f'<{ONTOLOGY_IRI}>; rel="canonical", ' + negotiation.alternates(local)
     if suffix is None:

@@ -14,7 +14,8 @@ from werkzeug.wrappers import Request, Response
 
 from ..problems import CstoKgError
 from ..query.workers import InlineRunner, WorkerPool
-from ..query.sparql import GRAPH_FORMATS, BadQuery, GRAPH_TYPES, RESULT_FORMATS, TEXT_TYPES, negotiate, plan
+from ..graph.formats import FORMATS, RDF_FORMATS, negotiate
+from ..query.sparql import BadQuery, plan
 from ..store.embedded import EmbeddedStore
 from . import error_body
 from .protocol import MethodNotAllowed, parse
@@ -143,7 +144,7 @@ class SparqlDispatch:
 
 def service_description(app: Flask, req: Request) -> Response:
     """The ``sd:Service`` of this endpoint, in the negotiated RDF format."""
-    media_type, fmt = negotiate(req.headers.get("Accept"), GRAPH_TYPES)
+    choice = negotiate(req.headers.get("Accept"), RDF_FORMATS)
     me = ox.NamedNode(req.base_url)
     sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
     triples = [ox.Triple(me, RDF_TYPE, sd("Service")), ox.Triple(me, sd("endpoint"), me),
@@ -151,8 +152,8 @@ def service_description(app: Flask, req: Request) -> Response:
                ox.Triple(me, sd("feature"), sd("UnionDefaultGraph"))]
     if service_allow(app):
         triples.append(ox.Triple(me, sd("feature"), sd("BasicFederatedQuery")))
-    for iri in dict.fromkeys(f.iri for f in [*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()]):
-        triples.append(ox.Triple(me, sd("resultFormat"), ox.NamedNode(iri)))
+    for fmt in FORMATS:
+        triples.append(ox.Triple(me, sd("resultFormat"), ox.NamedNode(fmt.iri)))
     dataset, default = ox.BlankNode("dataset"), ox.BlankNode("default")
     triples += [ox.Triple(me, sd("defaultDataset"), dataset), ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
                 ox.Triple(dataset, sd("defaultGraph"), default), ox.Triple(default, RDF_TYPE, sd("Graph"))]
@@ -160,8 +161,8 @@ def service_description(app: Flask, req: Request) -> Response:
         node = ox.BlankNode(f"g{i}")
         triples += [ox.Triple(dataset, sd("namedGraph"), node), ox.Triple(node, RDF_TYPE, sd("NamedGraph")),
                     ox.Triple(node, sd("name"), ox.NamedNode(name))]
-    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes={"sd": SD})
-    return Response(body, content_type=media_type + ("; charset=utf-8" if media_type in TEXT_TYPES else ""))
+    body = ox.serialize(triples, format=choice.format.oxigraph, prefixes={"sd": SD})
+    return Response(body, content_type=choice.content_type)
 
 
 def named_graphs(app: Flask) -> list[str]:

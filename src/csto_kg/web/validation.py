@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..check import pipeline
+from ..graph.formats import Format, by_name, negotiate
 from ..problems import CstoKgError
 from ..records.schema import MEETING_FILE
 from ..check.validate import Validator, shacl_report_for, validate_files
@@ -18,6 +19,8 @@ bp = Blueprint("validation", __name__)
 MAX_RECORD_BYTES = 1_000_000
 MAX_NAME_CHARS = 200
 _lock = threading.Lock()
+#: What /validate answers with: its JSON report (the default), or the SHACL report as Turtle.
+REPORT_FORMATS = (Format("report", "JSON", ("application/json",), kind="report"), by_name("turtle"))
 
 
 class BadRecordName(CstoKgError):
@@ -63,8 +66,7 @@ def validate() -> Response:
     name = _record_name()
     body = read_body(request, MAX_RECORD_BYTES, "the record")
     data_dir = Path(current_app.config["DATA"])
-    best = request.accept_mimetypes.best_match(["application/json", "text/turtle"], default="application/json")
-    if best == "text/turtle":
+    if negotiate(request.headers.get("Accept"), REPORT_FORMATS).format.name == "turtle":
         graph, conforms, _unreadable = shacl_report_for(name, body, data_dir, _validator())
         return Response(graph.serialize(format="turtle"), mimetype="text/turtle", headers={"Vary": "Accept"})
     ctx = None if name.startswith("entities/") else _context(data_dir)
