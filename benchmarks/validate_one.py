@@ -6,10 +6,10 @@
 
 For each size, on synthetic records from ``benchmarks/synth.py``:
 
-* **in-process**: ``csto_kg.check.validate.validate_files([one meeting], DIR, validator)`` with a
+* **in-process**: ``csto_kg.check.files.validate_files([one meeting], DIR, validator)`` with a
   ``Validator`` made once (the shapes parsed once); the first call and the median of the next,
   with the referenced entities read from the entity files on each call, and with a context read
-  once from the built store (``validate.context_from_store``), as a long-running process would;
+  once from the built store (``check.context.context_from_store``), as a long-running process would;
 * **command**: the wall time of ``csto-kg validate FILE --data DIR --store S`` (S built from DIR),
   against the start-up of a bare interpreter (``python -c pass``), the baseline no command can beat;
 * **rebuild**: ``csto-kg build`` of a copy of the records into an empty store (full), then again
@@ -45,7 +45,8 @@ def pick_meeting(data: Path) -> Path:
 
 
 def child_inprocess(data: Path, record: Path, repeat: int, store: Path) -> dict:
-    from csto_kg.check.validate import Validator, validate_files
+    from csto_kg.check.files import validate_files
+    from csto_kg.check.validate import Validator
 
     validator = Validator()
 
@@ -62,7 +63,7 @@ def child_inprocess(data: Path, record: Path, repeat: int, store: Path) -> dict:
     out = {"first": first, "warm": warm, "errors": errors}
     try:  # the referenced entities read once from the built store, as a server or a loop would
         from csto_kg.store.embedded import EmbeddedStore
-        from csto_kg.check.validate import context_from_store
+        from csto_kg.check.context import context_from_store
 
         started = time.perf_counter()
         ctx = context_from_store(EmbeddedStore(store), data, validator)

@@ -58,7 +58,7 @@ def test_failed_build_leaves_the_store_untouched(built_store, data_copy, validat
 
 def test_validate_and_build_report_the_same_errors(built_store, data_copy, validator):
     """Whatever `csto-kg validate FILE` says of a broken record, `csto-kg build` says too, word for word."""
-    from csto_kg.check.validate import validate_files
+    from csto_kg.check.files import validate_files
 
     compared = 0
     for case in CASES:

@@ -10,7 +10,8 @@ import pytest
 
 from csto_kg.check.build import build, is_stale
 from csto_kg.problems import InvalidRecords, UsageError
-from csto_kg.store.embedded import EmbeddedStore, StoreMissing
+from csto_kg.problems import StoreMissing
+from csto_kg.store.embedded import EmbeddedStore
 
 from .conftest import DATA
 
@@ -175,7 +176,7 @@ def _unescaped_when(marker: str):
 def test_a_record_the_store_refuses_is_an_error_in_that_record_and_changes_nothing(tmp_path, data_copy, validator,
                                                                                  monkeypatch, mode):
     from csto_kg.graph import rdfize
-    from csto_kg.check.validate import validate_files
+    from csto_kg.check.files import validate_files
 
     store = EmbeddedStore(tmp_path / "store")
     build(data_copy, store, validator)

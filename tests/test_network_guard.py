@@ -21,7 +21,8 @@ from csto_kg.query import network_guard
 from csto_kg.query import workers as query_workers
 from csto_kg.query.guard import QueryInfo
 from csto_kg.query.workers import WorkerPool
-from csto_kg.query.sparql import Plan, QueryFailed, QueryTimeout, plan
+from csto_kg.problems import QueryTimeout
+from csto_kg.query.sparql import Plan, QueryFailed, plan
 
 from .live_endpoint import connection_arrives
 from .test_query_workers import FAST, JSON, pool, store  # noqa: F401 - fixtures

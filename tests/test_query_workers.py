@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -86,3 +88,27 @@ def test_queries_run_on_a_stack_far_larger_than_a_thread_default(pool):
     deep = "ASK " + "{ " * 20_000 + "}" * 20_000
     answer = pool.run(Plan(deep, "ask", "json", JSON))  # a Plan made by hand: past the endpoint's nesting cap
     assert answer.body and pool.crashed == 0
+
+
+def test_an_unexpected_error_in_a_worker_is_logged_and_the_client_told_only_that_it_failed(store):
+    # a worker whose store fails in a way nobody foresaw: the exception's text may name files and internals
+    code = ("from csto_kg.query import workers\n"
+            "def fails(*_args, **_kwargs):\n"
+            "    raise RuntimeError('internal detail: /srv/csto-kg/store/builds/x')\n"
+            "workers.execute = fails\n"
+            "workers._serve(None)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        assert query_workers._read(worker.stdout.fileno())[0] == query_workers.READY
+        query_workers._write(worker.stdin.fileno(), (str(store.path), plan(FAST, JSON, frozenset()), (), (), 0))
+        reply = query_workers._read(worker.stdout.fileno())
+        worker.stdin.close()
+        log = worker.stderr.read().decode()
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+        worker.stdout.close()
+        worker.stderr.close()
+    assert reply == ("error", 500, "the query failed in the store; see the server's log")
+    assert "RuntimeError: internal detail: /srv/csto-kg/store/builds/x" in log and "Traceback" in log

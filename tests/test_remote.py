@@ -15,10 +15,10 @@ import pyoxigraph as ox
 import pytest
 
 from csto_kg.check.build import build, is_stale, ontology_nquads
-from csto_kg.problems import InvalidRecords, UsageError
+from csto_kg.problems import InvalidRecords, QueryTimeout, StoreTimeout, StoreUnavailable, UsageError
 from csto_kg.graph.rdfize import to_nquads
 from csto_kg.records.schema import read_records
-from csto_kg.store.remote import MANIFEST_GRAPH, STAGING, RemoteStore, StoreTimeout, StoreUnavailable
+from csto_kg.store.remote import MANIFEST_GRAPH, STAGING, RemoteStore
 from csto_kg.query.sparql import BadQuery, run, serialize
 from csto_kg.check.validate import validate_records
 from csto_kg.graph.vocab import GRAPH
@@ -325,6 +325,4 @@ def test_the_remote_settings_are_documented_in_the_readme():
 
 
 def test_remote_time_limit_is_the_endpoints_time_limit_error():
-    from csto_kg.query.sparql import QueryTimeout
-
     assert issubclass(StoreTimeout, QueryTimeout) and StoreTimeout.status == QueryTimeout.status == 503

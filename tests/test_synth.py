@@ -12,7 +12,7 @@ import pytest
 from csto_kg.check.build import build
 from csto_kg.records.schema import read_records
 from csto_kg.store.embedded import EmbeddedStore
-from csto_kg.check.validate import validate_files
+from csto_kg.check.files import validate_files
 
 from .conftest import ROOT
 

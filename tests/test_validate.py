@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from csto_kg.graph.rdfize import rdfize_all
 from csto_kg.records.schema import read_records
-from csto_kg.check.validate import entity_types, validate_files
+from csto_kg.check.files import validate_files
+from csto_kg.check.validate import entity_types
 from csto_kg.graph.vocab import entity_iri
 
 from .conftest import DATA, FIXTURES
@@ -51,7 +52,7 @@ def test_validating_a_new_file_outside_the_data_folder(tmp_path, validator):
 
 def test_context_from_the_store_gives_the_same_answers(tmp_path, validator, built_store):
     """What a record references, read from the built store, gives exactly the file-based results."""
-    from csto_kg.check.validate import context_from_store
+    from csto_kg.check.context import context_from_store
 
     ctx = context_from_store(built_store, DATA, validator)
     assert ctx is not None, "the store was built from these entity files"
@@ -67,7 +68,7 @@ def test_context_from_the_store_gives_the_same_answers(tmp_path, validator, buil
 def test_store_context_is_not_used_when_entities_changed(tmp_path, data_copy, validator):
     from csto_kg.check.build import build
     from csto_kg.store.embedded import EmbeddedStore
-    from csto_kg.check.validate import context_from_store
+    from csto_kg.check.context import context_from_store
 
     store = EmbeddedStore(tmp_path / "store")
     build(data_copy, store, validator)

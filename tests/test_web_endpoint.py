@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from csto_kg.web import error_body
+from csto_kg.web.errors import error_body
 
 from .live_endpoint import EX, FILLER, connection_arrives, serve
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from csto_kg.check.build import build
+from csto_kg.check.build import build, read_labels_graph
 from csto_kg.cli import main
 from csto_kg.records.schema import read_records
 from csto_kg.store.embedded import EmbeddedStore
-from csto_kg.wikidata.link import LANGUAGES, labels_graph, link, read_labels_graph, write_labels_graph
+from csto_kg.wikidata.link import LANGUAGES, labels_graph, link, write_labels_graph
 from csto_kg.wikidata.client import WikidataClient, WikidataUnavailable, user_agent
 from csto_kg.records.yaml_write import WriteRefused, add_qids
 

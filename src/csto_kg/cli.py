@@ -110,7 +110,7 @@ def build(data_dir: Path, store_location: str, full: bool, workers: int | None) 
     """
     from .check.build import build as run_build
     from .problems import CstoKgError, InvalidRecords
-    from .store.embedded import open_store
+    from .store.opening import open_store
 
     try:
         with _Progress() as progress:
@@ -147,17 +147,17 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     from the built store when it was built from the entity files as they are now, else from
     the entity files. Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
     """
-    from .check.validate import context_from_store, record_name, validate_files
+    from .check.context import context_from_store
+    from .check.files import record_name, shacl_report, validate_files
 
     if fmt == "turtle":
-        from .check.validate import shacl_report
 
         report_graph, conforms, unreadable = shacl_report(list(files), data_dir)
         click.echo(report_graph.serialize(format="turtle"))
         sys.exit(2 if unreadable else 0 if conforms else 1)
     ctx = None
     if not any(record_name(f, data_dir).startswith("entities/") for f in files):
-        from .store.embedded import open_store
+        from .store.opening import open_store
 
         ctx = context_from_store(open_store(store_location), data_dir)
     report, unreadable = validate_files(list(files), data_dir, ctx=ctx)
@@ -275,7 +275,7 @@ def query(query_text: str | None, query_file, fmt: str, store_location: str) -> 
     """Run a SPARQL query on the store; the default graph is the union of all named graphs."""
     from .problems import CstoKgError
     from .query.sparql import run, serialize
-    from .store.embedded import open_store
+    from .store.opening import open_store
 
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY or -f FILE (one of them)")
@@ -298,7 +298,7 @@ def query(query_text: str | None, query_file, fmt: str, store_location: str) -> 
 def export(fmt: str, output: Path | None, store_location: str) -> None:
     """Write the whole store, every named graph, to a file or standard output."""
     from .problems import CstoKgError
-    from .store.embedded import open_store
+    from .store.opening import open_store
 
     try:
         reader = open_store(store_location).reader()
@@ -326,7 +326,7 @@ def import_(file: Path, fmt: str | None, store_location: str) -> None:
     """
     from .problems import CstoKgError
     from .store.replica import import_export
-    from .store.embedded import open_store
+    from .store.opening import open_store
 
     try:
         store = open_store(store_location)
@@ -334,7 +334,7 @@ def import_(file: Path, fmt: str | None, store_location: str) -> None:
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
-    click.echo(f"imported {store.manifest()['quads']:,} quads from {file} into {store.path}", err=True)
+    click.echo(f"imported {store.manifest()['quads']:,} quads from {file} into {store.location}", err=True)
 
 
 @main.command()
@@ -424,7 +424,7 @@ def serve(host: str, port: int, build_first: bool, data_dir: Path, store_locatio
     from .check.build import build as run_build
     from .check.build import is_stale
     from .problems import CstoKgError, InvalidRecords
-    from .store.embedded import open_store
+    from .store.opening import open_store
 
     store = open_store(store_location)
     try:
@@ -461,7 +461,7 @@ def report(fmt: str, store_location: str) -> None:
     overlapping holders. Run `csto-kg build` first; exit 2 when there is no store."""
     from .problems import CstoKgError
     from .query.report import as_table, build_report
-    from .store.embedded import open_store
+    from .store.opening import open_store
 
     try:
         findings = build_report(open_store(store_location))

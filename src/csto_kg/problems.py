@@ -1,8 +1,14 @@
-"""The one shape of every problem found in a record, whoever found it."""
+"""The one shape of every problem found in a record, whoever found it, and the errors every layer raises.
+
+Errors live here, at the bottom of the package, so that any layer can raise or catch them
+without importing the layer that usually raises them (a remote store raises the endpoint's
+:class:`QueryTimeout`; the build and the endpoint catch :class:`StoreMissing`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -55,3 +61,50 @@ class UsageError(CstoKgError):
     """The command or request itself is wrong (a missing folder, a bad option)."""
 
     status = 400
+
+
+# -- the store
+
+
+class StoreMissing(CstoKgError):
+    """There is no build to read: the store was never built, or its current build is gone."""
+
+    status = 503
+
+    def __init__(self, location: Path | str):
+        super().__init__(f"no built store at {location}; run `csto-kg build` first")
+
+
+class BuildInProgress(CstoKgError):
+    status = 409
+
+    def __init__(self, path: Path):
+        super().__init__(f"another build holds {path / 'lock'}; wait for it to finish")
+
+
+class StoreUnavailable(CstoKgError):
+    """The remote store could not be reached or kept failing with transient errors."""
+
+    status = 503
+
+
+class StoreRejected(CstoKgError):
+    """The remote store answered a request with an error that retrying will not fix."""
+
+    status = 502
+
+
+# -- queries
+
+
+class QueryTimeout(CstoKgError):
+    """A query ran past the time limit and was stopped."""
+
+    status = 503
+
+
+class StoreTimeout(QueryTimeout):
+    """A query to the remote store took longer than the time limit; the request was abandoned.
+
+    The same error as an embedded query past the limit, so callers handle both backends alike.
+    """

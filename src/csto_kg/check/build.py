@@ -16,20 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+import pyoxigraph as ox
 
 from .. import __version__
-from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
-from . import pipeline
-from ..records.schema import record_files
 from ..graph.resources import ontology_files, shapes_files
-from ..store.embedded import EmbeddedStore
-from .validate import Validator
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
+from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
+from ..records.schema import record_files
+from ..store import Store
+from . import pipeline
+from .context import Context, RecordContext, context_from_store, file_digest
+from .validate import Validator
 
 
 @dataclass
 class BuildResult:
-    store: Path
+    store: Path | str  # where the build is: its folder, or the remote store's URL
     records: int
     quads: int
     warnings: list[Problem]
@@ -44,7 +46,7 @@ def input_digest(data_dir: Path, wikidata_labels: Path | None = None,
     graph (when there is one) and the tool's version. ``digests`` gives the records' content
     digests when they are known already."""
     if digests is None:
-        digests = {name: pipeline.file_digest(path) for path, name in record_files(data_dir)}
+        digests = {name: file_digest(path) for path, name in record_files(data_dir)}
     digest = hashlib.sha256(schema_digest(wikidata_labels).encode())
     for name in sorted(digests):
         digest.update(f"{name}\0{digests[name]}\n".encode())
@@ -53,12 +55,20 @@ def input_digest(data_dir: Path, wikidata_labels: Path | None = None,
 
 def ontology_nquads() -> str:
     """The ontology and vocabularies, as N-Quads in their own named graph."""
-    import pyoxigraph as ox
-
     graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph)
              for path in ontology_files() for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+
+
+def read_labels_graph(path: Path) -> str:
+    """The labels graph file (``csto-kg link --enrich``) as N-Quads for the build; only quads in
+    the wikidata graph are kept."""
+    if not path.is_file():
+        return ""
+    suffix = f" <{WIKIDATA_GRAPH}> ."
+    return "".join(line + "\n" for line in path.read_text(encoding="utf-8").splitlines()
+                   if line.rstrip().endswith(suffix))
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -96,7 +106,7 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
         if old is None:
             changed.add(name)
         elif (old.get("size"), old.get("mtime_ns")) != (info.st_size, info.st_mtime_ns) \
-                and old.get("digest") != pipeline.file_digest(path):
+                and old.get("digest") != file_digest(path):
             changed.add(name)
     removed = set(before) - now
     if index is not None and any(name.startswith("entities/") for name in changed | removed):
@@ -109,7 +119,7 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
     return changed, removed
 
 
-def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = None,
+def build(data_dir: Path, store: Store, validator: Validator | None = None,
           progress: Callable[..., None] = lambda step, done=None, total=None: None,
           wikidata_labels: Path | None = None, incremental: bool = True, workers: int | None = None) -> BuildResult:
     """Build the knowledge graph from ``data_dir`` into ``store``.
@@ -123,25 +133,22 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
     check_data_dir(data_dir)
     validator = validator or Validator()
     schema = schema_digest(wikidata_labels)
-    can_update = incremental and hasattr(store, "update") and store.exists()
     previous = None
-    if can_update:
-        previous = {**(store.manifest() or {}), "records": store.records() if hasattr(store, "records") else None}
-    contexts: dict[str, object] = {}
+    if incremental and store.incremental and store.exists():
+        previous = {**(store.manifest() or {}), "records": store.records()}
+    contexts: dict[str, Context] = {}
 
-    def files_context() -> pipeline.Context:
+    def files_context() -> Context:
         if "files" not in contexts:
             progress("reading entities")
-            contexts["files"] = pipeline.Context(data_dir, validator)
+            contexts["files"] = Context(data_dir, validator)
         return contexts["files"]
 
     plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
     only, removed = plan if plan is not None else (None, set())
-    ctx = contexts.get("files")
+    ctx: RecordContext | None = contexts.get("files")
     if ctx is None and only is not None and len(only) < pipeline.PARALLEL_FROM \
             and not any(n.startswith("entities/") for n in only | removed):
-        from .validate import context_from_store
-
         ctx = context_from_store(store, data_dir, validator)  # the entities, as the store already holds them
     ctx = ctx or files_context()
     with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work:
@@ -153,8 +160,6 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
         extra = Path(work) / "ontology.nq"
         text = ontology_nquads()
         if wikidata_labels is not None and wikidata_labels.is_file():
-            from ..wikidata.link import read_labels_graph
-
             text += read_labels_graph(wikidata_labels)
         extra.write_text(text, encoding="utf-8")
         files = [*outcome.nquads_files, extra]
@@ -174,11 +179,8 @@ def build(data_dir: Path, store: EmbeddedStore, validator: Validator | None = No
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
                 stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH)]
                 final = store.update(stale_graphs, files, manifest)
-            elif isinstance(store, EmbeddedStore):
-                final = store.replace(files, manifest)
             else:
-                light = {k: v for k, v in manifest.items() if k != "records"}  # a remote store keeps no per-record digests
-                final = store.replace("".join(p.read_text(encoding="utf-8") for p in files), light)
+                final = store.replace(files, manifest)
         except SyntaxError as err:  # the store refused a quad; the previous store is still current
             refused = refused_record(err, files, {str(graph_iri(r.name.rsplit(".", 1)[0])): r.name
                                                   for r in outcome.results})
@@ -227,7 +229,7 @@ def _lines(paths: list[Path]) -> Iterator[bytes]:
             yield from handle
 
 
-def is_stale(data_dir: Path, store: EmbeddedStore, wikidata_labels: Path | None = None) -> bool:
+def is_stale(data_dir: Path, store: Store, wikidata_labels: Path | None = None) -> bool:
     """True when the store is missing or was built from other inputs than ``data_dir`` holds now.
 
     A store loaded by ``csto-kg import`` (a read replica) is never stale: it serves what it was given.
@@ -237,7 +239,7 @@ def is_stale(data_dir: Path, store: EmbeddedStore, wikidata_labels: Path | None 
         return not store.exists()
     if manifest is None or not store.exists():
         return True
-    records = store.records() if hasattr(store, "records") else None
+    records = store.records()
     if records is not None:  # sizes and times first, content digests only where those differ
         plan = plan_changes(data_dir, {**manifest, "records": records}, None, schema_digest(wikidata_labels))
         return plan is None or bool(plan[0] or plan[1])

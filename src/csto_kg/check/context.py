@@ -1,29 +1,106 @@
-"""What a record references, read from the built store instead of the entity files.
+"""What a record is checked against: the entities it references, from the entity files or the store.
 
-Checking one meeting needs only the entities it names: their kind, classes, English
-label and (for posts) where the post is. When the store was built from the entity
-files as they are now, those few facts come from one indexed SPARQL query, so
-``csto-kg validate`` does not parse every entity file of a large graph.
+Every meeting is checked against the entity files (slugs, classes, labels): :class:`Context`
+reads and checks them all. Checking one meeting needs only the entities it names, though: their
+kind, classes, English label and (for posts) where the post is. When the store was built from
+the entity files as they are now, :class:`StoreContext` gets those few facts with one indexed
+SPARQL query, so ``csto-kg validate`` does not parse every entity file of a large graph.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-import pyoxigraph as ox
 from rdflib import URIRef
 
-from ..records import schema as rec
-from .pipeline import entity_stamp, file_digest
-from ..records.schema import ENTITY_SECTIONS, Labels
+from ..graph.rdfize import RecordGraph, rdfize
 from ..graph.sparql_terms import iri as sparql_iri, literal
-from .validate import Validator
 from ..graph.vocab import ID, iri
+from ..records import schema as rec
+from ..records.schema import ENTITY_SECTIONS, Labels
 from ..records.yamlsafe import Mark, Text
+from ..store import Store
+from .validate import Validator, entity_types
 
 KINDS = tuple(ENTITY_SECTIONS.values())
 _NOWHERE = Mark(0, 0)
+
+
+class RecordContext(Protocol):
+    """What :func:`~csto_kg.check.pipeline.process` checks a record against."""
+
+    @property
+    def validator(self) -> Validator: ...
+
+    @property
+    def index(self) -> rec.EntityIndex | StoreIndex:
+        """The entities, by slug."""
+        ...
+
+    @property
+    def stamp(self) -> tuple:
+        """Changes when an entity file does (:func:`entity_stamp`)."""
+        ...
+
+    @property
+    def files(self) -> list[rec.RecordFile]:
+        """The entity files read; none when the entities come from the store."""
+        ...
+
+    @property
+    def graphs(self) -> list[RecordGraph]:
+        """The graphs of :attr:`files`, in the same order."""
+        ...
+
+    @property
+    def types(self) -> dict[URIRef, set[URIRef]]:
+        """The classes of every entity IRI known."""
+        ...
+
+    def prepare(self, record: rec.RecordFile) -> None:
+        """Make ready what ``record`` references, before it is checked."""
+        ...
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def entity_stamp(data_dir: Path) -> tuple:
+    """Names, sizes and modification times of the entity files: changes when one is edited."""
+    stamp = []
+    for path, name in rec.record_files(data_dir, ("entities",)) if data_dir.is_dir() else []:
+        info = path.stat()
+        stamp.append((name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+class Context:
+    """The entity files, read and checked: what every meeting is checked against."""
+
+    def __init__(self, data_dir: Path, validator: Validator, overrides: dict[str, Path] | None = None,
+                 contents: dict[str, bytes] | None = None):
+        """``overrides`` maps entity file names to files read in their place (or added);
+        ``contents`` maps entity file names to their bytes (files that are not on disk)."""
+        self.validator = validator
+        overrides = dict(overrides or {})
+        contents = contents or {}
+        entity_files = [(overrides.pop(name, path), name) for path, name in rec.record_files(data_dir, ("entities",))
+                        ] if data_dir.is_dir() else []
+        entity_files += [(path, name) for name, path in overrides.items() if name.startswith("entities/")]
+        entity_files += [(data_dir / name, name) for name in contents if name not in {n for _p, n in entity_files}]
+        self.files = [rec.read_file(path, name, contents.get(name)) for path, name in entity_files]
+        self.stamp = entity_stamp(data_dir)
+        self.index = rec.EntityIndex(e for f in self.files for e in f.entities)
+        self.graphs = [rdfize(f, self.index) for f in self.files]
+        self.types = entity_types(self.graphs)
+
+    def prepare(self, record: rec.RecordFile) -> None:
+        """Nothing to do: every entity was read with the files."""
 
 
 @dataclass
@@ -43,7 +120,7 @@ class StoreIndex:
 
     duplicates: list = []
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: Store):
         self.store = store
         self.found: dict[str, _StoredEntity | None] = {}
         self.types: dict[URIRef, set[URIRef]] = {}
@@ -87,8 +164,6 @@ class StoreIndex:
                                                    (post_in[len(ID):].split("/", 1)[0],))
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
-        import difflib
-
         candidates = []
         for kind in kinds:
             prefix = f"{ID}{kind}/"
@@ -99,12 +174,12 @@ class StoreIndex:
 
 
 class StoreContext:
-    """A :class:`~csto_kg.check.pipeline.Context` backed by the built store."""
+    """A :class:`Context` backed by the built store."""
 
-    files: list = []
-    graphs: list = []
+    files: list[rec.RecordFile] = []
+    graphs: list[RecordGraph] = []
 
-    def __init__(self, store: ox.Store, validator: Validator, data_dir: Path):
+    def __init__(self, store: Store, validator: Validator, data_dir: Path):
         self.validator = validator
         self.index = StoreIndex(store)
         self.stamp = entity_stamp(data_dir)
@@ -124,3 +199,11 @@ def store_matches_entities(manifest: dict | None, data_dir: Path) -> bool:
         return False
     now = {name: file_digest(path) for path, name in rec.record_files(data_dir, ("entities",))}
     return manifest["entities"] == now
+
+
+def context_from_store(store: Store, data_dir: Path, validator: Validator | None = None) -> StoreContext | None:
+    """A context read from the built store when it matches the entity files now; else None (also for a
+    store that keeps no entity digests, which is not asked at all)."""
+    if not store.incremental or not store.exists() or not store_matches_entities(store.manifest(), data_dir):
+        return None
+    return StoreContext(store, validator or Validator(), data_dir)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -22,10 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..records import schema as rec
-from ..problems import Problem
+import pyoxigraph as ox
+
 from ..graph.rdfize import RecordGraph, rdfize
-from .validate import Validator, entity_types
+from ..problems import Problem
+from ..records import schema as rec
+from .context import Context, RecordContext, file_digest
+from .validate import Validator
 
 PARALLEL_FROM = 200  # meetings; below this, workers cost more than they save
 
@@ -56,10 +60,6 @@ class Outcome:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def deps_digest(refs: list[str], index: rec.EntityIndex) -> str:
     """What a record's RDF and checks depend on outside itself: the referenced entities' keys."""
     digest = hashlib.sha256()
@@ -86,36 +86,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Context:
-    """The entity files, read and checked: what every meeting is checked against."""
-
-    def __init__(self, data_dir: Path, validator: Validator, overrides: dict[str, Path] | None = None,
-                 contents: dict[str, bytes] | None = None):
-        """``overrides`` maps entity file names to files read in their place (or added);
-        ``contents`` maps entity file names to their bytes (files that are not on disk)."""
-        self.validator = validator
-        overrides = dict(overrides or {})
-        contents = contents or {}
-        entity_files = [(overrides.pop(name, path), name) for path, name in rec.record_files(data_dir, ("entities",))
-                        ] if data_dir.is_dir() else []
-        entity_files += [(path, name) for name, path in overrides.items() if name.startswith("entities/")]
-        entity_files += [(data_dir / name, name) for name in contents if name not in {n for _p, n in entity_files}]
-        self.files = [rec.read_file(path, name, contents.get(name)) for path, name in entity_files]
-        self.stamp = entity_stamp(data_dir)
-        self.index = rec.EntityIndex(e for f in self.files for e in f.entities)
-        self.graphs = [rdfize(f, self.index) for f in self.files]
-        self.types = entity_types(self.graphs)
-
-
-def entity_stamp(data_dir: Path) -> tuple:
-    """Names, sizes and modification times of the entity files: changes when one is edited."""
-    stamp = []
-    for path, name in rec.record_files(data_dir, ("entities",)) if data_dir.is_dir() else []:
-        info = path.stat()
-        stamp.append((name, info.st_size, info.st_mtime_ns))
-    return tuple(stamp)
-
-
 def _file_refs(record: rec.RecordFile) -> list[str]:
     one = rec.Records([record], [])
     return sorted({ref.slug for _file, ref, _name in rec.references(one)})
@@ -139,8 +109,6 @@ def unloadable(name: str, reason: str) -> Problem:
 
 def refused_by_store(lines: list[str]) -> str | None:
     """Why the store's (strict) N-Quads parser refuses ``lines``, or None when it takes them."""
-    import pyoxigraph as ox
-
     try:
         for _quad in ox.parse("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS):
             pass
@@ -149,14 +117,13 @@ def refused_by_store(lines: list[str]) -> str | None:
     return None
 
 
-def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out,
+def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContext, out,
             check_load: bool = False) -> FileResult:
     """Check one record file (already read) and write its N-Quads to ``out`` when it conforms.
 
     ``check_load`` also parses the N-Quads as the store will (``validate`` does: it loads nothing,
     and must not pass a record the build cannot load)."""
-    if hasattr(ctx, "prepare"):
-        ctx.prepare(record)  # a context read from the store fetches what the record names
+    ctx.prepare(record)  # a context read from the store fetches what the record names
     problems = list(record.problems)
     one = rec.Records([record], [])
     problems += rec.unknown_references(one, ctx.index)
@@ -179,10 +146,10 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: Context, out
 
 # -- workers (forked: the context is inherited, not pickled)
 
-_WORKER_CONTEXT: Context | None = None
+_WORKER_CONTEXT: RecordContext | None = None
 
 
-def _process_items(items: list[tuple[str, str]], ctx, out) -> list[FileResult]:
+def _process_items(items: list[tuple[str, str]], ctx: RecordContext, out) -> list[FileResult]:
     """Process record files; entity files come already read (and converted) from the context."""
     entities = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
     duplicates = rec.duplicate_slugs(ctx.index) if any(name in entities for _path, name in items) else []
@@ -207,7 +174,7 @@ def _process_chunk(args: tuple[list[tuple[str, str]], str]) -> list[FileResult]:
 
 def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | None = None,
         workers: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
-        ctx: Context | None = None) -> tuple[Outcome, Context]:
+        ctx: RecordContext | None = None) -> tuple[Outcome, RecordContext]:
     """Process every record of ``data_dir`` (or only the names in ``only``) into ``work_dir``."""
     global _WORKER_CONTEXT
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -241,8 +208,6 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             files += [Path(out) for _chunk, out in jobs]
             _WORKER_CONTEXT = ctx
             try:
-                import multiprocessing
-
                 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                     done = 0
                     for chunk_results in pool.map(_process_chunk, jobs):

@@ -4,6 +4,10 @@ Each record's graph is checked together with only what it references: the
 classes of the entities it names and the ontology's class hierarchy, never the
 whole knowledge graph. Results are mapped back from (focus node, path) to the
 file, line and field the triple came from.
+
+This is the checker of one record graph; what a record is checked against is
+:mod:`csto_kg.check.context`, checking files as ``csto-kg validate`` does is
+:mod:`csto_kg.check.files`.
 """
 
 from __future__ import annotations
@@ -11,20 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..records import schema as rec
-from ..problems import Problem
 from ..graph.rdfize import RecordGraph, rdfize
 from ..graph.resources import ontology_files, read_turtle, shapes_files
-from ..graph.vocab import ID, OWL, RDF, RDFS, SH
-
-if TYPE_CHECKING:  # pragma: no cover
-    from . import pipeline
-    from .shape_checker import ShapeChecker
+from ..graph.vocab import ID, RDF, RDFS, SH
+from ..problems import Problem
+from ..records import schema as rec
+from .shape_checker import Result, ShapeChecker, Unsupported
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 
@@ -65,10 +66,8 @@ class Validator:
         return {s: str(o) for s, o in self.shapes.subject_objects(SH.description)}
 
     @cached_property
-    def checker(self) -> "ShapeChecker | None":
+    def checker(self) -> ShapeChecker | None:
         """The compiled checker, or None when the shapes need pySHACL."""
-        from .shape_checker import ShapeChecker, Unsupported
-
         try:
             return ShapeChecker(self.shapes, self.hierarchy)
         except Unsupported:
@@ -104,8 +103,6 @@ class Validator:
     def pyshacl_results(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> tuple[list, Graph]:
         """Validate with pySHACL; returns its results as :class:`shape_checker.Result` and the raw report."""
         from pyshacl import validate as shacl_validate  # imported late: it is slow to import
-
-        from .shape_checker import Result
 
         _conforms, report, _text = shacl_validate(
             self.data_graph(record, types), shacl_graph=self.shapes, inference="none", advanced=False,
@@ -185,109 +182,3 @@ def validate_records(records: rec.Records, validator: Validator | None = None,
     if only is not None:
         problems = [p for p in problems if p.file in only]
     return graphs, Report(sorted(set(problems)))
-
-
-__all__ = ["Report", "Validator", "entity_types", "validate_records", "OWL"]
-
-
-def record_name(path: Path, data_dir: Path) -> str:
-    """The name a file has (or would have) in the data folder, e.g. ``meetings/x.yaml``."""
-    try:
-        return path.resolve().relative_to(data_dir.resolve()).as_posix()
-    except ValueError:
-        pass
-    if path.parent.name in ("meetings", "entities"):
-        return f"{path.parent.name}/{path.name}"
-    return f"meetings/{path.name}" if rec.MEETING_FILE.match(path.stem) else f"entities/{path.name}"
-
-
-def validate_files(paths: list[Path], data_dir: Path, validator: Validator | None = None,
-                   contents: dict[str, bytes] | None = None, ctx: "pipeline.Context | None" = None) -> tuple[Report, bool]:
-    """Check some record files against the shapes, with only the data folder's entities as context.
-
-    Other meetings are never read, so the cost does not grow with the number of meetings.
-    ``contents`` gives the bytes of records that are not on disk (by name, e.g. sent over HTTP);
-    ``ctx`` is a context read before (when no entity file is among ``paths``).
-    Returns the report and whether some file could not be read at all.
-    """
-    import io
-
-    from . import pipeline
-
-    validator = validator or Validator()
-    contents = contents or {}
-    given = {record_name(p, data_dir): p for p in paths}
-    given.update({name: data_dir / name for name in contents})
-    entity_names = {n for n in given if n.startswith("entities/")}
-    if ctx is None or entity_names:
-        if any(n in contents for n in entity_names):
-            ctx = None  # an uploaded entity file: read it from the bytes below
-        ctx = ctx or pipeline.Context(data_dir, validator, overrides={n: given[n] for n in entity_names if n not in contents},
-                                      contents={n: contents[n] for n in entity_names if n in contents})
-    entity_records = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
-    duplicates = rec.duplicate_slugs(ctx.index)
-    problems: list[Problem] = []
-    unreadable = False
-    sink = io.StringIO()
-    for name, path in given.items():
-        record, graph = entity_records.get(name) or (rec.read_file(path, name, contents.get(name)), None)
-        unreadable |= record.unreadable
-        problems += pipeline.process(record, graph, ctx, sink, check_load=True).problems
-        problems += [p for p in duplicates if p.file == name]
-    return Report(sorted(set(problems))), unreadable
-
-
-def context_from_store(store, data_dir: Path, validator: Validator | None = None):
-    """A context read from the built store when it matches the entity files now; else None."""
-    from ..store.embedded import EmbeddedStore
-    from .context import StoreContext, store_matches_entities
-
-    if not isinstance(store, EmbeddedStore) or not store.exists():
-        return None
-    if not store_matches_entities(store.manifest(), data_dir):
-        return None
-    return StoreContext(store.reader(), validator or Validator(), data_dir)
-
-
-def shacl_report_for(name: str, data: bytes, data_dir: Path, validator: Validator | None = None) -> tuple[Graph, bool, bool]:
-    """:func:`shacl_report` of one record given as bytes (never written anywhere)."""
-    return shacl_report([data_dir / name], data_dir, validator, contents={name: data})
-
-
-def shacl_report(paths: list[Path], data_dir: Path, validator: Validator | None = None,
-                 contents: dict[str, bytes] | None = None) -> tuple[Graph, bool, bool]:
-    """The raw pySHACL validation report of some record files (merged), whether they conform,
-    and whether some file could not be read. Files with structural errors have no RDF to report on."""
-    from . import pipeline
-
-    validator = validator or Validator()
-    contents = contents or {}
-    given = {record_name(p, data_dir): p for p in paths}
-    entity_names = {n for n in given if n.startswith("entities/")}
-    ctx = pipeline.Context(data_dir, validator, overrides={n: given[n] for n in entity_names if n not in contents},
-                           contents={n: contents[n] for n in entity_names if n in contents})
-    entity_records = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
-    from rdflib import BNode
-
-    merged = Graph()
-    merged.bind("sh", str(SH))
-    top = BNode()
-    merged.add((top, RDF.type, SH.ValidationReport))
-    conforms, unreadable = True, False
-    for name, path in given.items():
-        record, graph = entity_records.get(name) or (rec.read_file(path, name, contents.get(name)), None)
-        unreadable |= record.unreadable
-        if record.problems:
-            conforms = False
-            continue
-        graph = graph or rdfize(record, ctx.index)
-        results, report = validator.pyshacl_results(graph, ctx.types)
-        conforms &= not any(r.severity == SH.Violation for r in results)
-        subjects = {t[0] for t in graph.triples}
-        for result in report.subjects(RDF.type, SH.ValidationResult):
-            if report.value(result, SH.focusNode) in subjects:  # not results about referenced entities
-                merged.add((top, SH.result, result))
-                for triple in report.triples((result, None, None)):
-                    merged.add(triple)
-    merged.add((top, SH.conforms, Literal(conforms)))
-    return merged, conforms, unreadable

@@ -19,6 +19,7 @@ from rdflib import Graph, URIRef
 from ..graph.formats import Format
 from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
+from ..store import Store
 from ..graph.vocab import ID, PREFIXES, RDFS, expand
 from ..records.kinds import KINDS
 
@@ -29,12 +30,12 @@ MAX_INBOUND = 5000
 _to_rdflib = rdflib_term
 
 
-def exists(store, iri: str) -> bool:
+def exists(store: Store, iri: str) -> bool:
     """Whether the graph says anything about ``iri`` as a subject."""
     return bool(store.query(f"ASK {{ {sparql_iri(iri)} ?p ?o }}"))
 
 
-def description(store, iri: str, inbound: bool = True) -> Graph:
+def description(store: Store, iri: str, inbound: bool = True) -> Graph:
     """The concise bounded description of ``iri`` plus the labels of the IRIs it links to.
 
     With ``inbound`` (the default) it is the symmetric description: the triples that
@@ -97,7 +98,7 @@ class Suggestion:
 KIND_CLASSES = {kind.name: [str(expand(cls)) for cls in kind.classes] for kind in KINDS}
 
 
-def near_matches(store, iri: str, limit: int = 5) -> list[Suggestion]:
+def near_matches(store: Store, iri: str, limit: int = 5) -> list[Suggestion]:
     """Known resources whose IRI is close to ``iri`` (a mistyped or guessed slug).
 
     Candidates are first the resources of the same kind (``id/{kind}/``), then resources
@@ -132,10 +133,9 @@ def near_matches(store, iri: str, limit: int = 5) -> list[Suggestion]:
 _NAMES: dict[tuple, tuple[str, ...]] = {}
 
 
-def _names_of_kind(store, kind: str) -> tuple[str, ...]:
+def _names_of_kind(store: Store, kind: str) -> tuple[str, ...]:
     """``{kind}/{slug}`` of every resource of a kind, through the type index; kept per build."""
-    current = getattr(store, "current_dir", lambda: None)()
-    key = (id(store), str(current), kind)
+    key = (id(store), store.build_id(), kind)
     if key not in _NAMES:
         classes = KIND_CLASSES.get(kind, [])
         prefix = ID + kind + "/"

@@ -44,10 +44,6 @@ class ServiceRefused(CstoKgError):
     status = 403
 
 
-class QueryTimeout(CstoKgError):
-    status = 503
-
-
 class QueryFailed(CstoKgError):
     """An error raised elsewhere (a worker process, a SERVICE endpoint), with its own status."""
 

@@ -42,12 +42,14 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from typing import Sequence
 
 from . import network_guard
-from ..problems import CstoKgError
+from ..problems import CstoKgError, QueryTimeout
+from ..store.embedded import EmbeddedStore
 from .guard import inspect
-from .sparql import Answer, Plan, QueryFailed, QueryTimeout, execute
+from .sparql import Answer, Plan, QueryFailed, execute
 
 READY = "ready"
 NETWORK_FLAG = "--network"  # a worker started with it may open Internet sockets (SERVICE calls)
@@ -351,8 +353,6 @@ class InlineRunner:
 
 def _serve(guard_problem: str | None) -> None:
     """The worker's loop: say it is ready, then read a request and answer it, until the parent closes stdin."""
-    from ..store.embedded import EmbeddedStore
-
     stdin, stdout = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing but replies may reach the parent's pipe
     stores: dict[str, EmbeddedStore] = {}
@@ -367,8 +367,10 @@ def _serve(guard_problem: str | None) -> None:
             reply = ("ok", execute(store, plan, default_graphs, named_graphs, max_rows))
         except CstoKgError as err:
             reply = ("error", err.status, err.message)
-        except Exception as err:  # noqa: BLE001 - reported to the client as a server error, worker stays up
-            reply = ("error", 500, f"the query failed in the store: {type(err).__name__}: {err}")
+        except Exception:  # noqa: BLE001 - logged here; the client is told only that it failed, the worker stays up
+            print(f"csto-kg: query worker {os.getpid()}: a query failed in the store:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            reply = ("error", 500, "the query failed in the store; see the server's log")
         _write(stdout, reply)
 
 

@@ -29,33 +29,29 @@ from typing import Iterator
 
 import pyoxigraph as ox
 
-from ..problems import CstoKgError
 from ..graph.sparql_terms import iri as sparql_iri
-
-
-class StoreMissing(CstoKgError):
-    status = 503
-
-    def __init__(self, path: Path):
-        super().__init__(f"no built store at {path}; run `csto-kg build` first")
-
-
-class BuildInProgress(CstoKgError):
-    status = 409
-
-    def __init__(self, path: Path):
-        super().__init__(f"another build holds {path / 'lock'}; wait for it to finish")
+from ..problems import BuildInProgress, StoreMissing
 
 
 class EmbeddedStore:
-    """A folder of published Oxigraph builds, one of which is current."""
+    """A folder of published Oxigraph builds, one of which is current (a :class:`~csto_kg.store.Store`)."""
 
     keep = 2  # published builds kept: the current one and the one before it
+    enforces_time_limit = False  # pyoxigraph cannot stop a query: client queries run in query workers
+    incremental = True  # per-record digests kept beside each build; update() publishes a checkpointed copy
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._lock = threading.Lock()
         self._open: tuple[str, ox.Store] | None = None
+        self._graphs: tuple[str, list[str]] | None = None
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     # -- reading
 
@@ -83,6 +79,11 @@ class EmbeddedStore:
         current = self.current_dir()
         return current is not None and current.is_dir()
 
+    def build_id(self) -> str | None:
+        """The current build's id (the name of its folder, and the ``id`` of its manifest)."""
+        current = self.current_dir()
+        return None if current is None else current.name
+
     def reader(self) -> ox.Store:
         """The current store, opened read-only; reopened when a build has replaced it."""
         current = self.current_dir()
@@ -98,6 +99,15 @@ class EmbeddedStore:
         """Run ``query``; the default graph is the union of all graphs unless ``options`` say otherwise."""
         options.setdefault("use_default_graph_as_union", "default_graph" not in options)
         return self.reader().query(query, **options)
+
+    def live_graphs(self) -> list[str]:
+        """The named graphs of the current build, listed once per build."""
+        build = str(self.current_dir())  # before reading: a swap meanwhile only makes the next call list again
+        cached = self._graphs
+        if cached is None or cached[0] != build:
+            graphs = sorted(g.value for g in self.reader().named_graphs() if isinstance(g, ox.NamedNode))
+            cached = self._graphs = (build, graphs)
+        return cached[1]
 
     # -- writing
 
@@ -230,13 +240,3 @@ def _graphs_in(files: list[Path]) -> set[str]:
 
 def _records_file(build: Path) -> Path:
     return build.with_name(build.name + ".records.json")
-
-
-def open_store(location: str | Path) -> EmbeddedStore:
-    """The store at ``location`` (a folder; remote URLs are handled by :mod:`csto_kg.store.remote`)."""
-    text = str(location)
-    if text.startswith(("http://", "https://")):
-        from .remote import RemoteStore  # noqa: PLC0415 - only needed for remote stores
-
-        return RemoteStore(text)  # type: ignore[return-value]
-    return EmbeddedStore(Path(location))

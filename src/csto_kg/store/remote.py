@@ -32,17 +32,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
 from .. import settings
-from ..problems import CstoKgError, UsageError
+from ..problems import CstoKgError, StoreMissing, StoreRejected, StoreTimeout, StoreUnavailable, UsageError
 from ..retry import TRANSIENT_STATUSES, GaveUp, Retryable, RetryPolicy
-from ..query.sparql import QueryTimeout
 from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, by_media_type
 from ..graph.sparql_terms import iri as sparql_iri
-from .embedded import StoreMissing
 from ..graph.vocab import GRAPH
 
 STAGING = "urn:csto-kg:staging:"
@@ -54,25 +53,6 @@ SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+x
 GRAPH_TYPES = {media_type: fmt.oxigraph for fmt in RDF_FORMATS for media_type in fmt.media_types
                if by_media_type(media_type, RESULT_FORMATS) is None}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-
-
-class StoreUnavailable(CstoKgError):
-    """The remote store could not be reached or kept failing with transient errors."""
-
-    status = 503
-
-
-class StoreRejected(CstoKgError):
-    """The remote store answered a request with an error that retrying will not fix."""
-
-    status = 502
-
-
-class StoreTimeout(QueryTimeout):
-    """A query to the remote store took longer than the time limit; the request was abandoned.
-
-    The same error as an embedded query past the limit, so callers handle both backends alike.
-    """
 
 
 class _Secret:
@@ -97,14 +77,19 @@ def _iri(term) -> str:
 
 
 class RemoteStore:
-    """A SPARQL 1.1 store reached over HTTP; see the module documentation for what is atomic."""
+    """A SPARQL 1.1 store reached over HTTP (a :class:`~csto_kg.store.Store`); see the module
+    documentation for what is atomic."""
 
     manifest_ttl = 1.0  # seconds a query may reuse the list of live graphs
     backoff = 0.25  # seconds before the first retry; doubled for each further one
     jitter = 0.5  # up to half of each backoff is taken off at random: query workers do not retry in step
     max_wait = 60.0  # a Retry-After asking for longer ends the request
+    enforces_time_limit = True  # a query past the limit is abandoned (and the limit sent, if the store takes it)
+    incremental = False  # every build replaces the whole dataset; no per-record digests are kept
 
-    def __init__(self, url: str, environ: Mapping[str, str] | None = None):
+    def __init__(self, url: str, environ: Mapping[str, str] | None = None, *, time_limit_ms: int | None = None):
+        """``environ`` holds the settings (default: the environment); ``time_limit_ms`` overrides
+        ``CSTO_KG_SPARQL_TIME_LIMIT_MS``."""
         env = os.environ if environ is None else environ
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -127,7 +112,8 @@ class RemoteStore:
         self.batch = max(1, settings.get_int("CSTO_KG_STORE_BATCH", env))
         self.retries = settings.get_int("CSTO_KG_STORE_RETRIES", env)
         self.write_timeout = float(settings.get_int("CSTO_KG_STORE_TIMEOUT_S", env) or 60)
-        self.time_limit_ms = settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS", env)
+        self.time_limit_ms = settings.get_int("CSTO_KG_SPARQL_TIME_LIMIT_MS", env) if time_limit_ms is None \
+            else time_limit_ms
         self.timeout_param = settings.get("CSTO_KG_STORE_TIMEOUT_PARAM", env)
         token = settings.get("CSTO_KG_STORE_TOKEN", env)
         user, password = settings.get("CSTO_KG_STORE_USER", env), settings.get("CSTO_KG_STORE_PASSWORD", env)
@@ -138,6 +124,7 @@ class RemoteStore:
         else:
             self.__auth = None
         self._live: tuple[float, list[str]] | None = None
+        self._build: str | None = None  # the id of the build _live lists
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.url!r})"  # never the credentials
@@ -265,17 +252,30 @@ class RemoteStore:
         except ValueError:
             return None
         self._live = (time.monotonic() + self.manifest_ttl, list(manifest.get("graphs", [])))
+        self._build = manifest.get("id")
         return manifest
 
     def exists(self) -> bool:
         return self.manifest() is not None
+
+    def build_id(self) -> str | None:
+        """The id of the build being served (known for :attr:`manifest_ttl` seconds, as its graphs are)."""
+        try:
+            self.live_graphs()
+        except StoreMissing:
+            return None
+        return self._build
+
+    def records(self) -> None:
+        """A remote store keeps no per-record digests: every build loads everything."""
+        return None
 
     def live_graphs(self) -> list[str]:
         """The named graphs of the build being served (cached for :attr:`manifest_ttl` seconds)."""
         if self._live is None or time.monotonic() > self._live[0]:
             if self.manifest() is None:
                 self._live = None
-                raise StoreMissing(self.url)  # type: ignore[arg-type]
+                raise StoreMissing(self.url)
         assert self._live is not None
         return self._live[1]
 
@@ -321,8 +321,13 @@ class RemoteStore:
 
     # -- writing
 
-    def replace(self, nquads: bytes | str, manifest: dict) -> str:
-        """Make the store serve exactly ``nquads`` (see the module documentation for what is atomic)."""
+    def replace(self, nquads: bytes | str | list[Path], manifest: dict) -> str:
+        """Make the store serve exactly ``nquads`` (N-Quads data, or files of it read as one text);
+        see the module documentation for what is atomic. ``manifest["records"]``, per-record
+        digests that only incremental builds use, is not kept."""
+        if isinstance(nquads, list):
+            nquads = b"".join(path.read_bytes() for path in nquads)
+        manifest = {k: v for k, v in manifest.items() if k != "records"}
         graphs: dict[str, list[ox.Triple]] = defaultdict(list)
         for quad in ox.parse(nquads.encode("utf-8") if isinstance(nquads, str) else nquads,
                              format=ox.RdfFormat.N_QUADS):
@@ -360,6 +365,10 @@ class RemoteStore:
                 raise
         self._live = None
         return self.url
+
+    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict) -> str:
+        """Not offered (:attr:`incremental` is False): a build replaces a remote store whole."""
+        raise NotImplementedError("a remote store is replaced whole; see RemoteStore.incremental")
 
     def _previous_manifest(self) -> dict | None:
         try:

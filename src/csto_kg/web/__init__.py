@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from .. import settings
 from ..problems import CstoKgError
-from ..store.embedded import open_store
+from ..store.opening import open_store
+from .errors import error_response, json_error
+from .headers import SecurityHeaders
+from .pages import bp as pages_bp
 from .request_body import strict_params
+from .sparql import SparqlDispatch
+from .sparql import bp as sparql_bp
+from .validation import bp as validation_bp
 
 MAX_BODY = 1 << 20  # bytes in any request body; /sparql and /validate enforce theirs on the stream
 API_PATHS = ("/sparql", "/validate", "/api", "/healthz")  # where every error is JSON of one shape
-
-
-def error_body(status: int, message: str, **extra: Any) -> dict:
-    """The one shape of every JSON error the app returns."""
-    return {"ok": False, "status": status, "error": message, **extra}
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,23 +32,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.from_mapping(test_config)
-    store = app.extensions["csto_kg.store"] = open_store(app.config["STORE"])
-    if hasattr(store, "time_limit_ms"):  # a remote store enforces the app's limit on its side too
-        store.time_limit_ms = app.config["SPARQL_TIME_LIMIT_MS"]
-
-    from .headers import SecurityHeaders
-    from .sparql import SparqlDispatch
-    from .sparql import bp as sparql_bp
+    # a store that enforces a time limit itself (a remote one) holds queries to the app's
+    app.extensions["csto_kg.store"] = open_store(app.config["STORE"], time_limit_ms=app.config["SPARQL_TIME_LIMIT_MS"])
 
     app.register_blueprint(sparql_bp)
     # /sparql answered without Flask's per-request work; every answer gets the security headers
     app.wsgi_app = SecurityHeaders(SparqlDispatch(app, app.wsgi_app))
-
-    from .pages import bp as pages_bp
-    from .validation import bp as validation_bp
-
     app.register_blueprint(validation_bp)
-
     app.register_blueprint(pages_bp)
 
     @app.before_request
@@ -57,18 +48,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(CstoKgError)
     def handle_error(err: CstoKgError):
-        return jsonify(error_body(err.status, err.message)), err.status
+        return error_response(err)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(err: HTTPException):
         """Errors of the routing layer (404, 405, 413, ...) as JSON under the API paths, as pages elsewhere."""
         if not request.path.startswith(API_PATHS):
             return err
-        response = jsonify(error_body(err.code or 500, _api_message(err)))
-        response.status_code = err.code or 500
-        if err.code == 405:
-            response.headers["Allow"] = ", ".join(getattr(err, "valid_methods", None) or ())
-        return response
+        allow = {"Allow": ", ".join(getattr(err, "valid_methods", None) or ())} if err.code == 405 else None
+        return json_error(err.code or 500, _api_message(err), allow)
 
     return app
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from functools import lru_cache
@@ -12,12 +11,12 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from ..problems import CstoKgError
+from ..problems import CstoKgError, StoreMissing
 from ..query.workers import InlineRunner, WorkerPool
 from ..graph.formats import FORMATS, RDF_FORMATS, negotiate
 from ..query.sparql import BadQuery, plan
-from ..store.embedded import EmbeddedStore
-from . import error_body
+from ..store import Store
+from .errors import error_response
 from .protocol import MethodNotAllowed, parse
 
 bp = Blueprint("sparql", __name__)
@@ -28,19 +27,24 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _runner_lock = threading.Lock()
 
 
-def runner(app: Flask):
-    """The app's query runner: worker processes for the embedded store, inline for a remote one."""
+def store_of(app: Flask) -> Store:
+    return app.extensions["csto_kg.store"]
+
+
+def runner(app: Flask) -> WorkerPool | InlineRunner:
+    """The app's query runner: inline for a store that stops a query past the time limit itself (a
+    remote one), else worker processes that open the store and are killed when a query overruns."""
     found = app.extensions.get("csto_kg.sparql_runner")
     if found is None:
         with _runner_lock:
             found = app.extensions.get("csto_kg.sparql_runner")
             if found is None:
-                store = app.extensions["csto_kg.store"]
-                if isinstance(store, EmbeddedStore):
-                    size = app.config.get("SPARQL_WORKERS") or max(2, min(8, os.cpu_count() or 2))
-                    found = WorkerPool(str(store.path), size, app.config["SPARQL_TIME_LIMIT_MS"])
-                else:
+                store = store_of(app)
+                if store.enforces_time_limit:
                     found = InlineRunner(store)
+                else:
+                    size = app.config.get("SPARQL_WORKERS") or max(2, min(8, os.cpu_count() or 2))
+                    found = WorkerPool(store.location, size, app.config["SPARQL_TIME_LIMIT_MS"])
                 app.extensions["csto_kg.sparql_runner"] = found
     return found
 
@@ -66,17 +70,13 @@ def cors(response: Response) -> Response:
     return _cors(response)
 
 
-def error_response(err: CstoKgError) -> Response:
-    response = Response(json.dumps(error_body(err.status, err.message)), status=err.status,
-                        content_type="application/json")
-    if isinstance(err, MethodNotAllowed):
-        response.headers["Allow"] = ALLOW
-    return response
+def _error(err: CstoKgError) -> Response:
+    return error_response(err, {"Allow": ALLOW} if isinstance(err, MethodNotAllowed) else None)
 
 
 @bp.errorhandler(CstoKgError)
 def error(err: CstoKgError):
-    return error_response(err)
+    return _error(err)
 
 
 def respond(app: Flask, req: Request) -> Response:
@@ -87,14 +87,14 @@ def respond(app: Flask, req: Request) -> Response:
     try:
         response = _answer(app, req)
     except CstoKgError as err:
-        response = error_response(err)
+        response = _error(err)
     except HTTPException as err:  # werkzeug's own refusals, e.g. a form too large to parse
         failure = CstoKgError(err.description or err.name)
         failure.status = err.code or 400
-        response = error_response(failure)
+        response = _error(failure)
     except Exception:  # noqa: BLE001 - logged; the client gets the one JSON error shape
         app.logger.exception("unexpected error answering %s %s", req.method, req.full_path)
-        response = error_response(CstoKgError("the server failed to answer; see its log"))
+        response = _error(CstoKgError("the server failed to answer; see its log"))
     return _cors(response)
 
 
@@ -166,27 +166,16 @@ def service_description(app: Flask, req: Request) -> Response:
 
 
 def named_graphs(app: Flask) -> list[str]:
-    """The store's named graphs, listed once per build (not on every service description)."""
-    store = app.extensions["csto_kg.store"]
-    if not isinstance(store, EmbeddedStore):
-        return sorted(store.live_graphs())  # the manifest's list, which the remote store caches itself
-    build = str(store.current_dir())
-    cached = app.extensions.get("csto_kg.named_graphs")
-    if cached is None or cached[0] != build:
-        answer = runner(app).run(plan("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g"))
-        cached = app.extensions["csto_kg.named_graphs"] = (
-            build, [b["g"]["value"] for b in json.loads(answer.body)["results"]["bindings"]])
-    return cached[1]
+    """The store's named graphs (each store lists them once per build, not on every service description)."""
+    return sorted(store_of(app).live_graphs())
 
 
 @bp.route("/healthz", methods=["GET"])
 def healthz():
-    store = current_app.extensions["csto_kg.store"]
-    exists = getattr(store, "exists", None)
-    if exists is not None and not exists():
-        body = error_body(503, f"no built store at {store.path}; run `csto-kg build` first")
-        return jsonify(body), 503
-    manifest = getattr(store, "manifest", lambda: None)() or {}
+    store = store_of(current_app)
+    if not store.exists():
+        return _error(StoreMissing(store.location))
+    manifest = store.manifest() or {}
     body = {"ok": True, "status": 200, "build": manifest.get("id"), "quads": manifest.get("quads")}
     pool = current_app.extensions.get("csto_kg.sparql_runner")
     if isinstance(pool, WorkerPool):  # how many query workers there are, and how many overran and were replaced

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..check import pipeline
+from ..check.context import Context, entity_stamp
+from ..check.files import shacl_report_for, validate_files
 from ..graph.formats import Format, by_name, negotiate
 from ..problems import CstoKgError
 from ..records.schema import MEETING_FILE
-from ..check.validate import Validator, shacl_report_for, validate_files
+from ..check.validate import Validator
 from .request_body import read_body, strict_params
 
 bp = Blueprint("validation", __name__)
@@ -34,13 +35,13 @@ def _validator() -> Validator:
     return ext["csto_kg.validator"]
 
 
-def _context(data_dir: Path) -> pipeline.Context:
+def _context(data_dir: Path) -> Context:
     """The entity files, read once and again only after one of them changed."""
     ext = current_app.extensions
     with _lock:
         ctx = ext.get("csto_kg.validation_context")
-        if ctx is None or ctx.stamp != pipeline.entity_stamp(data_dir):
-            ctx = ext["csto_kg.validation_context"] = pipeline.Context(data_dir, _validator())
+        if ctx is None or ctx.stamp != entity_stamp(data_dir):
+            ctx = ext["csto_kg.validation_context"] = Context(data_dir, _validator())
         return ctx
 
 

@@ -516,12 +516,3 @@ def write_labels_graph(dataset: Dataset, path: Path) -> int:
         handle.writelines(lines)
     os.replace(temp, path)
     return len(lines)
-
-
-def read_labels_graph(path: Path) -> str:
-    """The labels graph file as N-Quads for the build; only quads in the wikidata graph are kept."""
-    if not path.is_file():
-        return ""
-    suffix = f" <{WIKIDATA_GRAPH}> ."
-    return "".join(line + "\n" for line in path.read_text(encoding="utf-8").splitlines()
-                   if line.rstrip().endswith(suffix))

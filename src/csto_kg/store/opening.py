@@ -1,0 +1,21 @@
+"""Opening the store at a location: the one place that picks a backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .embedded import EmbeddedStore
+from .protocol import Store
+from .remote import RemoteStore
+
+
+def open_store(location: str | Path, *, time_limit_ms: int | None = None) -> Store:
+    """The store at ``location``: a remote SPARQL store for an ``http(s)://`` URL, else an embedded one.
+
+    ``time_limit_ms`` is the limit a store that enforces one holds queries to (None: the
+    ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` setting); an embedded store leaves that to query workers.
+    """
+    text = str(location)
+    if text.startswith(("http://", "https://")):
+        return RemoteStore(text, time_limit_ms=time_limit_ms)
+    return EmbeddedStore(Path(location))

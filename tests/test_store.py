@@ -1,0 +1,93 @@
+"""The Store protocol: the embedded and the remote store answer the same questions the same way."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from csto_kg.problems import StoreMissing
+from csto_kg.store import Store
+from csto_kg.store.embedded import EmbeddedStore
+from csto_kg.store.opening import open_store
+from csto_kg.store.remote import RemoteStore
+
+from .oxigraph_server import remote_store
+
+ATTRIBUTES = sorted(name for name, value in vars(Store).items() if isinstance(value, property))
+METHODS = sorted(name for name, value in vars(Store).items() if inspect.isfunction(value) and not name.startswith("_"))
+
+
+def _quad(graph: str) -> bytes:
+    return f"<http://example.org/s> <http://example.org/p> <http://example.org/o> <{graph}> .\n".encode()
+
+
+def test_the_protocol_is_what_callers_use():
+    assert ATTRIBUTES == ["enforces_time_limit", "incremental", "location"]
+    assert METHODS == ["build_id", "exists", "live_graphs", "manifest", "query", "reader", "records", "replace",
+                       "update"]
+
+
+@pytest.mark.parametrize("make", [lambda tmp: EmbeddedStore(tmp / "store"),
+                                  lambda tmp: RemoteStore("http://127.0.0.1:9/", environ={})],
+                         ids=["embedded", "remote"])
+def test_every_store_has_every_member_with_the_protocols_signature(make, tmp_path):
+    store = make(tmp_path)
+    for name in ATTRIBUTES:
+        assert hasattr(store, name), name
+    for name in METHODS:  # the protocol's parameters in the same order; keyword-only ones by name or **options
+        wanted = list(inspect.signature(getattr(Store, name)).parameters.values())[1:]
+        given = inspect.signature(getattr(store, name)).parameters
+        positional = [p.name for p in wanted if p.kind == p.POSITIONAL_OR_KEYWORD]
+        assert [p.name for p in given.values() if p.kind == p.POSITIONAL_OR_KEYWORD][:len(positional)] == positional
+        for keyword in (p.name for p in wanted if p.kind == p.KEYWORD_ONLY):
+            assert keyword in given or any(p.kind == p.VAR_KEYWORD for p in given.values()), (name, keyword)
+    assert isinstance(store.location, str)
+
+
+def test_open_store_picks_the_backend_from_the_location(tmp_path):
+    embedded = open_store(tmp_path / "store")
+    assert isinstance(embedded, EmbeddedStore) and embedded.location == str(tmp_path / "store")
+    assert (embedded.enforces_time_limit, embedded.incremental) == (False, True)
+    remote = open_store("http://127.0.0.1:9/ds", time_limit_ms=1234)
+    assert isinstance(remote, RemoteStore) and remote.location == "http://127.0.0.1:9/ds"
+    assert (remote.enforces_time_limit, remote.incremental, remote.time_limit_ms) == (True, False, 1234)
+
+
+def test_the_build_being_served(any_store):
+    manifest = any_store.manifest()
+    assert any_store.exists() and any_store.build_id() == manifest["id"]
+    stored = sorted(s["g"].value for s in any_store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    assert any_store.live_graphs() == stored and "https://w3id.org/csto-kg/graph/ontology" in stored
+    records = any_store.records()
+    assert records is None if not any_store.incremental else "entities/states.yaml" in records
+
+
+def test_an_embedded_store_without_a_build(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    assert (store.exists(), store.manifest(), store.build_id(), store.records()) == (False, None, None, None)
+    with pytest.raises(StoreMissing, match="run `csto-kg build` first"):
+        store.live_graphs()
+
+
+def test_an_embedded_store_lists_the_graphs_of_each_new_build(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace(_quad("http://example.org/g1"), {})
+    first = store.build_id()
+    assert store.live_graphs() == ["http://example.org/g1"] and first == store.manifest()["id"]
+    store.replace(_quad("http://example.org/g2") + _quad("http://example.org/g3"), {})
+    assert store.live_graphs() == ["http://example.org/g2", "http://example.org/g3"] and store.build_id() != first
+
+
+def test_a_remote_store_takes_files_and_keeps_no_records(fresh_oxigraph, tmp_path):
+    store = remote_store(fresh_oxigraph.url)
+    assert (store.exists(), store.build_id()) == (False, None)
+    files = [tmp_path / "a.nq", tmp_path / "b.nq"]
+    files[0].write_bytes(_quad("http://example.org/g1"))
+    files[1].write_bytes(_quad("http://example.org/g2"))
+    assert store.replace(files, {"records": {"meetings/x.yaml": {}}, "note": "kept"}) == fresh_oxigraph.url
+    manifest = store.manifest()
+    assert "records" not in manifest and manifest["note"] == "kept" and store.build_id() == manifest["id"]
+    assert store.live_graphs() == ["http://example.org/g1", "http://example.org/g2"]
+    with pytest.raises(NotImplementedError):
+        store.update([], files, {})
