@@ -11,7 +11,7 @@ For each size, on synthetic records from ``benchmarks/synth.py``, in separate ch
 
 * **build**: ``csto-kg build --data DIR --store S`` into an empty store (a full build);
 * **stages**: the same work through the public API, timed stage by stage: read
-  (``records.read_records``), validate (``validate.validate_records``: RDF + SHACL),
+  (``records.read_records``), validate (``rdfize`` and ``Validator.validate`` per record: RDF + SHACL),
   serialize (N-Quads of every graph and the ontology), load (``EmbeddedStore.replace``);
 * **baseline**: the same records turned into RDF, merged into one graph with the ontology's
   subclass axioms, and validated by ONE ``pyshacl.validate`` call with the shapes of
@@ -52,10 +52,10 @@ def child_stages(data: Path, store: Path) -> dict:
     out: dict = {"stages": {}, "peak_mb": {}}
     started = time.perf_counter()
     from csto_kg.check.build import ontology_nquads
-    from csto_kg.graph.rdfize import to_nquads
-    from csto_kg.records.schema import read_records
+    from csto_kg.check.validate import Validator, entity_types
+    from csto_kg.graph.rdfize import rdfize
+    from csto_kg.records.schema import EntityIndex, read_records
     from csto_kg.store.embedded import EmbeddedStore
-    from csto_kg.check.validate import Validator, validate_records
 
     def stage(name: str, t0: float) -> float:
         now = time.perf_counter()
@@ -66,10 +66,13 @@ def child_stages(data: Path, store: Path) -> dict:
     t = stage("import", started)
     records = read_records(data)
     t = stage("read", t)
-    graphs, report = validate_records(records, Validator())
-    out["errors"] = len(report.errors())
+    index, validator = EntityIndex(records.entities), Validator()
+    graphs = [rdfize(record, index) for record in records.files]
+    types = entity_types(graphs)
+    problems = [p for graph in graphs for p in validator.validate(graph, types)]
+    out["errors"] = sum(p.severity == "error" for p in [*records.problems, *problems])
     t = stage("validate", t)
-    nquads = to_nquads(graphs) + ontology_nquads()
+    nquads = "".join(sorted(line for graph in graphs for line in graph.nquads())) + ontology_nquads()
     out["triples"] = nquads.count("\n")
     t = stage("serialize", t)
     del graphs, records
@@ -103,15 +106,16 @@ def child_baseline(data: Path) -> dict:
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF, RDFS, SH
 
-    from csto_kg.graph.rdfize import rdfize_all
-    from csto_kg.records.schema import read_records
+    from csto_kg.graph.rdfize import rdfize
+    from csto_kg.records.schema import EntityIndex, read_records
     from csto_kg.graph.resources import ontology_files, shapes_files
 
     out: dict = {}
     t0 = time.perf_counter()
     records = read_records(data)
     t1 = time.perf_counter()
-    graphs = rdfize_all(records)
+    index = EntityIndex(records.entities)
+    graphs = [rdfize(record, index) for record in records.files]
     merged = Graph()
     for rg in graphs:
         for triple in rg.graph:
@@ -228,7 +232,7 @@ def report(rows: list[dict], publish: bool) -> str:
         lines.append("")
     stage_names = ["read", "validate", "serialize", "load"]
     lines.append("Stages through the public API, one process, no workers (`records.read_records`, "
-                 "`validate.validate_records`,\n`rdfize.to_nquads`, `EmbeddedStore.replace`; share of their total):\n")
+                 "`rdfize.rdfize` and\n`Validator.validate` per record, `RecordGraph.nquads`, `EmbeddedStore.replace`; share of their total):\n")
     stage_rows = []
     for r in rows:
         s = r["stages"]

@@ -7,6 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from csto_kg.check.build import build
+from csto_kg.graph.rdfize import RecordGraph, rdfize
+from csto_kg.records.schema import EntityIndex, Records
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.check.validate import Validator
 
@@ -19,6 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 QUERIES = Path(__file__).resolve().parent / "queries"
+
+
+def record_graphs(records: Records) -> list[RecordGraph]:
+    """The RDF of every record file, each against the index of all entities (as the build makes it)."""
+    index = EntityIndex(records.entities)
+    return [rdfize(record, index) for record in records.files]
+
+
+def nquads(graphs) -> str:
+    """The graphs as sorted N-Quads."""
+    return "".join(sorted(line for graph in graphs for line in graph.nquads()))
 
 
 @pytest.fixture(scope="session")

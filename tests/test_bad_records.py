@@ -9,8 +9,7 @@ import pytest
 
 from csto_kg.check.build import build
 from csto_kg.problems import InvalidRecords
-from csto_kg.records.schema import read_records
-from csto_kg.check.validate import validate_records
+from csto_kg.check.files import validate_files
 
 from .conftest import FIXTURES
 
@@ -34,7 +33,7 @@ def test_bad_record_is_reported_at_its_line(case, data_copy, validator):
     name = f"{case.parent.name}/{case.name}"
     shutil.copy(case, data_copy / name)
     line, message = _expectation(case)
-    _graphs, report = validate_records(read_records(data_copy), validator)
+    report, _unreadable = validate_files([data_copy / name], data_copy, validator)  # as `csto-kg validate FILE`
     errors = [p for p in report.problems if p.severity == "error"]
     assert errors, "the record must not conform"
     texts = [str(p) for p in errors]

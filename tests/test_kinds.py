@@ -9,7 +9,6 @@ import pytest
 from rdflib import URIRef
 
 from csto_kg.graph import rdfize
-from csto_kg.graph.rdfize import rdfize_all
 from csto_kg.graph.resources import ontology_files, read_turtle
 from csto_kg.graph.vocab import ID, OWL, RDF, entity_iri, expand
 from csto_kg.query import describe
@@ -19,7 +18,7 @@ from csto_kg.web import create_app
 from csto_kg.web.entity import KIND_TEMPLATES, kind_of, page_data
 from csto_kg.wikidata import link
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, record_graphs
 
 TEMPLATES = ROOT / "src" / "csto_kg" / "web" / "templates" / "entity"
 
@@ -28,7 +27,7 @@ TEMPLATES = ROOT / "src" / "csto_kg" / "web" / "templates" / "entity"
 def graphs():
     records = schema.read_records(DATA)
     assert not [p for p in records.problems if p.severity == "error"]
-    return rdfize_all(records)
+    return record_graphs(records)
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,16 @@ from __future__ import annotations
 import pytest
 from rdflib import Literal, URIRef
 
-from csto_kg.graph.rdfize import rdfize_all, to_nquads
 from csto_kg.records.schema import read_records
 from csto_kg.graph.vocab import IGO, PROV, RDF, SCHEMA, XSD, entity_iri, graph_iri
 
-from .conftest import DATA
+from .conftest import DATA, nquads, record_graphs
 
 MEETING = entity_iri("meeting", "2019-06-20-ccim-22")
 
 
 def _graphs():
-    return {g.name: g for g in rdfize_all(read_records(DATA))}
+    return {g.name: g for g in record_graphs(read_records(DATA))}
 
 
 def test_one_named_graph_per_record_file():
@@ -42,8 +41,8 @@ def test_dates_keep_their_precision():
 
 
 def test_output_is_deterministic_byte_for_byte():
-    first = to_nquads(rdfize_all(read_records(DATA)))
-    second = to_nquads(rdfize_all(read_records(DATA)))
+    first = nquads(record_graphs(read_records(DATA)))
+    second = nquads(record_graphs(read_records(DATA)))
     assert first == second and first.count("\n") > 200
     assert "_:" not in first  # no blank nodes: stable IRIs only
     assert graph_iri("meetings/2019-06-20-ccim-22") in {URIRef(line.rsplit(" ", 2)[-2][1:-1]) for line in first.splitlines()}

@@ -7,12 +7,12 @@ import random
 import pytest
 from rdflib import Literal, URIRef
 
-from csto_kg.graph.rdfize import RecordGraph, rdfize_all
+from csto_kg.graph.rdfize import RecordGraph
 from csto_kg.records.schema import read_records
 from csto_kg.check.validate import entity_types
 from csto_kg.graph.vocab import IGO, RDF, RDFS, XSD, entity_iri
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, record_graphs
 
 SEED = FIXTURES / "seed-data"
 MUTATIONS_PER_RECORD = 40
@@ -24,7 +24,7 @@ def _key(results):
 
 
 def _records():
-    graphs = rdfize_all(read_records(SEED))
+    graphs = record_graphs(read_records(SEED))
     return graphs, entity_types(graphs)
 
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from csto_kg.graph.rdfize import rdfize_all
 from csto_kg.records.schema import read_records
 from csto_kg.check.files import validate_files
 from csto_kg.check.validate import entity_types
 from csto_kg.graph.vocab import entity_iri
 
-from .conftest import DATA, FIXTURES
+from .conftest import DATA, FIXTURES, record_graphs
 
 
 def test_seed_conforms(validator):
@@ -18,7 +17,7 @@ def test_seed_conforms(validator):
 
 def test_shacl_result_is_mapped_back_to_the_yaml_line(validator):
     """A referenced entity of the wrong class: SHACL's sh:class fires, reported at the YAML line."""
-    graphs = {g.name: g for g in rdfize_all(read_records(DATA))}
+    graphs = {g.name: g for g in record_graphs(read_records(DATA))}
     types = entity_types(graphs.values())
     types[entity_iri("state", "russia")] = {entity_iri("place", "not-a-class")}  # russia is no longer a state
     problems = validator.validate(graphs["meetings/2019-06-20-ccim-22"], types)

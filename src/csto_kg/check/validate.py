@@ -20,11 +20,10 @@ from typing import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..graph.rdfize import RecordGraph, rdfize
+from ..graph.rdfize import RecordGraph
 from ..graph.resources import ontology_files, read_turtle, shapes_files
 from ..graph.vocab import ID, RDF, RDFS, SH
 from ..problems import Problem
-from ..records import schema as rec
 from .shape_checker import Result, ShapeChecker, Unsupported
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
@@ -162,23 +161,3 @@ def entity_types(graphs: Iterable[RecordGraph]) -> dict[URIRef, set[URIRef]]:
             if p == RDF.type and isinstance(s, URIRef) and isinstance(o, URIRef):
                 types.setdefault(s, set()).add(o)
     return types
-
-
-def validate_records(records: rec.Records, validator: Validator | None = None,
-                     only: set[str] | None = None) -> tuple[list[RecordGraph], Report]:
-    """RDF for every record, structural and SHACL problems; ``only`` limits SHACL to some files."""
-    validator = validator or Validator()
-    index = rec.EntityIndex(records.entities)
-    graphs = [rdfize(record, index) for record in records.files]
-    types = entity_types(graphs)
-    problems = list(records.problems)
-    broken = {p.file for p in records.problems if p.severity == "error"}
-    for rg, record in zip(graphs, records.files):
-        if only is not None and record.name not in only:
-            continue
-        if record.name in broken:
-            continue  # SHACL runs once the structural errors, which it would repeat, are fixed
-        problems.extend(validator.validate(rg, types))
-    if only is not None:
-        problems = [p for p in problems if p.file in only]
-    return graphs, Report(sorted(set(problems)))

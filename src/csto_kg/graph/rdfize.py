@@ -405,15 +405,3 @@ def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:
     for source in cited:
         b.out.add((g, PROV.wasDerivedFrom, source))
     return b.out
-
-
-def rdfize_all(records: r.Records, index: r.EntityIndex | None = None) -> list[RecordGraph]:
-    index = index or r.EntityIndex(records.entities)
-    return [rdfize(record, index) for record in records.files]
-
-
-def to_nquads(graphs: Iterable[RecordGraph]) -> str:
-    """All graphs as sorted N-Quads: the same records give the same bytes."""
-    lines = [line for rg in graphs for line in rg.nquads()]
-    lines.sort()
-    return "".join(lines)
