@@ -14,6 +14,7 @@ The time limit is enforced around :func:`execute` by :mod:`csto_kg.query.workers
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -23,6 +24,9 @@ import pyoxigraph as ox
 from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, Format, NotAcceptable, acceptable, by_name, names, negotiate
 from ..problems import CstoKgError
 from .guard import CACHE_MAX_CHARS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_TERMS, inspect, refused_services
+
+log = logging.getLogger(__name__)
+
 
 class BadQuery(CstoKgError):
     status = 400
@@ -216,11 +220,13 @@ def execute(store, plan_: Plan, default_graphs: Sequence[str] = (), named_graphs
 
 
 def _failed(plan_: Plan, err: Exception) -> QueryFailed:
-    if inspect(plan_.query).services:
+    """The client's error for a failure past parsing; the store's own words (paths, addresses) go to the log only."""
+    if inspect(plan_.query).services:  # the allow-listed endpoint's own answer, which the client asked for
         return QueryFailed(f"a SERVICE endpoint the query calls failed: {_short(str(err))}", 502)
+    log.error("the store failed a query: %s: %s", type(err).__name__, err)
     if isinstance(err, SyntaxError):
-        return QueryFailed(f"the store's answer broke off: {_short(str(err))}", 502)
-    return QueryFailed(f"the store could not answer the query: {_short(str(err))}")
+        return QueryFailed("the store's answer broke off; see the server's log", 502)
+    return QueryFailed("the store could not answer the query; see the server's log")
 
 
 def _short(message: str, limit: int = 300) -> str:
