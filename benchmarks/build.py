@@ -54,7 +54,7 @@ def child_stages(data: Path, store: Path) -> dict:
     from csto_kg.check.build import ontology_nquads
     from csto_kg.check.validate import Validator, entity_types
     from csto_kg.graph.rdfize import rdfize
-    from csto_kg.records.schema import EntityIndex, read_records
+    from csto_kg.records import EntityIndex, read_records
     from csto_kg.store.embedded import EmbeddedStore
 
     def stage(name: str, t0: float) -> float:
@@ -107,7 +107,7 @@ def child_baseline(data: Path) -> dict:
     from rdflib.namespace import RDF, RDFS, SH
 
     from csto_kg.graph.rdfize import rdfize
-    from csto_kg.records.schema import EntityIndex, read_records
+    from csto_kg.records import EntityIndex, read_records
     from csto_kg.graph.resources import ontology_files, shapes_files
 
     out: dict = {}

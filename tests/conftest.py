@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from csto_kg.check.build import build
 from csto_kg.graph.rdfize import RecordGraph, rdfize
-from csto_kg.records.schema import EntityIndex, Records
+from csto_kg.records import EntityIndex, Records
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.check.validate import Validator
 

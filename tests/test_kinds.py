@@ -12,7 +12,8 @@ from csto_kg.graph import rdfize
 from csto_kg.graph.resources import ontology_files, read_turtle
 from csto_kg.graph.vocab import ID, OWL, RDF, entity_iri, expand
 from csto_kg.query import describe
-from csto_kg.records import schema
+from csto_kg import records as schema
+from csto_kg.records import entities as entity_schema
 from csto_kg.records.kinds import BY_NAME, ENTITY_SECTIONS, KINDS, MEETING_PARTS
 from csto_kg.web import create_app
 from csto_kg.web.entity import KIND_TEMPLATES, kind_of, page_data
@@ -70,7 +71,7 @@ def test_the_table_is_whole():
 def test_every_list_of_kinds_is_made_from_the_table():
     entity_kinds = set(ENTITY_SECTIONS.values())
     assert schema.ENTITY_SECTIONS == ENTITY_SECTIONS
-    assert set(schema._ENTITY_FIELDS) == set(schema._REQUIRED) == entity_kinds
+    assert set(entity_schema._ENTITY_FIELDS) == set(entity_schema._REQUIRED) == entity_kinds
     assert schema.ORGANIZATION_TYPES == tuple(BY_NAME["organization"].types)
     assert set(rdfize.ENTITY_CLASSES) == entity_kinds
     assert set(describe.KIND_CLASSES) == set(BY_NAME)

@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from csto_kg.records.schema import ROLES
+from csto_kg.records import ROLES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 IGO_TTL = ONTOLOGY_DIR / "igo.ttl"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Literal, URIRef
 
-from csto_kg.records.schema import read_records
+from csto_kg.records import read_records
 from csto_kg.graph.vocab import IGO, PROV, RDF, SCHEMA, XSD, entity_iri, graph_iri
 
 from .conftest import DATA, nquads, record_graphs

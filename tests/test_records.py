@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from csto_kg.records.schema import PartialDate, read_file, read_records
+from csto_kg.records import PartialDate, read_file, read_records
 from csto_kg.records.yamlsafe import Mark
 
 from .conftest import DATA

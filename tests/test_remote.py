@@ -16,7 +16,7 @@ import pytest
 
 from csto_kg.check.build import build, is_stale, ontology_nquads
 from csto_kg.problems import InvalidRecords, QueryTimeout, StoreTimeout, StoreUnavailable, UsageError
-from csto_kg.records.schema import read_records
+from csto_kg.records import read_records
 from csto_kg.store.remote import MANIFEST_GRAPH, STAGING, RemoteStore
 from csto_kg.query.sparql import BadQuery, run, serialize
 from csto_kg.graph.vocab import GRAPH

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from csto_kg.graph.rdfize import RecordGraph
-from csto_kg.records.schema import read_records
+from csto_kg.records import read_records
 from csto_kg.check.validate import entity_types
 from csto_kg.graph.vocab import IGO, RDF, RDFS, XSD, entity_iri
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from csto_kg.check.build import build
-from csto_kg.records.schema import read_records
+from csto_kg.records import read_records
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.check.files import validate_files
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from csto_kg.records.schema import read_records
+from csto_kg.records import read_records
 from csto_kg.check.files import validate_files
 from csto_kg.check.validate import entity_types
 from csto_kg.graph.vocab import entity_iri

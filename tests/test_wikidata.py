@@ -19,7 +19,7 @@ import pytest
 
 from csto_kg.check.build import build, read_labels_graph
 from csto_kg.cli import main
-from csto_kg.records.schema import read_records
+from csto_kg.records import read_records
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.wikidata.link import LANGUAGES, labels_graph, link, write_labels_graph
 from csto_kg.wikidata.client import WikidataClient, WikidataUnavailable, user_agent

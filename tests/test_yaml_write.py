@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from csto_kg.records.schema import ENTITY_SECTIONS
+from csto_kg.records import ENTITY_SECTIONS
 from csto_kg.records.yaml_write import WriteRefused, add_qids
 
 from .conftest import DATA

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from csto_kg.records.schema import yamlsafe
+from csto_kg.records import yamlsafe
 from csto_kg.records.yamlsafe import Mark, YamlProblem, loads
 
 

@@ -22,7 +22,7 @@ from .. import __version__
 from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
-from ..records.schema import record_files
+from ..records import record_files
 from ..store import Store
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest

@@ -20,8 +20,8 @@ from rdflib import URIRef
 from ..graph.rdfize import RecordGraph, rdfize
 from ..graph.sparql_terms import iri as sparql_iri, literal
 from ..graph.vocab import ID, iri
-from ..records import schema as rec
-from ..records.schema import ENTITY_SECTIONS, Labels
+from .. import records as rec
+from ..records import ENTITY_SECTIONS, Labels
 from ..records.yamlsafe import Mark, Text
 from ..store import Store
 from .validate import Validator, entity_types
@@ -116,7 +116,7 @@ class _StoredEntity:
 
 
 class StoreIndex:
-    """An :class:`~csto_kg.records.schema.EntityIndex` whose entries are looked up in the store."""
+    """An :class:`~csto_kg.records.rules.EntityIndex` whose entries are looked up in the store."""
 
     duplicates: list = []
 

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal
 from ..graph.rdfize import rdfize
 from ..graph.vocab import RDF, SH
 from ..problems import Problem
-from ..records import schema as rec
+from .. import records as rec
 from . import pipeline
 from .context import Context, RecordContext
 from .validate import Report, Validator

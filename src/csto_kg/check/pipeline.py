@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from ..graph.rdfize import RecordGraph, rdfize
 from ..problems import Problem
-from ..records import schema as rec
+from .. import records as rec
 from .context import Context, RecordContext, file_digest
 from .validate import Validator
 

@@ -16,7 +16,7 @@ from typing import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..records import schema as r
+from .. import records as r
 from ..records.kinds import BY_NAME as KINDS, ENTITY_SECTIONS
 from .vocab import (
     DCTERMS, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,

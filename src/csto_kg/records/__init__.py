@@ -1,5 +1,36 @@
-"""Curated records: safe YAML with line marks, the record types, the table of kinds, entity and meeting
-schemas, cross-file rules.
+"""Curated records: safe YAML with line marks (yamlsafe), the record types and value rules (model),
+the table of kinds (kinds), reading (reader), entity and meeting schemas (entities, meetings),
+files and folders (folder), cross-file rules (rules). Its public names are importable from here.
 
 Imports only csto_kg.problems and csto_kg.settings.
 """
+
+from .kinds import ENTITY_SECTIONS
+from .model import (
+    AgendaItem, AnnouncedMeeting, DATE, DECISION_TYPES, Decision, Delegation, Entity, LANG,
+    LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, ONE_LINE,
+    ORGANIZATION_TYPES, PartialDate, Participation, QID, ROLES, RecordFile, Records, Ref, SLUG, URL,
+    iri_problem, is_language_tag,
+)
+from .entities import (
+    HOLDING_ROLES, read_entity_file,
+)
+from .meetings import (
+    read_meeting_file,
+)
+from .folder import (
+    read_file, read_records, record_files,
+)
+from .rules import (
+    EntityIndex, check_references, duplicate_slugs, references, unknown_references,
+)
+
+__all__ = [
+    "AgendaItem", "AnnouncedMeeting", "DATE", "DECISION_TYPES", "Decision", "Delegation", "Entity",
+    "ENTITY_SECTIONS", "EntityIndex", "HOLDING_ROLES", "LANG", "LINE_BREAKS", "Labels", "MEETING_FILE",
+    "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
+    "Participation", "QID", "ROLES", "RecordFile", "Records", "Ref", "SLUG", "URL",
+    "check_references", "duplicate_slugs", "iri_problem", "is_language_tag", "read_entity_file",
+    "read_file", "read_meeting_file", "read_records", "record_files", "references",
+    "unknown_references",
+]

@@ -23,7 +23,8 @@ from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from ..problems import CstoKgError
-from .schema import ENTITY_SECTIONS, QID
+from .kinds import ENTITY_SECTIONS
+from .model import QID
 
 
 class WriteRefused(CstoKgError):

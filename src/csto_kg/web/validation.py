@@ -11,7 +11,7 @@ from ..check.context import Context, entity_stamp
 from ..check.files import shacl_report_for, validate_files
 from ..graph.formats import Format, by_name, negotiate
 from ..problems import CstoKgError
-from ..records.schema import MEETING_FILE
+from ..records import MEETING_FILE
 from ..check.validate import Validator
 from .request_body import read_body, strict_params
 

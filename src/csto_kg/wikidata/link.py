@@ -32,7 +32,7 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import PROV, RDFS, SKOS, XSD
 
 from ..records.kinds import KINDS
-from ..records.schema import Entity, EntityIndex, Records, read_records
+from ..records import Entity, EntityIndex, Records, read_records
 from ..graph.sparql_terms import literal
 from ..graph.vocab import SCHEMA, WD, WIKIDATA_GRAPH, entity_iri
 from .client import WikidataClient

@@ -1,0 +1,147 @@
+"""The schema of entity files: states, organizations, bodies, posts, places, people, ranks, sources, holdings."""
+
+from __future__ import annotations
+
+from .kinds import ENTITY_SECTIONS
+from .yamlsafe import Mark
+from .model import Entity, Labels, ORGANIZATION_TYPES, QID
+from .reader import _Reader
+
+
+_COMMON = {
+    "slug": "a slug",
+    "label": "a label in English (or en:/ru:/... labels)",
+    "alt_labels": "other names, by language",
+    "wikidata": "a Wikidata QID such as Q159",
+    "note": "a curator's note",
+    "sources": "slugs of the sources that support this entry",
+}
+_ENTITY_FIELDS: dict[str, dict[str, str]] = {
+    "state": {},
+    "organization": {"type": "one of " + ", ".join(ORGANIZATION_TYPES), "part_of": "the state or organization it belongs to"},
+    "body": {"unit_of": "the organization (or body) it is a unit of"},
+    "post": {"post_in": "the organization, body or state the post is in"},
+    "place": {"country": "the state it lies in", "within": "the place (region) it lies in"},
+    "person": {},
+    "rank": {"seniority": "its order among ranks: a whole number, higher is more senior"},
+    "source": {
+        "title": "the report's title",
+        "publisher": "who published it",
+        "published": "its publication date (YYYY-MM-DD, YYYY-MM or YYYY)",
+        "url": "its public http(s) address",
+        "language": "the language tag of the text, e.g. en, ru",
+        "date_certainty": "how sure the publication date is",
+    },
+    "post-holding": {
+        "person": "the holder",
+        "post": "the post held",
+        "role": "how it was held: acting, or holder (the default)",
+        "start": "when the holding began (YYYY-MM-DD, YYYY-MM or YYYY)",
+        "end": "when it ended",
+        "date_certainty": "how the start or end is known, when a source does not state it plainly",
+    },
+    "rank-holding": {
+        "person": "the holder",
+        "rank": "the rank held",
+        "date": "a date the source says the rank was held (YYYY-MM-DD, YYYY-MM or YYYY)",
+        "start": "when the rank was conferred, if the source says",
+        "end": "when it ended, if the source says",
+        "date_certainty": "how the date is known, when a source does not state it plainly",
+    },
+}
+_REQUIRED = {
+    "state": ("slug", "label"),
+    "organization": ("slug", "label", "type"),
+    "body": ("slug", "label", "unit_of"),
+    "post": ("slug", "label", "post_in"),
+    "place": ("slug", "label"),
+    "person": ("slug", "label"),
+    "rank": ("slug", "label"),
+    "source": ("slug", "publisher"),
+    "post-holding": ("slug", "person", "post", "sources"),
+    "rank-holding": ("slug", "person", "rank", "sources"),
+}
+HOLDING_ROLES = ("holder", "acting")
+
+
+def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: object) -> Entity | None:
+    allowed = {**_COMMON, **_ENTITY_FIELDS[kind]}
+    if kind == "source":
+        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "sources", "alt_labels")}
+    if kind in ("post-holding", "rank-holding"):
+        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "alt_labels")}
+    entry = reader.mapping(value, where, mark, allowed, _REQUIRED[kind])
+    if entry is None:
+        return None
+    slug = reader.slug(entry, "slug", where)
+    labels = reader.labels(entry, "label", where)
+    if kind in ("source", "post-holding", "rank-holding") and labels is None:
+        labels = Labels({})
+    if slug is None or labels is None:
+        return None
+    labels.alt = reader.alt_labels(entry, "alt_labels", where)
+    entity = Entity(
+        kind=kind,
+        slug=slug,
+        labels=labels,
+        file=reader.file,
+        mark=entry.mark,
+        wikidata=reader.pattern(entry, "wikidata", where, QID, "a Wikidata QID such as Q159"),
+        note=reader.text(entry, "note", where),
+        sources=reader.refs(entry, "sources", where, ("source",)),
+    )
+    f = entity.fields
+    if kind == "organization":
+        f["type"] = reader.choice(entry, "type", where, ORGANIZATION_TYPES, "an organization type")
+        f["part_of"] = reader.ref(entry, "part_of", where, ("state", "organization"))
+    elif kind == "body":
+        f["unit_of"] = reader.ref(entry, "unit_of", where, ("organization", "body"))
+    elif kind == "post":
+        f["post_in"] = reader.ref(entry, "post_in", where, ("organization", "body", "state"))
+    elif kind == "place":
+        f["country"] = reader.ref(entry, "country", where, ("state",))
+        f["within"] = reader.ref(entry, "within", where, ("place",))
+    elif kind == "rank":
+        f["seniority"] = reader.integer(entry, "seniority", where)
+    elif kind == "source":
+        f["title"] = reader.text(entry, "title", where)
+        f["publisher"] = reader.text(entry, "publisher", where)
+        f["published"] = reader.date(entry, "published", where)
+        f["url"] = reader.url(entry, "url", where)
+        f["language"] = reader.language(entry, "language", where)
+        f["date_certainty"] = reader.text(entry, "date_certainty", where)
+    elif kind in ("post-holding", "rank-holding"):
+        f["person"] = reader.ref(entry, "person", where, ("person",))
+        if kind == "post-holding":
+            f["post"] = reader.ref(entry, "post", where, ("post",))
+            f["role"] = reader.choice(entry, "role", where, HOLDING_ROLES, "a kind of holding")
+        else:
+            f["rank"] = reader.ref(entry, "rank", where, ("rank",))
+            f["date"] = reader.date(entry, "date", where)
+            if f["date"] is None and "start" not in entry:
+                reader.problem(entry.mark, where, "says neither when the rank was held nor from when",
+                               "'date' (held on that date) or 'start' (and 'end')")
+        f["start"] = reader.date(entry, "start", where)
+        f["end"] = reader.date(entry, "end", where)
+        f["date_certainty"] = reader.text(entry, "date_certainty", where)
+        if f["start"] and f["end"] and f["end"].latest < f["start"].earliest:
+            reader.problem(f["end"].mark, f"{where}.end", f"ends ({f['end'].text}) before it starts ({f['start'].text})",
+                           "an end on or after the start", f["end"].text)
+    return entity
+
+
+def read_entity_file(reader: _Reader, data: object) -> list[Entity]:
+    top = reader.mapping(data, "", Mark(1, 1), {k: f"a list of {v} entries" for k, v in ENTITY_SECTIONS.items()}, ())
+    if top is None:
+        return []
+    entities = []
+    for section, kind in ENTITY_SECTIONS.items():
+        if section not in top:
+            continue
+        for where, mark, item in reader.items(top, section, ""):
+            entity = _read_entity(reader, kind, where, mark, item)
+            if entity is not None:
+                entities.append(entity)
+    return entities
+
+

@@ -1,0 +1,245 @@
+"""The record types and the rules for single values (slugs, dates, QIDs, URLs, language tags, labels)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from ..problems import Problem
+from .kinds import BY_NAME as KINDS
+from .yamlsafe import Mark, Text
+
+
+# Anchored with \Z, not $ (which also matches before a final line break), and with ASCII
+# digits only: a value that matches goes into an IRI or a typed literal as it is.
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
+QID = re.compile(r"^Q[1-9][0-9]*\Z")
+URL = re.compile(r"^https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]+\Z")
+DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
+MEETING_FILE = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?-[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# A label is a name, on one line: no line break (any that str.splitlines knows) and no other
+# control character. Notes and other texts may span lines.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+NOT_IN_A_LABEL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+ONE_LINE = "a label on one line, without control characters (a long one may be folded with '>-')"
+
+ROLES = (
+    "head-of-delegation",
+    "delegation-member",
+    "chair",
+    "secretary",
+    "attendee",
+    "observer",
+    "invited-guest",
+)
+ORGANIZATION_TYPES = tuple(KINDS["organization"].types)
+MEETING_FORMATS = ("in-person", "videoconference")
+DECISION_TYPES = ("appointment", "election")
+
+
+@lru_cache(maxsize=256)
+def is_language_tag(tag: str) -> bool:
+    """A tag of the form records use (``en``, ``ru``, ``sr-Latn``) that is also well-formed BCP 47,
+    as the store requires (``en-a``, a singleton without its subtag, is not)."""
+    if not LANG.match(tag):
+        return False
+    import pyoxigraph
+
+    try:
+        pyoxigraph.Literal("", language=tag)
+    except ValueError:
+        return False
+    return True
+
+
+def iri_problem(value: str) -> str | None:
+    """Why the store would refuse ``value`` as an IRI (bad %-escapes, a bad host), or None."""
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError as err:
+        return "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in str(err))
+    return None
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to the day, the month or only the year (xsd:date, gYearMonth, gYear)."""
+
+    text: str
+    mark: Mark
+
+    @property
+    def precision(self) -> str:
+        return {4: "year", 7: "month", 10: "day"}[len(self.text)]
+
+    @property
+    def earliest(self) -> str:
+        """The first day the date can mean, for comparisons (``2019`` -> ``2019-01-01``)."""
+        return (self.text + "-01-01")[:10]
+
+    @property
+    def latest(self) -> str:
+        if self.precision == "day":
+            return self.text
+        if self.precision == "month":
+            year, month = int(self.text[:4]), int(self.text[5:7])
+            days = [31, 29 if (year % 4 == 0 and (year % 100 or year % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+            return f"{self.text}-{days[month - 1]:02d}"
+        return self.text + "-12-31"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference by slug to an entity of one of ``kinds``."""
+
+    slug: Text
+    kinds: tuple[str, ...]
+
+
+@dataclass
+class Labels:
+    """Preferred labels and alternative labels by language tag."""
+
+    pref: dict[str, Text]
+    alt: dict[str, list[Text]] = field(default_factory=dict)
+
+
+@dataclass
+class Entity:
+    """One entry of an entity file; ``fields`` holds the kind-specific values."""
+
+    kind: str
+    slug: Text
+    labels: Labels
+    file: str
+    mark: Mark
+    wikidata: Text | None = None
+    note: Text | None = None
+    sources: list[Ref] = field(default_factory=list)
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class Participation:
+    number: int
+    mark: Mark
+    roles: list[Text]
+    person: Ref | None = None
+    posts: list[Ref] = field(default_factory=list)
+    on_behalf_of: Ref | None = None
+    rank: Ref | None = None
+    sources: list[Ref] = field(default_factory=list)
+    note: Text | None = None
+
+
+@dataclass
+class Delegation:
+    state: Ref
+    mark: Mark
+    sources: list[Ref] = field(default_factory=list)
+    note: Text | None = None
+
+
+@dataclass
+class AgendaItem:
+    number: int
+    mark: Mark
+    subject: Labels
+    proposed_by: Ref | None = None
+    sources: list[Ref] = field(default_factory=list)
+
+
+@dataclass
+class Decision:
+    number: int
+    mark: Mark
+    type: Text
+    appointee: Ref
+    post: Ref
+    effective_from: PartialDate | None = None
+    sources: list[Ref] = field(default_factory=list)
+    note: Text | None = None
+
+
+@dataclass
+class AnnouncedMeeting:
+    mark: Mark
+    date: PartialDate | None = None
+    host_state: Ref | None = None
+    place: Ref | None = None
+    sources: list[Ref] = field(default_factory=list)
+
+
+@dataclass
+class Meeting:
+    slug: str
+    file: str
+    mark: Mark
+    labels: Labels
+    body: Ref
+    start: PartialDate
+    sources: list[Ref]
+    session: int | None = None
+    end: PartialDate | None = None
+    date_certainty: Text | None = None
+    place: Ref | None = None
+    host_state: Ref | None = None
+    format: Text | None = None
+    note: Text | None = None
+    joint_with: list[Ref] = field(default_factory=list)
+    delegations: list[Delegation] = field(default_factory=list)
+    participations: list[Participation] = field(default_factory=list)
+    agenda: list[AgendaItem] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    next_meeting: AnnouncedMeeting | None = None
+
+
+@dataclass
+class RecordFile:
+    """One file of the data folder and what it holds."""
+
+    path: Path
+    name: str  # relative to the data folder, with forward slashes, e.g. ``meetings/x.yaml``
+    entities: list[Entity] = field(default_factory=list)
+    meeting: Meeting | None = None
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: bool = False  # missing, binary, not UTF-8 or too large
+
+    @property
+    def graph_name(self) -> str:
+        """The path without extension, as used in the named graph's IRI."""
+        return self.name.rsplit(".", 1)[0]
+
+
+@dataclass
+class Records:
+    """Everything read from a data folder, with the problems found on the way."""
+
+    files: list[RecordFile]
+    problems: list[Problem]
+
+    @property
+    def entities(self) -> Iterable[Entity]:
+        for record in self.files:
+            yield from record.entities
+
+    @property
+    def meetings(self) -> Iterable[Meeting]:
+        for record in self.files:
+            if record.meeting is not None:
+                yield record.meeting
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+

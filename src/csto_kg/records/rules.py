@@ -1,0 +1,102 @@
+"""Rules across record files: the index of entities, references that must resolve, slugs used once."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+from ..problems import Problem
+from .model import Entity, Records, Ref
+
+
+class EntityIndex:
+    """Slug -> entity, for every entity the records define."""
+
+    def __init__(self, entities: Iterable[Entity] = ()):
+        self.by_slug: dict[str, Entity] = {}
+        self.duplicates: list[tuple[Entity, Entity]] = []
+        for entity in entities:
+            first = self.by_slug.setdefault(entity.slug, entity)
+            if first is not entity:
+                self.duplicates.append((entity, first))
+
+    def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
+        candidates = [s for s, e in self.by_slug.items() if e.kind in kinds]
+        close = difflib.get_close_matches(slug, candidates, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
+    """Every (file, reference, field) in the records."""
+    for entity in records.entities:
+        for ref in entity.sources:
+            yield entity.file, ref, "sources"
+        for name, value in entity.fields.items():
+            if isinstance(value, Ref):
+                yield entity.file, value, name
+    for m in records.meetings:
+        for name, ref in (("body", m.body), ("place", m.place), ("host_state", m.host_state)):
+            if ref:
+                yield m.file, ref, name
+        for ref in m.sources:
+            yield m.file, ref, "sources"
+        yield from ((m.file, ref, "joint_with") for ref in m.joint_with)
+        for d in m.delegations:
+            yield m.file, d.state, "delegations.state"
+            yield from ((m.file, r, "delegations.sources") for r in d.sources)
+        for p in m.participations:
+            where = f"participations[n={p.number}]"
+            for name, ref in (("person", p.person), ("on_behalf_of", p.on_behalf_of), ("rank", p.rank)):
+                if ref:
+                    yield m.file, ref, f"{where}.{name}"
+            yield from ((m.file, r, f"{where}.post") for r in p.posts)
+            yield from ((m.file, r, f"{where}.sources") for r in p.sources)
+        for a in m.agenda:
+            if a.proposed_by:
+                yield m.file, a.proposed_by, f"agenda[n={a.number}].proposed_by"
+            yield from ((m.file, r, f"agenda[n={a.number}].sources") for r in a.sources)
+        for d in m.decisions:
+            yield m.file, d.appointee, f"decisions[n={d.number}].appointee"
+            yield m.file, d.post, f"decisions[n={d.number}].post"
+            yield from ((m.file, r, f"decisions[n={d.number}].sources") for r in d.sources)
+        if m.next_meeting:
+            for name, ref in (("host_state", m.next_meeting.host_state), ("place", m.next_meeting.place)):
+                if ref:
+                    yield m.file, ref, f"next_meeting.{name}"
+            yield from ((m.file, r, "next_meeting.sources") for r in m.next_meeting.sources)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def check_references(records: Records, index: EntityIndex | None = None) -> list[Problem]:
+    """Slugs defined once; every reference names an entity of an allowed kind."""
+    index = index or EntityIndex(records.entities)
+    return duplicate_slugs(index) + unknown_references(records, index)
+
+
+def duplicate_slugs(index: EntityIndex) -> list[Problem]:
+    problems = []
+    for entity, first in index.duplicates:
+        for here, there in ((entity, first), (first, entity)):  # the curator may be editing either file
+            problems.append(Problem(here.file, here.slug.mark.line, here.slug.mark.column, "slug",
+                                    f"{here.slug!r} is also used by {_a(there.kind)} at {there.file}:{there.slug.mark.line}",
+                                    "a slug not used by any other entity", value=here.slug))
+    return problems
+
+
+def unknown_references(records: Records, index: EntityIndex) -> list[Problem]:
+    problems = []
+    for file, ref, name in references(records):
+        target = index.by_slug.get(ref.slug)
+        mark = ref.slug.mark
+        if target is None:
+            problems.append(Problem(file, mark.line, mark.column, name,
+                                    f"unknown {' or '.join(ref.kinds)} {ref.slug!r}{index.suggest(ref.slug, ref.kinds)}",
+                                    f"the slug of {_a(' or '.join(ref.kinds))} defined in data/entities/", value=ref.slug))
+        elif target.kind not in ref.kinds:
+            problems.append(Problem(file, mark.line, mark.column, name,
+                                    f"{ref.slug!r} is {_a(target.kind)}, not {_a(' or '.join(ref.kinds))}",
+                                    f"the slug of {_a(' or '.join(ref.kinds))}", value=ref.slug))
+    return problems
