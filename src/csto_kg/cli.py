@@ -243,7 +243,7 @@ def new() -> None:
 def new_meeting(date: str, slug: str, body: str | None, session: int | None, sources: tuple[str, ...],
                 label: str | None, data_dir: Path) -> None:
     """Write a commented skeleton of a meeting record to data/meetings/DATE-SLUG.yaml."""
-    from .records.schema import DATE, MEETING_FILE
+    from .records import DATE, MEETING_FILE
 
     stem = f"{date}-{slug}"
     if not DATE.match(date) or not MEETING_FILE.match(stem):

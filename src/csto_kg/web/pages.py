@@ -24,7 +24,7 @@ from .. import settings
 from ..query import describe
 from ..problems import CstoKgError
 from ..records.kinds import KINDS
-from ..records.schema import SLUG
+from ..records import SLUG
 from ..graph.resources import ontology_files, shapes_files
 from ..query.sparql import BadQuery, plan
 from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, NotAcceptable, with_suffix
