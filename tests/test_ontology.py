@@ -7,15 +7,17 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from csto_kg.records import ROLES
+from csto_kg.records import BASE_ROLES, DOCUMENT_KINDS, ROLES
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 IGO_TTL = ONTOLOGY_DIR / "igo.ttl"
 ROLES_TTL = ONTOLOGY_DIR / "roles.ttl"
+KINDS_TTL = ONTOLOGY_DIR / "document-kinds.ttl"
 
 IGO = Namespace("https://w3id.org/csto-kg/ontology#")
 ONTOLOGY_IRI = URIRef("https://w3id.org/csto-kg/ontology")
 ROLE = Namespace("https://w3id.org/csto-kg/id/role/")
+KIND = Namespace("https://w3id.org/csto-kg/id/document-kind/")
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")  # owlrl's error vocabulary
 
@@ -26,14 +28,16 @@ EXPECTED_CLASSES = {
     "State", "IntergovernmentalOrganization", "GovernmentAgency", "Body", "Place", "Rank",
     "Role", "Source", "Meeting", "AnnouncedMeeting", "Participation", "Delegation",
     "Decision", "Appointment", "AgendaItem", "RecordGraph", "RankHolding",
+    "Absence", "Adoption", "Document", "DocumentKind",
 }
 EXPECTED_OBJECT_PROPERTIES = {
     "body", "inMeeting", "participant", "role", "onBehalfOf", "post", "rank", "delegation",
     "ofState", "head", "member", "decidedAt", "appointee", "toPost", "agendaItem",
     "proposedBy", "nextMeeting", "hostState", "country", "holder", "during", "atTime",
+    "adopted", "adoptedBy", "documentKind", "absentee",
 }
 EXPECTED_DATATYPE_PROPERTIES = {
-    "sessionNumber", "number", "effectiveFrom", "recordFile", "dateCertainty",
+    "sessionNumber", "number", "effectiveFrom", "recordFile", "dateCertainty", "representativeCount", "reason",
 }
 
 SAMPLE = """
@@ -198,7 +202,7 @@ def _igo_terms(g: Graph) -> set[URIRef]:
 
 
 def test_files_parse():
-    for path in (IGO_TTL, ROLES_TTL):
+    for path in (IGO_TTL, ROLES_TTL, KINDS_TTL):
         g = _load(path)
         assert len(g) > 0, path
 
@@ -239,7 +243,7 @@ def test_every_igo_term_is_documented(igo):
 
 def test_igo_subjects_are_all_declared(igo):
     """No igo: IRI is used in igo.ttl without being declared there (catches typos)."""
-    schemes = {IGO.RoleScheme, IGO.RankScheme}
+    schemes = {IGO.RoleScheme, IGO.RankScheme, IGO.DocumentKindScheme}
     used = {n for t in igo for n in t if isinstance(n, URIRef) and n.startswith(str(IGO))}
     assert used <= _igo_terms(igo) | schemes, used - _igo_terms(igo) - schemes
 
@@ -251,7 +255,7 @@ def test_terms_the_data_uses_exist(igo):
     assert EXPECTED_CLASSES <= local(OWL.Class)
     assert EXPECTED_OBJECT_PROPERTIES <= local(OWL.ObjectProperty)
     assert EXPECTED_DATATYPE_PROPERTIES <= local(OWL.DatatypeProperty)
-    for scheme in (IGO.RoleScheme, IGO.RankScheme):
+    for scheme in (IGO.RoleScheme, IGO.RankScheme, IGO.DocumentKindScheme):
         assert (scheme, RDF.type, SKOS.ConceptScheme) in igo
 
 
@@ -353,11 +357,20 @@ def test_inconsistency_is_detected(igo, roles, bad):
 def test_roles(roles, igo):
     g = roles + igo
     in_scheme = set(g.subjects(SKOS.inScheme, IGO.RoleScheme))
-    assert len(in_scheme) == 7
+    assert len(in_scheme) == 12
     assert in_scheme == {ROLE[s] for s in ROLE_SLUGS}
-    assert set(g.subjects(SKOS.topConceptOf, IGO.RoleScheme)) == in_scheme
-    assert set(g.objects(IGO.RoleScheme, SKOS.hasTopConcept)) == in_scheme
+    top = {ROLE[s] for s in BASE_ROLES}
+    assert len(top) == 7
+    assert set(g.subjects(SKOS.topConceptOf, IGO.RoleScheme)) == top
+    assert set(g.objects(IGO.RoleScheme, SKOS.hasTopConcept)) == top
     assert set(roles.subjects(RDF.type, IGO.Role)) == in_scheme
+    for r in in_scheme - top:  # every narrower role leads up to a base role
+        seen, up = set(), g.value(r, SKOS.broader)
+        while up is not None and up not in top and up not in seen:
+            seen.add(up)
+            up = g.value(up, SKOS.broader)
+        assert up in top, r
+        assert len(list(g.objects(r, SKOS.broader))) == 1, r
     for r in in_scheme:
         assert (r, RDF.type, SKOS.Concept) in g
         pref = {o.language: o for o in g.objects(r, SKOS.prefLabel)}
@@ -365,3 +378,15 @@ def test_roles(roles, igo):
         assert len(list(g.objects(r, SKOS.prefLabel))) == len(pref), r  # one prefLabel per language
         assert g.value(r, RDFS.label) == pref["en"], r
         assert any(d.language == "en" for d in g.objects(r, SKOS.definition)), r
+
+
+def test_document_kinds(igo):
+    g = _load(KINDS_TTL) + igo
+    in_scheme = set(g.subjects(SKOS.inScheme, IGO.DocumentKindScheme))
+    assert in_scheme == {KIND[k] for k in DOCUMENT_KINDS} and len(in_scheme) == 10
+    assert set(g.objects(IGO.DocumentKindScheme, SKOS.hasTopConcept)) == in_scheme
+    for k in in_scheme:
+        assert (k, RDF.type, IGO.DocumentKind) in g and (k, RDF.type, SKOS.Concept) in g
+        pref = {o.language: o for o in g.objects(k, SKOS.prefLabel)}
+        assert set(pref) >= {"en", "ru"} and g.value(k, RDFS.label) == pref["en"], k
+        assert any(d.language == "en" for d in g.objects(k, SKOS.definition)), k

@@ -28,9 +28,9 @@ def test_shacl_result_is_mapped_back_to_the_yaml_line(validator):
     line_of = lambda text, after=0: next(i + 1 for i, l in enumerate(lines) if i >= after and text in l)  # noqa: E731
     p = by_field["participations[n=1].on_behalf_of"]
     assert (p.file, p.line) == ("meetings/2019-06-20-ccim-22.yaml", line_of("on_behalf_of: russia"))
-    assert "'russia' is not a state or organization" in p.message
+    assert "'russia' is not a state, organization or body" in p.message
     assert p.constraint.endswith("ClassConstraintComponent") and p.value.endswith("/state/russia")
-    assert p.expected == "the slug of a state or organization"
+    assert p.expected == "the slug of a state, organization or body"
     assert by_field["delegations.state"].line == line_of("- state: russia")
     assert by_field["next_meeting.host_state"].line == line_of("host_state: russia", line_of("next_meeting:"))
 
@@ -44,9 +44,10 @@ def test_validating_a_new_file_outside_the_data_folder(tmp_path, validator):
     path.write_text(path.read_text().replace("secretary", "secretery"))
     report, _ = validate_files([path], DATA, validator)
     assert [str(p) for p in report.errors()] == [
-        "meetings/2020-01-01-test.yaml:8:13: participations[0].roles[0]: 'secretery' is not a role "
-        "(did you mean 'secretary'?); expected one of: head-of-delegation, delegation-member, chair, "
-        "secretary, attendee, observer, invited-guest"]
+        "meetings/2020-01-01-test.yaml:8:13: participations[n=1].roles[0]: 'secretery' is not a role "
+        "(did you mean 'secretary'?); expected a role of ontology/roles.ttl (head-of-delegation, delegation-member, "
+        "chair, secretary, attendee, observer, invited-guest, opened, host, presented, spoke, rapporteur) or one "
+        "defined under 'roles:' in data/entities/"]
 
 
 def test_context_from_the_store_gives_the_same_answers(tmp_path, validator, built_store):

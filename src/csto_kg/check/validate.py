@@ -61,6 +61,17 @@ class Validator:
         return [t for t in graph.triples((None, RDFS.subClassOf, None)) if isinstance(t[2], URIRef)]
 
     @cached_property
+    def vocabulary(self) -> dict[URIRef, set[URIRef]]:
+        """The classes of the concepts the ontology files define with IRIs of the data (the roles of
+        roles.ttl, the kinds of document-kinds.ttl): records refer to them as to entities."""
+        graph = read_turtle(self.ontology_paths)
+        found: dict[URIRef, set[URIRef]] = {}
+        for s, o in graph.subject_objects(RDF.type):
+            if isinstance(s, URIRef) and str(s).startswith(ID) and isinstance(o, URIRef):
+                found.setdefault(s, set()).add(o)
+        return found
+
+    @cached_property
     def expected(self) -> dict[Node, str]:
         return {s: str(o) for s, o in self.shapes.subject_objects(SH.description)}
 
@@ -79,6 +90,7 @@ class Validator:
         ``engine`` is ``compiled`` (fast), ``pyshacl`` (the reference) or ``auto``
         (compiled when the shapes allow it).
         """
+        types = _WithVocabulary(types, self.vocabulary)
         if engine == "pyshacl" or (engine == "auto" and self.checker is None):
             return self._problems(record, self.pyshacl_results(record, types)[0])
         subjects = {s for s, _p, _o in record.triples}
@@ -103,6 +115,7 @@ class Validator:
         """Validate with pySHACL; returns its results as :class:`shape_checker.Result` and the raw report."""
         from pyshacl import validate as shacl_validate  # imported late: it is slow to import
 
+        types = _WithVocabulary(types, self.vocabulary)
         _conforms, report, _text = shacl_validate(
             self.data_graph(record, types), shacl_graph=self.shapes, inference="none", advanced=False,
             allow_warnings=True,
@@ -143,6 +156,17 @@ class Validator:
             shape=str(shape) if isinstance(shape, URIRef) else None,
             constraint=str(result.component) if result.component else None,
         )
+
+
+class _WithVocabulary:
+    """The classes of referenced IRIs: those of the records, else those of the ontology's concepts."""
+
+    def __init__(self, types, vocabulary: dict[URIRef, set[URIRef]]):
+        self.types, self.vocabulary = types, vocabulary
+
+    def get(self, node, default=()):
+        found = self.types.get(node)
+        return found if found else self.vocabulary.get(node, default)
 
 
 def _show(value: Node) -> str:

@@ -20,7 +20,7 @@ from .. import records as r
 from ..records.kinds import BY_NAME as KINDS, ENTITY_SECTIONS
 from .vocab import (
     DCTERMS, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
-    entity_iri, expand, graph_iri, iri, role_iri,
+    document_kind_iri, entity_iri, expand, graph_iri, iri, role_iri,
 )
 from ..records.yamlsafe import Mark
 
@@ -213,6 +213,12 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.add(s, RDF.type, SKOS.Concept, e.slug.mark, "slug")
         b.add(s, SKOS.inScheme, IGO.RankScheme, e.slug.mark, "slug")
         b.labels(s, r.Labels(e.labels.pref), "label", SKOS.prefLabel)
+    if e.kind == "role":
+        b.add(s, RDF.type, SKOS.Concept, e.slug.mark, "slug")
+        b.add(s, SKOS.inScheme, IGO.RoleScheme, e.slug.mark, "slug")
+        b.labels(s, r.Labels(e.labels.pref), "label", SKOS.prefLabel)
+        b.ref(s, SKOS.broader, f.get("broader"), "broader")
+        b.text(s, SKOS.definition, f.get("definition"), "definition")
     b.labels(s, e.labels, "label")
     if e.wikidata:
         b.add(s, SKOS.exactMatch, WD[str(e.wikidata)], e.wikidata.mark, "wikidata")
@@ -244,6 +250,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
     elif e.kind == "post-holding":
         _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"))
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
+        if f.get("date") is not None:
+            _instant(b, s, f["date"])
         if f.get("role") == "acting":
             b.add(s, IGO.acting, Literal(True), f["role"].mark, "role")
         if not e.labels.pref:
@@ -255,15 +263,20 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
         b.ref(s, IGO.rank, f.get("rank"), "rank")
         if f.get("date") is not None:
-            instant = iri(f"{s}/date")
-            b.add(s, IGO.atTime, instant, f["date"].mark, "date")
-            b.add(instant, RDF.type, TIME.Instant, f["date"].mark, "date")
-            b.add(instant, TIME_PROPERTIES[f["date"].precision], date_literal(f["date"]), f["date"].mark, "date")
+            _instant(b, s, f["date"])
         if f.get("start") is not None or f.get("end") is not None:
             b.interval(s, f.get("start"), f.get("end"), e.slug.mark, "start", IGO.during)
         if not e.labels.pref:
             b.add(s, RDFS.label, text_literal(f"{b.label_of(f.get('person'))}, {b.label_of(f.get('rank'))}", lang="en"),
                   e.slug.mark, "slug")
+
+
+def _instant(b: _Builder, s: URIRef, date: r.PartialDate) -> None:
+    """The one date a source says a rank or post was held (``igo:atTime``)."""
+    instant = iri(f"{s}/date")
+    b.add(s, IGO.atTime, instant, date.mark, "date")
+    b.add(instant, RDF.type, TIME.Instant, date.mark, "date")
+    b.add(instant, TIME_PROPERTIES[date.precision], date_literal(date), date.mark, "date")
 
 
 def _post_holding(b: _Builder, s: URIRef, mark: Mark, person: r.Ref | None, post: r.Ref | None,
@@ -325,9 +338,12 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         for post in p.posts:
             b.ref(node, IGO.post, post, f"{where}.post")
         b.ref(node, IGO.rank, p.rank, f"{where}.rank")
+        if p.count is not None:
+            b.add(node, IGO.representativeCount, int_literal(p.count), p.mark, f"{where}.count")
         b.text(node, SKOS.note, p.note, f"{where}.note")
         b.sources(node, p.sources or m.sources, f"{where}.sources")
-        who = b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts else f"participant {p.number}"
+        who = (b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts
+               else f"Representatives of {b.label_of(p.on_behalf_of)}" if p.on_behalf_of else f"participant {p.number}")
         b.add(node, RDFS.label, text_literal(f"{who} at the {meeting_label}", lang="en"), p.mark, where)
         delegation = delegations.get(p.on_behalf_of.slug) if p.on_behalf_of else None
         if delegation is not None and {"head-of-delegation", "delegation-member"} & set(p.roles):
@@ -354,6 +370,9 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         where = f"decisions[n={d.number}]"
         b.node(node, d.mark, where)
         b.add(node, RDF.type, IGO.Decision, d.mark, where)
+        if d.type == "adoption":
+            _adoption(b, s, node, d, m, where, meeting_label)
+            continue
         b.add(node, RDF.type, IGO.Appointment, d.type.mark, f"{where}.type")
         if d.type == "election":
             b.add(node, RDF.type, IGO.Election, d.type.mark, f"{where}.type")
@@ -375,6 +394,18 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(holding, RDFS.label, text_literal(f"{b.label_of(d.appointee)}, {b.label_of(d.post)}", lang="en"), d.mark, where)
         b.sources(holding, d.sources or m.sources, f"{where}.sources")
 
+    for a in m.absent:
+        node = iri(f"{s}/absence/{a.state.slug}")
+        b.node(node, a.mark, "absent")
+        b.add(node, RDF.type, IGO.Absence, a.mark, "absent")
+        b.add(node, IGO.inMeeting, s, a.mark, "absent")
+        b.ref(node, IGO.absentee, a.state, "absent.state")
+        b.text(node, IGO.reason, a.reason, "absent.reason")
+        b.text(node, SKOS.note, a.note, "absent.note")
+        b.sources(node, a.sources or m.sources, "absent.sources")
+        b.add(node, RDFS.label, text_literal(f"{b.label_of(a.state)} absent from the {meeting_label}", lang="en"),
+              a.mark, "absent")
+
     if m.next_meeting is not None:
         n = m.next_meeting
         node = iri(f"{s}/next-meeting")
@@ -388,6 +419,31 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.sources(node, n.sources or m.sources, "next_meeting.sources")
         b.add(node, RDFS.label, text_literal(f"Next meeting of the {b.label_of(m.body)}, as announced at the {meeting_label}",
                                         lang="en"), n.mark, "next_meeting")
+
+
+def _adoption(b: _Builder, s: URIRef, node: URIRef, d: r.Decision, m: r.Meeting, where: str, meeting_label: str) -> None:
+    """A decision adopting a document: the decision, and the document it adopted."""
+    b.add(node, RDF.type, IGO.Adoption, d.type.mark, f"{where}.type")
+    b.add(node, IGO.decidedAt, s, d.mark, where)
+    b.add(node, IGO.number, int_literal(d.number), d.mark, f"{where}.n")
+    b.ref(node, IGO.adoptedBy, d.adopted_by, f"{where}.adopted_by")
+    b.text(node, SKOS.note, d.note, f"{where}.note")
+    b.sources(node, d.sources or m.sources, f"{where}.sources")
+    document = iri(f"{node}/document")
+    b.node(document, d.mark, where)
+    b.add(node, IGO.adopted, document, d.mark, where)
+    b.add(document, RDF.type, IGO.Document, d.mark, where)
+    b.add(document, IGO.documentKind, document_kind_iri(d.kind), d.kind.mark, f"{where}.kind")
+    b.text(document, DCTERMS.title, d.title, f"{where}.title", lang=str(d.language) if d.language else "en")
+    b.text(document, DCTERMS.subject, d.subject, f"{where}.subject")
+    b.add(document, PROV.wasGeneratedBy, node, d.mark, where)
+    b.sources(document, d.sources or m.sources, f"{where}.sources")
+    # its English label: the title when it is English; else the kind, with the title or the subject
+    kind, title = str(d.kind).capitalize(), " ".join(str(d.title or "").split())
+    named = (title if title and (d.language or "en") == "en" else f"{kind} \u201c{title}\u201d" if title
+             else f"{kind}: {' '.join(str(d.subject).split())}" if d.subject else kind)
+    b.add(document, RDFS.label, text_literal(named, lang="en"), d.mark, where)
+    b.add(node, RDFS.label, text_literal(f"{named}, adopted at the {meeting_label}", lang="en"), d.mark, where)
 
 
 def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:

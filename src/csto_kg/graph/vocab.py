@@ -94,7 +94,8 @@ PREFIXES = {
 }
 
 __all__ = ["iri", "Terms", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "TIME", "XSD", "IGO", "ORG",
-           "SCHEMA", "SH", "WD", "PREFIXES", "expand", "entity_iri", "graph_iri", "role_iri"]
+           "SCHEMA", "SH", "WD", "PREFIXES", "expand", "entity_iri", "graph_iri", "role_iri",
+           "document_kind_iri"]
 
 
 def expand(name: str) -> URIRef:
@@ -112,6 +113,10 @@ def entity_iri(kind: str, slug: str) -> URIRef:
 
 def role_iri(slug: str) -> URIRef:
     return entity_iri("role", slug)
+
+
+def document_kind_iri(slug: str) -> URIRef:
+    return entity_iri("document-kind", slug)
 
 
 # What an IRI path may hold as it is (RFC 3987 ipath: iunreserved, sub-delims, ':', '@', '/');

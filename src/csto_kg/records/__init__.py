@@ -7,7 +7,7 @@ Imports only csto_kg.problems and csto_kg.settings.
 
 from .kinds import ENTITY_SECTIONS
 from .model import (
-    AgendaItem, AnnouncedMeeting, DATE, DECISION_TYPES, Decision, Delegation, Entity, LANG,
+    Absence, AgendaItem, AnnouncedMeeting, BASE_ROLES, DATE, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Entity, LANG,
     LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, ONE_LINE,
     ORGANIZATION_TYPES, PartialDate, Participation, QID, ROLES, RecordFile, Records, Ref, SLUG, URL,
     iri_problem, is_language_tag,
@@ -26,7 +26,7 @@ from .rules import (
 )
 
 __all__ = [
-    "AgendaItem", "AnnouncedMeeting", "DATE", "DECISION_TYPES", "Decision", "Delegation", "Entity",
+    "Absence", "AgendaItem", "AnnouncedMeeting", "BASE_ROLES", "DATE", "DECISION_TYPES", "DOCUMENT_KINDS", "Decision", "Delegation", "Entity",
     "ENTITY_SECTIONS", "EntityIndex", "HOLDING_ROLES", "LANG", "LINE_BREAKS", "Labels", "MEETING_FILE",
     "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
     "Participation", "QID", "ROLES", "RecordFile", "Records", "Ref", "SLUG", "URL",

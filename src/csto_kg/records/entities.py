@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kinds import ENTITY_SECTIONS
 from .yamlsafe import Mark
-from .model import Entity, Labels, ORGANIZATION_TYPES, QID
+from .model import Entity, Labels, ORGANIZATION_TYPES, QID, ROLES
 from .reader import _Reader
 
 
@@ -24,6 +24,10 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
     "place": {"country": "the state it lies in", "within": "the place (region) it lies in"},
     "person": {},
     "rank": {"seniority": "its order among ranks: a whole number, higher is more senior"},
+    "role": {
+        "broader": "the slug of the role it is narrower than: a role of ontology/roles.ttl or one defined under 'roles:'",
+        "definition": "what the role means, in English",
+    },
     "source": {
         "title": "the report's title",
         "publisher": "who published it",
@@ -36,6 +40,7 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
         "person": "the holder",
         "post": "the post held",
         "role": "how it was held: acting, or holder (the default)",
+        "date": "a date a source says the post was held, when it says neither start nor end (YYYY-MM-DD, YYYY-MM or YYYY)",
         "start": "when the holding began (YYYY-MM-DD, YYYY-MM or YYYY)",
         "end": "when it ended",
         "date_certainty": "how the start or end is known, when a source does not state it plainly",
@@ -57,6 +62,7 @@ _REQUIRED = {
     "place": ("slug", "label"),
     "person": ("slug", "label"),
     "rank": ("slug", "label"),
+    "role": ("slug", "label", "broader"),
     "source": ("slug", "publisher"),
     "post-holding": ("slug", "person", "post", "sources"),
     "rank-holding": ("slug", "person", "rank", "sources"),
@@ -70,6 +76,8 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "sources", "alt_labels")}
     if kind in ("post-holding", "rank-holding"):
         allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "alt_labels")}
+    if kind == "role":
+        allowed = {k: v for k, v in allowed.items() if k != "wikidata"}
     entry = reader.mapping(value, where, mark, allowed, _REQUIRED[kind])
     if entry is None:
         return None
@@ -103,6 +111,15 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["within"] = reader.ref(entry, "within", where, ("place",))
     elif kind == "rank":
         f["seniority"] = reader.integer(entry, "seniority", where)
+    elif kind == "role":
+        if slug in ROLES:
+            reader.problem(slug.mark, f"{where}.slug", f"{slug!r} is already a role of the scheme (ontology/roles.ttl)",
+                           "a slug not used by a role of ontology/roles.ttl; use that role in the records instead", slug)
+        f["broader"] = reader.ref(entry, "broader", where, ("role",))
+        if f["broader"] is not None and f["broader"].slug == slug:
+            reader.problem(f["broader"].slug.mark, f"{where}.broader", f"{slug!r} cannot be narrower than itself",
+                           "the slug of another role, e.g. attendee", slug)
+        f["definition"] = reader.text(entry, "definition", where)
     elif kind == "source":
         f["title"] = reader.text(entry, "title", where)
         f["publisher"] = reader.text(entry, "publisher", where)
@@ -115,6 +132,11 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         if kind == "post-holding":
             f["post"] = reader.ref(entry, "post", where, ("post",))
             f["role"] = reader.choice(entry, "role", where, HOLDING_ROLES, "a kind of holding")
+            f["date"] = reader.date(entry, "date", where)
+            if f["date"] is not None and ("start" in entry or "end" in entry):
+                reader.problem(f["date"].mark, f"{where}.date", "is given together with start or end",
+                               "'date' (held on that date) when the source gives neither start nor end, or 'start' and 'end'",
+                               f["date"].text)
         else:
             f["rank"] = reader.ref(entry, "rank", where, ("rank",))
             f["date"] = reader.date(entry, "date", where)

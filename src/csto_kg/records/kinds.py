@@ -51,7 +51,9 @@ KINDS = (
     Kind("post-holding", "post_holdings", "org:Membership"),
     Kind("rank-holding", "rank_holdings", "igo:RankHolding"),
     Kind("meeting", None, "igo:Meeting", "meeting"),  # one per file in meetings/
-    Kind("role", None, "igo:Role"),  # the SKOS scheme of roles in ontology/roles.ttl
+    # the open SKOS scheme of roles: ontology/roles.ttl, and roles curators add under `roles:`
+    Kind("role", "roles", "igo:Role"),
+    Kind("document-kind", None, "igo:DocumentKind"),  # the SKOS scheme in ontology/document-kinds.ttl
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 
@@ -65,6 +67,7 @@ MEETING_PARTS = {
     "delegation": "igo:Delegation",
     "agenda": "igo:AgendaItem",
     "decision": "igo:Decision",
+    "absence": "igo:Absence",
     "next-meeting": "igo:AnnouncedMeeting",
 }
 
@@ -75,5 +78,5 @@ def kind_of_path(path: str) -> str:
     (``post-holding`` for ``meeting/m/decision/1/post-holding``)."""
     parts = path.split("/")
     if parts[0] == "meeting" and len(parts) > 2:
-        return parts[-2] if parts[-1].isdigit() or parts[-2] == "delegation" else parts[-1]
+        return parts[-2] if parts[-1].isdigit() or parts[-2] in ("delegation", "absence") else parts[-1]
     return parts[0]

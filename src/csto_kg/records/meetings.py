@@ -6,10 +6,11 @@ import difflib
 
 from .yamlsafe import Mark, Sequence, Text
 from .model import (
-    AgendaItem, AnnouncedMeeting, DECISION_TYPES, Decision, Delegation, Labels, MEETING_FORMATS,
-    Meeting, Participation, ROLES,
+    Absence, AgendaItem, AnnouncedMeeting, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Labels,
+    MEETING_FORMATS, Meeting, Participation, ROLES, SLUG,
 )
 from .reader import _Reader, _describe, _mark_of
+from .rules import ROLE_EXPECTED
 
 
 _MEETING_FIELDS = {
@@ -28,15 +29,17 @@ _MEETING_FIELDS = {
     "delegations": "the states that sent delegations",
     "participations": "who took part, in which role",
     "agenda": "agenda items",
-    "decisions": "decisions such as appointments",
+    "decisions": "decisions: appointments, elections, documents adopted",
+    "absent": "the states the sources say did not take part, and why",
     "next_meeting": "the next meeting, as announced",
 }
 _PARTICIPATION_FIELDS = {
     "n": "the participation's number, unique in the meeting and never reused",
-    "person": "the slug of the person (leave out when the source names only a post)",
+    "person": "the slug of the person (leave out when the source names only a post, or no one)",
     "post": "the slug(s) of the post(s) held that day",
-    "roles": "one or more of: " + ", ".join(ROLES),
-    "on_behalf_of": "the slug of the state or organization represented",
+    "roles": "one or more roles: " + ", ".join(ROLES) + ", or one defined under 'roles:'",
+    "on_behalf_of": "the slug of the state, organization or body represented (alone: its unnamed representatives)",
+    "count": "how many unnamed representatives took part, when the source says",
     "rank": "the slug of the rank held that day",
     "sources": "slugs of sources for this participation (default: the meeting's)",
     "note": "a curator's note",
@@ -51,10 +54,26 @@ _AGENDA_FIELDS = {
 _DECISION_FIELDS = {
     "n": "the decision's number, unique in the meeting",
     "type": "one of " + ", ".join(DECISION_TYPES),
-    "appointee": "the slug of the person appointed",
-    "post": "the slug of the post appointed to",
+    "appointee": "the slug of the person appointed (appointment, election)",
+    "post": "the slug of the post appointed to (appointment, election)",
     "effective_from": "when the appointment takes effect, if the source says",
+    "kind": "the kind of document adopted (adoption): " + ", ".join(DOCUMENT_KINDS),
+    "title": "the document's title, as the source gives it (adoption)",
+    "language": "the language tag of the title (default: en)",
+    "subject": "what an untitled document is about, in the curator's words (adoption)",
+    "adopted_by": "the slug of the body, organization or state that adopted or signed it, when the source names one",
     "sources": "slugs of sources",
+    "note": "a curator's note",
+}
+_FOR_TYPE = {  # the fields only one type of decision takes, and those it needs
+    "appointment": (("appointee", "post", "effective_from"), ("appointee", "post")),
+    "election": (("appointee", "post", "effective_from"), ("appointee", "post")),
+    "adoption": (("kind", "title", "language", "subject", "adopted_by"), ("kind",)),
+}
+_ABSENT_FIELDS = {
+    "state": "the slug of the state that did not take part",
+    "reason": "why, as the source gives it (in your words)",
+    "sources": "slugs of sources (default: the meeting's)",
     "note": "a curator's note",
 }
 _NEXT_FIELDS = {
@@ -64,6 +83,7 @@ _NEXT_FIELDS = {
     "sources": "slugs of sources",
 }
 _ACTORS = ("state", "organization")
+_REPRESENTED = ("state", "organization", "body")
 
 
 def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | None:
@@ -120,14 +140,23 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             roles=roles,
             person=reader.ref(entry, "person", where, ("person",)),
             posts=reader.refs(entry, "post", where, ("post",)),
-            on_behalf_of=reader.ref(entry, "on_behalf_of", where, _ACTORS),
+            on_behalf_of=reader.ref(entry, "on_behalf_of", where, _REPRESENTED),
             rank=reader.ref(entry, "rank", where, ("rank",)),
             sources=reader.refs(entry, "sources", where, ("source",)),
             note=reader.text(entry, "note", where),
+            count=reader.integer(entry, "count", where),
         )
-        if participation.person is None and not participation.posts and "person" not in entry and "post" not in entry:
-            reader.problem(entry.mark, where, "names neither a person nor a post",
-                           "'person' or 'post' (or both)")
+        named = "person" in entry or "post" in entry
+        if not named and "on_behalf_of" not in entry:
+            reader.problem(entry.mark, where, "names neither a person, a post nor whom it acted for",
+                           "'person' or 'post' (or both), or 'on_behalf_of' alone for representatives the source does not name")
+        elif not named and {"head-of-delegation", "chair", "secretary"} & set(roles):
+            role = sorted({"head-of-delegation", "chair", "secretary"} & set(roles))[0]
+            reader.problem(entry.mark, f"{where}.roles", f"role {role} is held by one person, but the participation names neither a person nor a post",
+                           "'person' or 'post' for the one who held the role", role)
+        if "count" in entry and "person" in entry:
+            reader.problem(entry.key_marks["count"], f"{where}.count", "is given for a named person",
+                           "'count' only for representatives the source does not name (no 'person')", entry.get("count"))
         if number:
             meeting.participations.append(participation)
 
@@ -143,18 +172,53 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                                              reader.refs(entry, "sources", where, ("source",))))
 
     for where, mark, item in reader.items(top, "decisions", ""):
-        entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type", "appointee", "post"))
+        entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type"))
         if entry is None:
             continue
         number = reader.integer(entry, "n", where)
         kind = reader.choice(entry, "type", where, DECISION_TYPES, "a decision type")
-        appointee = reader.ref(entry, "appointee", where, ("person",))
-        post = reader.ref(entry, "post", where, ("post",))
-        effective = reader.date(entry, "effective_from", where)
-        if number and kind and appointee and post:
-            meeting.decisions.append(Decision(number, entry.mark, kind, appointee, post, effective,
-                                              reader.refs(entry, "sources", where, ("source",)),
-                                              reader.text(entry, "note", where)))
+        if kind is None:
+            continue
+        own, needed = _FOR_TYPE[kind]
+        for key in dict.fromkeys(k for other in DECISION_TYPES for k in _FOR_TYPE[other][0]):
+            if key in entry and key not in own:
+                reader.problem(entry.key_marks[key], f"{where}.{key}", f"is not a field of a decision of type {kind}",
+                               f"for type {kind}: " + ", ".join(own))
+        missing = [key for key in needed if entry.get(key) is None]
+        for key in missing:
+            reader.problem(entry.key_marks.get(key, entry.mark), f"{where}.{key}",
+                           "is missing" if key not in entry else "is empty", f"for type {kind}: {_DECISION_FIELDS[key]}")
+        decision = Decision(number or 0, entry.mark, kind,
+                            reader.ref(entry, "appointee", where, ("person",)) if "appointee" in own else None,
+                            reader.ref(entry, "post", where, ("post",)) if "post" in own else None,
+                            reader.date(entry, "effective_from", where) if "effective_from" in own else None,
+                            reader.refs(entry, "sources", where, ("source",)),
+                            reader.text(entry, "note", where))
+        if kind == "adoption":
+            decision.kind = reader.choice(entry, "kind", where, DOCUMENT_KINDS, "a kind of document")
+            decision.title = reader.text(entry, "title", where)
+            decision.language = reader.language(entry, "language", where)
+            decision.subject = reader.text(entry, "subject", where)
+            if decision.subject is not None:
+                reader.one_line(decision.subject, f"{where}.subject")
+            if decision.title is not None:
+                reader.one_line(decision.title, f"{where}.title")
+            if "language" in entry and "title" not in entry:
+                reader.problem(entry.key_marks["language"], f"{where}.language", "is given without a title",
+                               "'language' only with 'title', for the title's language")
+            decision.adopted_by = reader.ref(entry, "adopted_by", where, _REPRESENTED)
+            complete = decision.kind is not None
+        else:
+            complete = decision.appointee is not None and decision.post is not None
+        if number and complete and not missing:
+            meeting.decisions.append(decision)
+
+    for where, mark, item in reader.items(top, "absent", ""):
+        entry = reader.mapping(item, where, mark, _ABSENT_FIELDS, ("state",))
+        if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
+            meeting.absent.append(Absence(state, entry.mark, reader.text(entry, "reason", where),
+                                          reader.refs(entry, "sources", where, ("source",)),
+                                          reader.text(entry, "note", where)))
 
     if "next_meeting" in top:
         entry = reader.mapping(top["next_meeting"], "next_meeting", top.key_marks["next_meeting"], _NEXT_FIELDS, ())
@@ -171,19 +235,22 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
 
 
 def _choice_item(reader: _Reader, value: object, name: str, mark: Mark) -> Text | None:
+    """A role's slug; whether a role the scheme does not hold is defined in the data is checked
+    across files (:func:`csto_kg.records.rules.unknown_references`)."""
     if not isinstance(value, Text):
-        reader.problem(_mark_of(value, mark), name, f"is {_describe(value)}", "one of: " + ", ".join(ROLES))
+        reader.problem(_mark_of(value, mark), name, f"is {_describe(value)}", ROLE_EXPECTED)
         return None
-    if value not in ROLES:
+    if value not in ROLES and not SLUG.match(value):
         close = difflib.get_close_matches(value, ROLES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        reader.problem(value.mark, name, f"{value!r} is not a role{hint}", "one of: " + ", ".join(ROLES), value)
+        reader.problem(value.mark, name, f"{value!r} is not a role{hint}", ROLE_EXPECTED, value)
         return None
     return value
 
 
 def _check_meeting_consistency(reader: _Reader, meeting: Meeting) -> None:
-    """Rules inside one meeting: numbers used once, one delegation per state."""
+    """Rules inside one meeting: numbers used once, one delegation per state, an absent state not
+    also taking part."""
     for what, items in (("participations", meeting.participations), ("agenda", meeting.agenda),
                         ("decisions", meeting.decisions)):
         seen: dict[int, Mark] = {}
@@ -206,6 +273,22 @@ def _check_meeting_consistency(reader: _Reader, meeting: Meeting) -> None:
             reader.problem(p.mark, f"participations[n={p.number}].on_behalf_of",
                            f"role {sorted(delegate)[0]} on behalf of {whom}, but the meeting lists no delegation of it",
                            "a state listed under 'delegations'", whom)
+    absent: dict[str, Mark] = {}
+    for absence in meeting.absent:
+        slug = absence.state.slug
+        if slug in absent:
+            reader.problem(absence.mark, "absent.state", f"{slug!r} is listed as absent twice (first on line {absent[slug].line})",
+                           "one entry per absent state", slug)
+        absent.setdefault(slug, absence.mark)
+        if slug in states:
+            reader.problem(absence.state.slug.mark, "absent.state",
+                           f"{slug!r} is listed as absent, but the meeting lists a delegation of it (line {states[slug].line})",
+                           "a state either under 'delegations' or under 'absent', not both", slug)
+        present = next((p for p in meeting.participations if p.on_behalf_of and p.on_behalf_of.slug == slug), None)
+        if present is not None:
+            reader.problem(absence.state.slug.mark, "absent.state",
+                           f"{slug!r} is listed as absent, but participation n={present.number} is on its behalf",
+                           "a state either absent or taking part, not both", slug)
     heads = [p for p in meeting.participations if "head-of-delegation" in p.roles and p.on_behalf_of]
     seen_heads: dict[str, Participation] = {}
     for p in heads:

@@ -27,7 +27,9 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 NOT_IN_A_LABEL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 ONE_LINE = "a label on one line, without control characters (a long one may be folded with '>-')"
 
-ROLES = (
+#: The roles of the scheme in ontology/roles.ttl: the base roles (its top concepts) first, then
+#: the narrower ones. Curators add more in the data (``roles:`` in an entity file).
+BASE_ROLES = (
     "head-of-delegation",
     "delegation-member",
     "chair",
@@ -36,9 +38,13 @@ ROLES = (
     "observer",
     "invited-guest",
 )
+ROLES = BASE_ROLES + ("opened", "host", "presented", "spoke", "rapporteur")
+#: The kinds of document a decision adopts (ontology/document-kinds.ttl).
+DOCUMENT_KINDS = ("agreement", "declaration", "statement", "protocol", "plan", "programme", "strategy",
+                  "resolution", "decision", "document")
 ORGANIZATION_TYPES = tuple(KINDS["organization"].types)
 MEETING_FORMATS = ("in-person", "videoconference")
-DECISION_TYPES = ("appointment", "election")
+DECISION_TYPES = ("appointment", "election", "adoption")
 
 
 @lru_cache(maxsize=256)
@@ -139,6 +145,7 @@ class Participation:
     rank: Ref | None = None
     sources: list[Ref] = field(default_factory=list)
     note: Text | None = None
+    count: int | None = None  # how many unnamed representatives, when the source says
 
 
 @dataclass
@@ -160,12 +167,30 @@ class AgendaItem:
 
 @dataclass
 class Decision:
+    """An appointment or election (``appointee``, ``post``) or the adoption of a document (``kind``, ``title``)."""
+
     number: int
     mark: Mark
     type: Text
-    appointee: Ref
-    post: Ref
+    appointee: Ref | None
+    post: Ref | None
     effective_from: PartialDate | None = None
+    sources: list[Ref] = field(default_factory=list)
+    note: Text | None = None
+    kind: Text | None = None  # of the document adopted (DOCUMENT_KINDS)
+    title: Text | None = None  # the document's title, as the source gives it
+    language: Text | None = None  # the title's language tag (default: en)
+    subject: Text | None = None  # what an untitled document is about, in the curator's words
+    adopted_by: Ref | None = None
+
+
+@dataclass
+class Absence:
+    """A state that the source says did not take part, and why."""
+
+    state: Ref
+    mark: Mark
+    reason: Text | None = None
     sources: list[Ref] = field(default_factory=list)
     note: Text | None = None
 
@@ -200,6 +225,7 @@ class Meeting:
     participations: list[Participation] = field(default_factory=list)
     agenda: list[AgendaItem] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    absent: list[Absence] = field(default_factory=list)
     next_meeting: AnnouncedMeeting | None = None
 
 

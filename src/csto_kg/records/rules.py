@@ -6,7 +6,7 @@ import difflib
 from typing import Iterable
 
 from ..problems import Problem
-from .model import Entity, Records, Ref
+from .model import Entity, ROLES, Records, Ref
 
 
 class EntityIndex:
@@ -22,6 +22,8 @@ class EntityIndex:
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
         candidates = [s for s, e in self.by_slug.items() if e.kind in kinds]
+        if "role" in kinds:  # the roles of ontology/roles.ttl are not entities of the data
+            candidates += ROLES
         close = difflib.get_close_matches(slug, candidates, n=1, cutoff=0.6)
         return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -49,6 +51,7 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
             for name, ref in (("person", p.person), ("on_behalf_of", p.on_behalf_of), ("rank", p.rank)):
                 if ref:
                     yield m.file, ref, f"{where}.{name}"
+            yield from ((m.file, Ref(role, ("role",)), f"{where}.roles[{i}]") for i, role in enumerate(p.roles))
             yield from ((m.file, r, f"{where}.post") for r in p.posts)
             yield from ((m.file, r, f"{where}.sources") for r in p.sources)
         for a in m.agenda:
@@ -56,14 +59,26 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
                 yield m.file, a.proposed_by, f"agenda[n={a.number}].proposed_by"
             yield from ((m.file, r, f"agenda[n={a.number}].sources") for r in a.sources)
         for d in m.decisions:
-            yield m.file, d.appointee, f"decisions[n={d.number}].appointee"
-            yield m.file, d.post, f"decisions[n={d.number}].post"
+            for name, ref in (("appointee", d.appointee), ("post", d.post), ("adopted_by", d.adopted_by)):
+                if ref:
+                    yield m.file, ref, f"decisions[n={d.number}].{name}"
             yield from ((m.file, r, f"decisions[n={d.number}].sources") for r in d.sources)
+        for a in m.absent:
+            yield m.file, a.state, "absent.state"
+            yield from ((m.file, r, "absent.sources") for r in a.sources)
         if m.next_meeting:
             for name, ref in (("host_state", m.next_meeting.host_state), ("place", m.next_meeting.place)):
                 if ref:
                     yield m.file, ref, f"next_meeting.{name}"
             yield from ((m.file, r, "next_meeting.sources") for r in m.next_meeting.sources)
+
+
+ROLE_EXPECTED = "a role of ontology/roles.ttl (" + ", ".join(ROLES) + ") or one defined under 'roles:' in data/entities/"
+
+
+def _either(kinds: tuple[str, ...]) -> str:
+    """``state``, ``state or organization``, ``state, organization or body``."""
+    return kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
 
 
 def _a(noun: str) -> str:
@@ -89,14 +104,20 @@ def duplicate_slugs(index: EntityIndex) -> list[Problem]:
 def unknown_references(records: Records, index: EntityIndex) -> list[Problem]:
     problems = []
     for file, ref, name in references(records):
+        if ref.kinds == ("role",) and ref.slug in ROLES:
+            continue  # a role of ontology/roles.ttl
         target = index.by_slug.get(ref.slug)
         mark = ref.slug.mark
-        if target is None:
+        if ref.kinds == ("role",) and (target is None or target.kind != "role"):
             problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"unknown {' or '.join(ref.kinds)} {ref.slug!r}{index.suggest(ref.slug, ref.kinds)}",
-                                    f"the slug of {_a(' or '.join(ref.kinds))} defined in data/entities/", value=ref.slug))
+                                    f"{ref.slug!r} is not a role{index.suggest(ref.slug, ref.kinds)}",
+                                    ROLE_EXPECTED, value=ref.slug))
+        elif target is None:
+            problems.append(Problem(file, mark.line, mark.column, name,
+                                    f"unknown {_either(ref.kinds)} {ref.slug!r}{index.suggest(ref.slug, ref.kinds)}",
+                                    f"the slug of {_a(_either(ref.kinds))} defined in data/entities/", value=ref.slug))
         elif target.kind not in ref.kinds:
             problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"{ref.slug!r} is {_a(target.kind)}, not {_a(' or '.join(ref.kinds))}",
-                                    f"the slug of {_a(' or '.join(ref.kinds))}", value=ref.slug))
+                                    f"{ref.slug!r} is {_a(target.kind)}, not {_a(_either(ref.kinds))}",
+                                    f"the slug of {_a(_either(ref.kinds))}", value=ref.slug))
     return problems
