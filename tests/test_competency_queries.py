@@ -17,8 +17,8 @@ CASES = sorted(QUERIES.glob("cq*.rq"))
 
 
 def test_every_competency_question_has_a_case():
-    assert len(CASES) == 8
-    assert {p.name.split("-")[0] for p in CASES} == {f"cq{i}" for i in range(1, 8)}
+    assert len(CASES) == 9
+    assert {p.name.split("-")[0] for p in CASES} == {f"cq{i}" for i in range(1, 9)}
 
 
 def _rows(data: bytes) -> list[dict]:
@@ -45,3 +45,11 @@ def test_cli_answers_in_sparql_json(built_store, runner):
     assert "kazakhstan" not in states  # it made a proposal; the source does not say it sent a delegation
     heads = {b["state"]["value"].rsplit("/", 1)[1]: b.get("head", {}).get("value") for b in doc["results"]["bindings"]}
     assert heads["russia"].endswith("/person/aleksandr-gorovoy")
+
+
+def test_absent_states_say_why_and_where_from(built_store):
+    """CQ8: Armenia's absence from the 21st meeting, with the reason and the one report that gives it."""
+    rows = _rows(serialize(run(built_store, (QUERIES / "cq8-absent-states.rq").read_text()), "csv"))
+    assert [(r["meeting"].rsplit("/", 1)[1], r["state"].rsplit("/", 1)[1], r["source"].rsplit("/", 1)[1])
+            for r in rows] == [("2018-04-26-ccim-21", "armenia", "ekhokavkaza-ru-ccim-21-armenia-absent")]
+    assert "Yerevan" in rows[0]["reason"]

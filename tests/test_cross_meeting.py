@@ -28,10 +28,11 @@ def _key(row: dict) -> list:
 
 
 def test_every_cross_meeting_question_has_a_case():
-    assert len(CASES) == 7
+    assert len(CASES) == 10
     assert {p.stem for p in CASES} == {
         "russian-delegation-heads", "council-secretary-chairman", "secretary-general-on-date",
         "rank-at-meetings", "meetings-per-body-year", "sources-of-fact", "people-with-several-names",
+        "observers", "documents-adopted", "who-spoke",
     }
     assert all(p.with_suffix(".csv").is_file() for p in CASES)
 
@@ -68,3 +69,11 @@ def test_a_re_election_is_an_election_and_an_appointment(built_store):
     """
     types = {row["type"].rsplit("#", 1)[1] for row in _rows(serialize(run(built_store, query), "csv"))}
     assert types == {"Decision", "Appointment", "Election"}
+
+
+def test_a_role_curators_added_is_found_through_its_broader_role(built_store):
+    """'welcomed' is defined in data/entities/roles.yaml, narrower than 'spoke': asking for who spoke finds it."""
+    rows = _rows(serialize(run(built_store, (CROSS / "who-spoke.rq").read_text(encoding="utf-8")), "csv"))
+    welcomed = sorted(r["who"].rsplit("/", 1)[1] for r in rows if r["role"].endswith("/role/welcomed"))
+    assert welcomed == ["aleksandr-gorovoy", "dmitriy-kobitskiy"]
+    assert any(r["who"].endswith("/state/tajikistan") and r["role"].endswith("/role/rapporteur") for r in rows)

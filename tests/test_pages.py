@@ -241,8 +241,45 @@ def test_meeting_page(client):
     assert f"/id/{MEETING}.ttl" in page.links
 
 
+def test_meeting_page_names_each_decision_by_its_kind(client):
+    html = client.get("/id/meeting/2020-ccim-23").get_data(as_text=True)
+    check_html(html)
+    kinds = re.findall(r'<td class="decision-kind">([^<]*)</td>', html.split('id="decisions"', 1)[1])
+    assert kinds == ["Election", "Protocol"]  # an election is also an appointment; the page says election
+    html = client.get("/id/meeting/2020-12-02-csc-videoconference").get_data(as_text=True)
+    decisions = html.split('id="decisions"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<td class="decision-kind">([^<]*)</td>', decisions) == [
+        "Declaration", "Statement", "Agreement", "Protocol"]
+    assert "“Collective Security Declaration”" in decisions and "title not given" in decisions
+    assert "/id/meeting/2020-12-02-csc-videoconference/decision/1/document" in decisions
+    joint = client.get("/id/meeting/2019-11-27-cfm-cdm-cssc-bishkek").get_data(as_text=True)
+    assert "adopted by" in joint and "/id/body/csto-cdm" in joint.split('id="decisions"', 1)[1]
+
+
+def test_meeting_page_shows_absences_observers_and_unnamed_representatives(client):
+    html = client.get("/id/meeting/2018-04-26-ccim-21").get_data(as_text=True)
+    check_html(html)
+    absent = html.split('id="absent-table"', 1)[1].split("</table>", 1)[0]
+    assert "/id/state/armenia" in absent and "Yerevan" in absent
+    assert "/id/source/ekhokavkaza-ru-ccim-21-armenia-absent" in absent
+    html = client.get("/id/meeting/2021-02-18-cis-migration-council-25").get_data(as_text=True)
+    table = html.split('id="participants-table"', 1)[1].split("</table>", 1)[0]
+    observers = table.split("Observers", 1)[1]
+    for who in ("state/turkmenistan", "organization/general-confederation-of-trade-unions",
+                "organization/eurasian-economic-commission"):
+        assert f"/id/{who}" in observers, who
+    assert "representatives</span> <span class=\"note\">(not named)" in table
+    assert "/id/body/cis-executive-committee" in table  # a body on whose behalf
+    armenia = client.get("/id/state/armenia").get_data(as_text=True)
+    assert re.search(r"21st meeting of the CSTO Coordinating Council[^<]*</a></td><td>absent</td>", armenia)
+    peskov = client.get("/id/person/dmitry-peskov").get_data(as_text=True)
+    assert "held on 2018-11-08" in peskov.split('id="posts-table"', 1)[1].split("</table>", 1)[0]
+
+
 def test_every_iri_on_entity_pages_is_a_link_that_dereferences(client):
-    for path in (MEETING, KAZAKOVA, GOROVOY, "state/russia", "post/csto-ccim-secretary", "body/csto-ccim"):
+    for path in (MEETING, KAZAKOVA, GOROVOY, "state/russia", "post/csto-ccim-secretary", "body/csto-ccim",
+                 "meeting/2021-02-18-cis-migration-council-25", "meeting/2020-12-02-csc-videoconference",
+                 "meeting/2018-04-26-ccim-21", "role/welcomed"):
         page = check_html(client.get(f"/id/{path}").get_data(as_text=True))
         bare = [t for t in page.unlinked if "https://w3id.org/csto-kg/id/" in t]
         assert not bare, f"{path}: IRIs shown without a link: {bare}"

@@ -19,6 +19,10 @@ from ..records.kinds import KINDS, kind_of_path
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
+ROLE_OBSERVER = ID + "role/observer"
+#: What a meeting page calls a decision, by its most specific class (an adoption by the kind of its document).
+DECISION_NAMES = ((PREFIXES["igo"] + "Election", "Election"), (PREFIXES["igo"] + "Appointment", "Appointment"))
+
 #: The kinds of resource with a page of their own (records.kinds); every other kind gets the generic page.
 KIND_TEMPLATES = {kind.name: kind.page for kind in KINDS if kind.page != "generic"}
 
@@ -149,10 +153,11 @@ def _number(row: dict, key: str = "number") -> int:
 def meeting_view(store, iri: str) -> dict:
     m = sparql_iri(iri)
     participations = _group(rows(store, f"""
-        SELECT ?participation ?number ?person ?role ?onBehalfOf ?post ?rank ?source ?note WHERE {{
+        SELECT ?participation ?number ?person ?role ?onBehalfOf ?post ?rank ?count ?source ?note WHERE {{
           ?participation igo:inMeeting {m} ; a igo:Participation .
           OPTIONAL {{ ?participation igo:number ?number }}
           OPTIONAL {{ ?participation igo:participant ?person }}
+          OPTIONAL {{ ?participation igo:representativeCount ?count }}
           OPTIONAL {{ ?participation igo:role ?role }}
           OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
           OPTIONAL {{ ?participation igo:post ?post }}
@@ -173,22 +178,44 @@ def meeting_view(store, iri: str) -> dict:
         placed |= {p["participation"] for p in members}
         groups.append({"title": d["state"], "delegation": d["delegation"], "head": d["head"], "participations": members})
     others: dict[str | None, list] = defaultdict(list)
+    observers = []
     for p in participations:
-        if p["participation"] not in placed:
+        if p["participation"] in placed:
+            continue
+        if ROLE_OBSERVER in p["role"]:
+            observers.append(p)
+        else:
             others[p["onBehalfOf"]].append(p)
     for behalf, members in sorted(others.items(), key=lambda kv: kv[0] or ""):
         groups.append({"title": behalf, "delegation": None, "head": None, "participations": members})
+    if observers:
+        groups.append({"title": None, "observers": True, "delegation": None, "head": None, "participations": observers})
     decisions = _group(rows(store, f"""
-        SELECT ?decision ?number ?type ?appointee ?post ?effectiveFrom ?source WHERE {{
+        SELECT ?decision ?number ?type ?appointee ?post ?effectiveFrom ?document ?kind ?title ?subject ?adoptedBy
+               ?source WHERE {{
           ?decision igo:decidedAt {m} .
           OPTIONAL {{ ?decision igo:number ?number }}
           OPTIONAL {{ ?decision a ?type FILTER (?type != igo:Decision) }}
           OPTIONAL {{ ?decision igo:appointee ?appointee }}
           OPTIONAL {{ ?decision igo:toPost ?post }}
           OPTIONAL {{ ?decision igo:effectiveFrom ?effectiveFrom }}
+          OPTIONAL {{ ?decision igo:adopted ?document .
+                     OPTIONAL {{ ?document igo:documentKind ?kind }}
+                     OPTIONAL {{ ?document dcterms:title ?title }}
+                     OPTIONAL {{ ?document dcterms:subject ?subject }} }}
+          OPTIONAL {{ ?decision igo:adoptedBy ?adoptedBy }}
           OPTIONAL {{ ?decision prov:wasDerivedFrom ?source }}
-        }}"""), "decision", ("source",))
+        }}"""), "decision", ("source", "type"))
+    for d in decisions:  # named by its most specific kind: an election is also an appointment
+        d["name"] = next((name for cls, name in DECISION_NAMES if cls in d["type"]), None)
     decisions.sort(key=_number)
+    absences = _group(rows(store, f"""
+        SELECT ?absence ?state ?reason ?source WHERE {{
+          ?absence a igo:Absence ; igo:inMeeting {m} ; igo:absentee ?state .
+          OPTIONAL {{ ?absence igo:reason ?reason }}
+          OPTIONAL {{ ?absence prov:wasDerivedFrom ?source }}
+        }}"""), "absence", ("source",))
+    absences.sort(key=lambda r: r["state"])
     agenda = _group(rows(store, f"""
         SELECT ?item ?number ?subject ?proposedBy ?source WHERE {{
           {m} igo:agendaItem ?item .
@@ -217,7 +244,7 @@ def meeting_view(store, iri: str) -> dict:
         }}""")
     announced = _group(announced, "next", ("source",))
     return {"groups": groups, "participations": participations, "decisions": decisions, "agenda": agenda,
-            "previous": previous, "next": following, "announced": announced}
+            "absences": absences, "previous": previous, "next": following, "announced": announced}
 
 
 def person_view(store, iri: str) -> dict:
@@ -234,15 +261,16 @@ def person_view(store, iri: str) -> dict:
         }}"""), "participation", ("role", "post", "source"))
     participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
     posts = _group(rows(store, f"""
-        SELECT ?holding ?post ?start ?end ?acting ?decision ?source WHERE {{
+        SELECT ?holding ?post ?start ?end ?date ?acting ?decision ?source WHERE {{
           ?holding a org:Membership ; org:member {p} ; igo:post ?post .
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
           OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
-    posts.sort(key=lambda r: (str(r["start"] or ""), r["holding"]))
+    posts.sort(key=lambda r: (str(r["start"] or r["date"] or ""), r["holding"]))
     appointments = _group(rows(store, f"""
         SELECT ?decision ?meeting ?date ?post ?effectiveFrom ?source WHERE {{
           ?decision igo:appointee {p} .
@@ -290,7 +318,8 @@ def agent_view(store, iri: str) -> dict:
     hows: dict[str, dict] = {}
     for how, pattern in (("body that met", f"?meeting igo:body {a}"), ("host", f"?meeting igo:hostState {a}"),
                          ("participant", f"?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting"),
-                         ("sent a delegation", f"?x igo:ofState {a} ; igo:inMeeting ?meeting")):
+                         ("sent a delegation", f"?x igo:ofState {a} ; igo:inMeeting ?meeting"),
+                         ("absent", f"?x igo:absentee {a} ; igo:inMeeting ?meeting")):
         for row in rows(store, f"""SELECT DISTINCT ?meeting ?date WHERE {{ {pattern} . ?meeting a igo:Meeting
                                    OPTIONAL {{ ?meeting schema:startDate ?date }} }}
                                    ORDER BY DESC(?date) LIMIT {SECTION_ROWS}"""):
@@ -300,6 +329,7 @@ def agent_view(store, iri: str) -> dict:
     meeting_total = int(rows(store, f"""SELECT (COUNT(DISTINCT ?meeting) AS ?n) WHERE {{
         {{ ?meeting igo:body {a} }} UNION {{ ?meeting igo:hostState {a} }}
         UNION {{ ?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting }} UNION {{ ?x igo:ofState {a} ; igo:inMeeting ?meeting }}
+        UNION {{ ?x igo:absentee {a} ; igo:inMeeting ?meeting }}
         ?meeting a igo:Meeting
         }}""")[0]["n"])
     delegations, delegation_total = _latest(
@@ -324,15 +354,16 @@ def post_view(store, iri: str) -> dict:
     """A post: who held it over time, and who attended meetings in it."""
     p = sparql_iri(iri)
     holders = _group(rows(store, f"""
-        SELECT ?holding ?person ?start ?end ?acting ?source WHERE {{
+        SELECT ?holding ?person ?start ?end ?date ?acting ?source WHERE {{
           ?holding a org:Membership ; igo:post {p} .
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
           OPTIONAL {{ ?holding org:member ?person }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
           OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
-    holders.sort(key=lambda r: (str(r["start"] or ""), r["holding"]))
+    holders.sort(key=lambda r: (str(r["start"] or r["date"] or ""), r["holding"]))
     participations, participation_total = _latest(
         store, "?participation ?meeting ?date ?person ?role ?source", f"?participation igo:post {p} ; igo:inMeeting ?meeting",
         """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
