@@ -3,8 +3,8 @@
 
 Notes, titles, publishers and date certainties may hold anything YAML can (line breaks, tabs, control
 characters, quotes, backslashes, characters beyond the BMP); in the graph, each run of white space in
-them is one space. Labels, alternative labels and agenda subjects are names: one line, no control
-characters, kept exactly as written.
+them is one space. Labels, alternative labels, agenda subjects and the titles and subjects of adopted
+documents are names: one line, no control characters, kept exactly as written.
 """
 
 from __future__ import annotations
@@ -78,6 +78,12 @@ def write_records(data) -> list[tuple[str, str, str, str | None]]:
         expected += [(person, RDFS.label, label, "en"), (person, RDFS.label, label, "ru"),
                      (person, SKOS.altLabel, label, "en"), (person, SKOS.altLabel, label, "ru"),
                      (person, SKOS.note, in_graph(TEXTS[i]), "en")]
+    entities.append("roles:")
+    for i, label in enumerate(LABELS):
+        role = entity_iri("role", f"awkward-role-{i}")
+        entities += [f"  - slug: awkward-role-{i}", f"    label: {yaml_text(label)}", "    broader: spoke",
+                     f"    definition: {yaml_text(TEXTS[i])}"]
+        expected += [(role, RDFS.label, label, "en"), (role, SKOS.definition, in_graph(TEXTS[i]), "en")]
     entities.append("sources:")
     for i, text in enumerate(TEXTS):
         source = entity_iri("source", f"awkward-source-{i}")
@@ -112,9 +118,14 @@ def write_records(data) -> list[tuple[str, str, str, str | None]]:
                   "delegations:", "  - state: russia", f"    note: {yaml_text(text)}",
                   "participations:", "  - n: 1", "    person: valentina-kazakova", "    roles: [head-of-delegation]",
                   "    on_behalf_of: russia", f"    note: {yaml_text(text)}",
+                  "  - n: 2", "    on_behalf_of: csto-ccim", f"    roles: [observer, awkward-role-{i % len(LABELS)}]",
+                  "    count: 2",
                   "agenda:", "  - n: 1", f"    subject: {{en: {yaml_text(label)}, ru: {yaml_text(label)}}}",
                   "decisions:", "  - n: 1", "    type: appointment", "    appointee: valentina-kazakova",
-                  "    post: csto-ccim-secretary", f"    note: {yaml_text(text)}"]
+                  "    post: csto-ccim-secretary", f"    note: {yaml_text(text)}",
+                  "  - n: 2", "    type: adoption", "    kind: declaration", f"    title: {yaml_text(label)}",
+                  "    language: ru", f"    subject: {yaml_text(label)}", "    adopted_by: csto-ccim",
+                  "absent:", "  - state: belarus", f"    reason: {yaml_text(text)}", f"    note: {yaml_text(text)}"]
         (data / "meetings" / f"{slug}.yaml").write_text("\n".join(record) + "\n", encoding="utf-8")
         agenda = iri(f"{meeting}/agenda/1")
         expected += [(meeting, RDFS.label, label, "en"), (meeting, IGO.dateCertainty, in_graph(text), "en"),
@@ -123,7 +134,11 @@ def write_records(data) -> list[tuple[str, str, str, str | None]]:
                      (iri(f"{meeting}/participation/1"), SKOS.note, in_graph(text), "en"),
                      (iri(f"{meeting}/decision/1"), SKOS.note, in_graph(text), "en"),
                      (agenda, DCTERMS.subject, label, "en"), (agenda, DCTERMS.subject, label, "ru"),
-                     (agenda, RDFS.label, label, "en")]
+                     (agenda, RDFS.label, label, "en"),
+                     (iri(f"{meeting}/decision/2/document"), DCTERMS.title, label, "ru"),
+                     (iri(f"{meeting}/decision/2/document"), DCTERMS.subject, label, "en"),
+                     (iri(f"{meeting}/absence/belarus"), IGO.reason, in_graph(text), "en"),
+                     (iri(f"{meeting}/absence/belarus"), SKOS.note, in_graph(text), "en")]
     return expected
 
 
@@ -158,7 +173,7 @@ def test_awkward_text_in_every_free_text_field_validates_builds_and_reads_back(t
         got = answers(store, subject, predicate)
         assert (value, language) in got, (subject, predicate, value, got)
         checked += 1
-    assert checked == len(expected) == 5 * len(LABELS) + 4 * len(TEXTS) + 2 * 2 * len(TEXTS) + 9 * len(TEXTS) == 244
+    assert checked == len(expected) == 7 * len(LABELS) + 4 * len(TEXTS) + 2 * 2 * len(TEXTS) + 13 * len(TEXTS) == 308
     # every character other than white space is kept, controls and all
     notes = {value for _s, p, value, _l in expected if p == SKOS.note}
     assert {in_graph(t) for t in TEXTS} <= notes

@@ -118,10 +118,16 @@ slugs = st.sampled_from(["russia", "belarus", "csto", "csto-ccim", "aleksandr-go
 texts = st.text(min_size=0, max_size=30)
 dates = st.sampled_from(["2019", "2019-06", "2019-06-20", "2019-02-30", "2019-13", "20-06-2019", "tomorrow"])
 roles = st.sampled_from(["head-of-delegation", "delegation-member", "chair", "secretary", "attendee", "observer",
-                         "invited-guest", "chairman", ""])
+                         "invited-guest", "spoke", "rapporteur", "welcomed", "chairman", "Bad Role", ""])
 participation = st.fixed_dictionaries(
     {"n": st.integers(min_value=-1, max_value=4), "roles": st.lists(roles, max_size=3)},
-    optional={"person": slugs, "post": slugs, "on_behalf_of": slugs, "rank": slugs, "note": texts})
+    optional={"person": slugs, "post": slugs, "on_behalf_of": slugs, "rank": slugs, "note": texts,
+              "count": st.integers(min_value=-1, max_value=5)})
+decision = st.fixed_dictionaries(
+    {"n": st.integers(1, 2), "type": st.sampled_from(["appointment", "election", "adoption", "treaty"])},
+    optional={"appointee": slugs, "post": slugs, "kind": st.sampled_from(["declaration", "protocol", "treaty", ""]),
+              "title": texts, "language": st.sampled_from(["en", "ru", "x-", ""]), "subject": texts,
+              "adopted_by": slugs, "effective_from": dates})
 meeting = st.fixed_dictionaries(
     {"label": texts, "body": slugs, "date": dates, "sources": st.lists(slugs, min_size=0, max_size=2)},
     optional={"session": st.integers(min_value=-2, max_value=40), "place": slugs, "host_state": slugs,
@@ -129,8 +135,9 @@ meeting = st.fixed_dictionaries(
               "delegations": st.lists(st.fixed_dictionaries({"state": slugs}), max_size=3),
               "participations": st.lists(participation, max_size=4),
               "agenda": st.lists(st.fixed_dictionaries({"n": st.integers(0, 3), "subject": texts}), max_size=2),
-              "decisions": st.lists(st.fixed_dictionaries({"n": st.integers(1, 2), "type": st.just("appointment"),
-                                                           "appointee": slugs, "post": slugs}), max_size=1),
+              "decisions": st.lists(decision, max_size=2),
+              "absent": st.lists(st.fixed_dictionaries({"state": slugs}, optional={"reason": texts, "sources": slugs}),
+                                 max_size=2),
               "unexpected": texts})
 
 
@@ -167,11 +174,25 @@ valid_participation = st.fixed_dictionaries(
     optional={"post": st.sampled_from(["csto-ccim-secretary", "csto-deputy-secretary-general"]),
               "on_behalf_of": st.sampled_from(["russia", "csto", "belarus"]),
               "rank": st.sampled_from(["police-major-general", "police-colonel-general"]), "note": awkward_text})
+valid_representatives = st.fixed_dictionaries(  # unnamed, on behalf of a state, an organization or a body
+    {"on_behalf_of": st.sampled_from(["turkmenistan", "csto", "csto-ccim", "cis-atc"]),
+     "roles": st.lists(st.sampled_from(["observer", "attendee", "presented", "welcomed"]), min_size=1, max_size=2,
+                       unique=True)},
+    optional={"count": st.integers(1, 9), "note": awkward_text})
+valid_document = st.fixed_dictionaries(
+    {"kind": st.sampled_from(["declaration", "agreement", "plan", "protocol", "statement", "decision"])},
+    optional={"title": awkward_label, "language": st.sampled_from(["en", "ru", "hy"]), "subject": awkward_label,
+              "adopted_by": st.sampled_from(["csto-cdm", "russia", "csto"]), "note": awkward_text})
 valid_meeting = st.fixed_dictionaries(
     {"label": awkward_label, "date": st.sampled_from(["2019", "2019-06", "2019-06-20", "2020-02-29"])},
     optional={"session": st.integers(1, 99), "place": st.just("cholpon-ata"), "note": awkward_text,
               "format": st.sampled_from(["in-person", "videoconference"]),
               "participations": st.lists(valid_participation, max_size=4),
+              "representatives": st.lists(valid_representatives, max_size=2),
+              "documents": st.lists(valid_document, max_size=2),
+              "absent": st.lists(st.fixed_dictionaries({"state": st.sampled_from(["kyrgyzstan", "tajikistan"])},
+                                                       optional={"reason": awkward_text}),
+                                 max_size=2, unique_by=lambda a: a["state"]),
               "agenda": st.lists(awkward_label, max_size=3)})
 
 
@@ -180,7 +201,12 @@ valid_meeting = st.fixed_dictionaries(
 @given(record=valid_meeting)
 def test_a_record_that_validates_builds_and_round_trips(tmp_path_factory, runner, validator, record):
     record = {**record, "body": "csto-ccim", "sources": ["mia-en-2019-06-21-ccim-22"]}
-    record["participations"] = [{"n": i + 1, **p} for i, p in enumerate(record.get("participations", []))]
+    named = record.get("participations", []) + record.pop("representatives", [])
+    record["participations"] = [{"n": i + 1, **p} for i, p in enumerate(named)]
+    record["decisions"] = [{"n": i + 1, "type": "adoption", **d} for i, d in enumerate(record.pop("documents", []))]
+    for d in record["decisions"]:
+        if "language" in d and "title" not in d:
+            del d["language"]
     record["agenda"] = [{"n": i + 1, "subject": t} for i, t in enumerate(record.get("agenda", []))]
     folder = tmp_path_factory.mktemp("gen")
     data = folder / "data"

@@ -107,3 +107,33 @@ def test_every_record_name_makes_a_valid_graph_iri(name):
 def test_graph_iris_of_different_names_differ():
     names = ["entities/a b", "entities/a%20b", "entities/a%2520b", "entities/a_b", "entities/a\u00a0b"]
     assert len({graph_iri(n) for n in names}) == len(names) == 5
+
+
+def test_an_adopted_document_an_absence_and_unnamed_representatives():
+    from csto_kg.graph.vocab import DCTERMS, RDFS, SKOS
+
+    graphs = _graphs()
+    g = graphs["meetings/2020-12-02-csc-videoconference"].graph
+    decision = entity_iri("meeting", "2020-12-02-csc-videoconference") + "/decision/1"
+    document = URIRef(decision + "/document")
+    assert (URIRef(decision), RDF.type, IGO.Adoption) in g and (URIRef(decision), RDF.type, IGO.Decision) in g
+    assert (URIRef(decision), RDF.type, IGO.Appointment) not in g
+    assert g.value(URIRef(decision), IGO.adopted) == document
+    assert g.value(document, IGO.documentKind) == entity_iri("document-kind", "declaration")
+    assert g.value(document, DCTERMS.title) == Literal("Collective Security Declaration", lang="en")
+    assert g.value(document, PROV.wasGeneratedBy) == URIRef(decision)
+    g = graphs["meetings/2018-04-26-ccim-21"].graph
+    absence = URIRef(entity_iri("meeting", "2018-04-26-ccim-21") + "/absence/armenia")
+    assert g.value(absence, IGO.absentee) == entity_iri("state", "armenia")
+    assert "Yerevan" in g.value(absence, IGO.reason)
+    assert g.value(absence, PROV.wasDerivedFrom) == entity_iri("source", "ekhokavkaza-ru-ccim-21-armenia-absent")
+    g = graphs["meetings/2021-02-18-cis-migration-council-25"].graph
+    turkmenistan = URIRef(entity_iri("meeting", "2021-02-18-cis-migration-council-25") + "/participation/4")
+    assert g.value(turkmenistan, IGO.participant) is None
+    assert g.value(turkmenistan, IGO.onBehalfOf) == entity_iri("state", "turkmenistan")
+    assert g.value(turkmenistan, IGO.role) == entity_iri("role", "observer")
+    assert str(g.value(turkmenistan, RDFS.label)).startswith("Representatives of Turkmenistan")
+    g = graphs["entities/roles"].graph
+    welcomed = entity_iri("role", "welcomed")
+    assert g.value(welcomed, SKOS.broader) == entity_iri("role", "spoke")
+    assert (welcomed, SKOS.inScheme, IGO.RoleScheme) in g and (welcomed, RDF.type, IGO.Role) in g

@@ -181,3 +181,42 @@ def test_a_file_name_that_is_not_printable_text_is_an_error(tmp_path, name):
     assert record.unreadable and record.entities == []
     assert [(p.field, p.line) for p in record.problems] == [("(file name)", 1)]
     assert "is not printable UTF-8 text" in record.problems[0].message
+
+
+def test_representatives_absences_adoptions_and_roles_of_the_data_are_read():
+    records = read_records(DATA)
+    assert records.errors == []
+    meetings = {m.slug: m for m in records.meetings}
+    absent = meetings["2018-04-26-ccim-21"].absent
+    assert [(a.state.slug, [s.slug for s in a.sources]) for a in absent] == [
+        ("armenia", ["ekhokavkaza-ru-ccim-21-armenia-absent"])]
+    assert "Yerevan" in absent[0].reason
+    council = meetings["2021-02-18-cis-migration-council-25"]
+    unnamed = [p for p in council.participations if p.person is None and not p.posts]
+    assert {p.on_behalf_of.slug: p.roles for p in unnamed if "observer" in p.roles} == {
+        "turkmenistan": ["observer"], "general-confederation-of-trade-unions": ["observer"],
+        "eurasian-economic-commission": ["observer"]}
+    assert any(p.on_behalf_of.slug == "cis-executive-committee" for p in unnamed)  # a body
+    adopted = [(d.kind, d.title) for d in meetings["2020-12-02-csc-videoconference"].decisions]
+    assert adopted[0] == ("declaration", "Collective Security Declaration") and len(adopted) == 4
+    assert all(d.appointee is None and d.post is None for d in meetings["2020-12-02-csc-videoconference"].decisions)
+    joint = meetings["2019-11-27-cfm-cdm-cssc-bishkek"].decisions
+    assert {d.adopted_by.slug for d in joint} == {"csto-cdm"}
+    welcomed = next(e for e in records.entities if e.kind == "role")
+    assert (welcomed.slug, welcomed.fields["broader"].slug) == ("welcomed", "spoke")
+    tajik = meetings["2021-08-24-ccim-24"].participations[1]
+    assert (tajik.person, [p.slug for p in tajik.posts], tajik.roles) == (None, ["csto-ccim-member"], ["rapporteur"])
+
+
+def test_a_count_of_representatives_and_the_fields_of_each_type_of_decision(tmp_path):
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text("label: X\nbody: b\ndate: 2019\nsources: s\nparticipations:\n"
+                    "  - n: 1\n    on_behalf_of: csto\n    roles: [observer]\n    count: 2\n"
+                    "decisions:\n  - n: 1\n    type: adoption\n    kind: protocol\n"
+                    "  - n: 2\n    type: election\n    appointee: a\n    post: p\n    kind: plan\n", encoding="utf-8")
+    record = read_file(path, "meetings/2019-01-01-x.yaml")
+    assert record.meeting.participations[0].count == 2
+    assert [(d.number, d.type, d.kind) for d in record.meeting.decisions] == [(1, "adoption", "protocol"),
+                                                                                (2, "election", None)]
+    assert [(p.line, p.field, p.message) for p in record.problems] == [
+        (18, "decisions[1].kind", "is not a field of a decision of type election")]
