@@ -203,9 +203,10 @@ delegations:                    # only states the source says sent a delegation
 
 participations:
   # - n: 1                      # unique in this meeting, never reused
-  #   person: <slug>            # leave out when the source names only the post
-  #   roles: [head-of-delegation]   # delegation-member, chair, secretary, attendee, observer, invited-guest
-  #   on_behalf_of: <slug of a state or organization>
+  #   person: <slug>            # leave out when the source names only the post (or no one)
+  #   roles: [head-of-delegation]   # delegation-member, chair, secretary, attendee, observer, invited-guest,
+  #                                 # opened, host, presented, spoke, rapporteur, or a role of roles: in entities/
+  #   on_behalf_of: <slug of a state, organization or body>   # alone: its unnamed representatives
   #   post: <slug of a post>    # as held that day
   #   rank: <slug of a rank>    # as held that day
 
@@ -220,6 +221,14 @@ decisions:
   #   appointee: <slug of a person>
   #   post: <slug of a post>
   #   effective_from: YYYY-MM-DD
+  # - n: 2
+  #   type: adoption            # a document adopted, signed or approved
+  #   kind: declaration         # agreement, statement, protocol, plan, programme, strategy, resolution, decision, document
+  #   title: as the source gives it
+
+absent:                         # states the source says did not take part
+  # - state: <slug of a state>
+  #   reason: why, as the source gives it
 
 # next_meeting:
 #   date: YYYY

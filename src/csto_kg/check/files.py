@@ -53,7 +53,7 @@ def validate_files(paths: list[Path], data_dir: Path, validator: Validator | Non
         ctx = ctx or Context(data_dir, validator, overrides={n: given[n] for n in entity_names if n not in contents},
                              contents={n: contents[n] for n in entity_names if n in contents})
     entity_records = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
-    duplicates = rec.duplicate_slugs(ctx.index)
+    duplicates = rec.duplicate_slugs(ctx.index) + rec.role_cycles(ctx.index)
     problems: list[Problem] = []
     unreadable = False
     sink = io.StringIO()

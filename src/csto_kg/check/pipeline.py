@@ -152,7 +152,9 @@ _WORKER_CONTEXT: RecordContext | None = None
 def _process_items(items: list[tuple[str, str]], ctx: RecordContext, out) -> list[FileResult]:
     """Process record files; entity files come already read (and converted) from the context."""
     entities = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
-    duplicates = rec.duplicate_slugs(ctx.index) if any(name in entities for _path, name in items) else []
+    # slugs used twice and roles narrower than themselves: rules across the entity files
+    across = any(name in entities for _path, name in items)
+    duplicates = rec.duplicate_slugs(ctx.index) + rec.role_cycles(ctx.index) if across else []
     results = []
     for path, name in items:
         if name in entities:

@@ -22,7 +22,7 @@ from .folder import (
     read_file, read_records, record_files,
 )
 from .rules import (
-    EntityIndex, check_references, duplicate_slugs, references, unknown_references,
+    EntityIndex, check_references, duplicate_slugs, references, role_cycles, unknown_references,
 )
 
 __all__ = [
@@ -31,6 +31,6 @@ __all__ = [
     "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
     "Participation", "QID", "ROLES", "RecordFile", "Records", "Ref", "SLUG", "URL",
     "check_references", "duplicate_slugs", "iri_problem", "is_language_tag", "read_entity_file",
-    "read_file", "read_meeting_file", "read_records", "record_files", "references",
+    "read_file", "read_meeting_file", "read_records", "record_files", "references", "role_cycles",
     "unknown_references",
 ]

@@ -88,7 +88,7 @@ def _a(noun: str) -> str:
 def check_references(records: Records, index: EntityIndex | None = None) -> list[Problem]:
     """Slugs defined once; every reference names an entity of an allowed kind."""
     index = index or EntityIndex(records.entities)
-    return duplicate_slugs(index) + unknown_references(records, index)
+    return duplicate_slugs(index) + role_cycles(index) + unknown_references(records, index)
 
 
 def duplicate_slugs(index: EntityIndex) -> list[Problem]:
@@ -98,6 +98,29 @@ def duplicate_slugs(index: EntityIndex) -> list[Problem]:
             problems.append(Problem(here.file, here.slug.mark.line, here.slug.mark.column, "slug",
                                     f"{here.slug!r} is also used by {_a(there.kind)} at {there.file}:{there.slug.mark.line}",
                                     "a slug not used by any other entity", value=here.slug))
+    return problems
+
+
+def role_cycles(index: EntityIndex) -> list[Problem]:
+    """Roles of the data whose chain of broader roles never reaches a role of ontology/roles.ttl
+    (a role narrower than itself, through others); a broader role that is unknown is reported
+    as an unknown reference."""
+    if not isinstance(index, EntityIndex):
+        return []  # a store-backed index: the entity files were checked when the store was built
+    problems = []
+    for slug, entity in index.by_slug.items():
+        if entity.kind != "role":
+            continue
+        seen, up = [slug], entity.fields.get("broader")
+        while up is not None and up.slug not in ROLES and up.slug not in seen:
+            seen.append(up.slug)
+            target = index.by_slug.get(up.slug)
+            up = target.fields.get("broader") if target is not None and target.kind == "role" else None
+        if up is not None and up.slug in seen:
+            mark = entity.fields["broader"].slug.mark
+            problems.append(Problem(entity.file, mark.line, mark.column, "broader",
+                                    f"{slug!r} is narrower than itself ({' < '.join([*seen, up.slug][seen.index(up.slug):])})",
+                                    "a chain of broader roles that ends at a role of ontology/roles.ttl", value=up.slug))
     return problems
 
 
