@@ -7,10 +7,11 @@ Imports only csto_kg.problems and csto_kg.settings.
 
 from .kinds import ENTITY_SECTIONS
 from .model import (
-    Absence, AgendaItem, AnnouncedMeeting, BASE_ROLES, DATE, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Entity, LANG,
+    AgendaItem, AnnouncedMeeting, DATE, DECISION_TYPES, Decision, Delegation, Entity, LANG,
     LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, ONE_LINE,
     ORGANIZATION_TYPES, PartialDate, Participation, QID, ROLES, RecordFile, Records, Ref, SLUG, URL,
     iri_problem, is_language_tag,
+    Absence, BASE_ROLES, DOCUMENT_KINDS,
 )
 from .entities import (
     HOLDING_ROLES, read_entity_file,
@@ -22,15 +23,17 @@ from .folder import (
     read_file, read_records, record_files,
 )
 from .rules import (
-    EntityIndex, check_references, duplicate_slugs, references, role_cycles, unknown_references,
+    EntityIndex, check_references, duplicate_slugs, references, unknown_references,
+    role_cycles,
 )
 
 __all__ = [
-    "Absence", "AgendaItem", "AnnouncedMeeting", "BASE_ROLES", "DATE", "DECISION_TYPES", "DOCUMENT_KINDS", "Decision", "Delegation", "Entity",
+    "AgendaItem", "AnnouncedMeeting", "DATE", "DECISION_TYPES", "Decision", "Delegation", "Entity",
     "ENTITY_SECTIONS", "EntityIndex", "HOLDING_ROLES", "LANG", "LINE_BREAKS", "Labels", "MEETING_FILE",
     "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
     "Participation", "QID", "ROLES", "RecordFile", "Records", "Ref", "SLUG", "URL",
     "check_references", "duplicate_slugs", "iri_problem", "is_language_tag", "read_entity_file",
-    "read_file", "read_meeting_file", "read_records", "record_files", "references", "role_cycles",
-    "unknown_references",
+    "read_file", "read_meeting_file", "read_records", "record_files", "references",
+    "unknown_references", "role_cycles",
+    "Absence", "BASE_ROLES", "DOCUMENT_KINDS",
 ]

@@ -209,7 +209,7 @@ def context(entity: Entity, index: EntityIndex, records: Records) -> dict[str, s
                     if actor is not None and actor.kind == "state":
                         add("P27", p.on_behalf_of.slug)
             for d in meeting.decisions:
-                if d.appointee.slug == entity.slug:
+                if d.appointee is not None and d.post is not None and d.appointee.slug == entity.slug:
                     add("P39", d.post.slug)
     return expected
 
