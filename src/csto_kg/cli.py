@@ -271,23 +271,59 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
               help="json is SPARQL 1.1 Query Results JSON (JSON-LD for CONSTRUCT/DESCRIBE).")
 @store_option
-def query(query_text: str | None, query_file, fmt: str, store_location: str) -> None:
-    """Run a SPARQL query on the store; the default graph is the union of all named graphs."""
-    from .problems import CstoKgError
-    from .query.sparql import run, serialize
+@settings.option("CSTO_KG_SPARQL_TIME_LIMIT_MS", "--time-limit-ms", "time_limit_ms")
+def query(query_text: str | None, query_file, fmt: str, store_location: str, time_limit_ms: int) -> None:
+    """Run a SPARQL query on the store; the default graph is the union of all named graphs.
+
+    The query runs in a worker process, as the endpoint runs it, which is stopped at the time
+    limit (--time-limit-ms; 0: none); a query stopped there exits with status 2. SERVICE may call
+    only the endpoints in CSTO_KG_SERVICE_ALLOW."""
+    from .problems import CstoKgError, QueryTimeout, StoreMissing
+    from .query.sparql import plan, serialize
+    from .query.workers import InlineRunner, WorkerPool
     from .store.opening import open_store
 
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY or -f FILE (one of them)")
     text = query_text if query_text is not None else query_file.read()
+    allow = frozenset(s.strip() for s in settings.get("CSTO_KG_SERVICE_ALLOW").split(",") if s.strip())
+    runner = None
     try:
-        output = serialize(run(open_store(store_location), text), fmt)
+        store = open_store(store_location, time_limit_ms=time_limit_ms)
+        # the worker writes what reads back exactly; the format asked for is written here
+        plan_ = plan(text, "text/tab-separated-values, application/n-triples", allow)
+        if store.enforces_time_limit or not time_limit_ms:
+            runner = InlineRunner(store)
+        elif not store.exists():
+            raise StoreMissing(store.location)
+        else:
+            runner = WorkerPool(store.location, 1, time_limit_ms)
+        output = serialize(_query_result(plan_, runner.run(plan_)), fmt)
+    except QueryTimeout:
+        click.echo(f"error: the query took longer than the time limit of {time_limit_ms} ms and was stopped; "
+                   "the limit is set by --time-limit-ms or CSTO_KG_SPARQL_TIME_LIMIT_MS (0: no limit)", err=True)
+        sys.exit(2)
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
+    finally:
+        if runner is not None:
+            runner.close()
     sys.stdout.buffer.write(output)
     if not output.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")
+
+
+def _query_result(plan_, answer):
+    """A worker's answer (TSV solutions or boolean, N-Triples) read back as the query's result."""
+    import pyoxigraph as ox
+
+    from .query.sparql import Result
+
+    if plan_.form == "graph":
+        return Result("graph", [quad.triple for quad in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)])
+    found = ox.parse_query_results(answer.body, ox.QueryResultsFormat.TSV)
+    return Result("ask" if isinstance(found, ox.QueryBoolean) else "select", found)
 
 
 @main.command()
