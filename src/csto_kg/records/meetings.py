@@ -7,7 +7,7 @@ import difflib
 from .yamlsafe import Mark, Sequence, Text
 from .model import (
     AgendaItem, AnnouncedMeeting, DECISION_TYPES, Decision, Delegation, Labels, MEETING_FORMATS,
-    Meeting, Participation, ROLES,
+    Meeting, Participation, ROLES, Ref,
 )
 from .reader import _Reader, _describe, _mark_of
 
@@ -98,7 +98,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
     for where, mark, item in reader.items(top, "delegations", ""):
         entry = reader.mapping(item, where, mark, _DELEGATION_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
-            meeting.delegations.append(Delegation(state, entry.mark, reader.refs(entry, "sources", where, ("source",)),
+            meeting.delegations.append(Delegation(state, entry.mark, _item_sources(reader, entry, where, sources),
                                                   reader.text(entry, "note", where)))
 
     for where, mark, item in reader.items(top, "participations", ""):
@@ -122,7 +122,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             posts=reader.refs(entry, "post", where, ("post",)),
             on_behalf_of=reader.ref(entry, "on_behalf_of", where, _ACTORS),
             rank=reader.ref(entry, "rank", where, ("rank",)),
-            sources=reader.refs(entry, "sources", where, ("source",)),
+            sources=_item_sources(reader, entry, where, sources),
             note=reader.text(entry, "note", where),
         )
         if participation.person is None and not participation.posts and "person" not in entry and "post" not in entry:
@@ -140,7 +140,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         if number and subject:
             meeting.agenda.append(AgendaItem(number, entry.mark, subject,
                                              reader.ref(entry, "proposed_by", where, _ACTORS),
-                                             reader.refs(entry, "sources", where, ("source",))))
+                                             _item_sources(reader, entry, where, sources)))
 
     for where, mark, item in reader.items(top, "decisions", ""):
         entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type", "appointee", "post"))
@@ -153,7 +153,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         effective = reader.date(entry, "effective_from", where)
         if number and kind and appointee and post:
             meeting.decisions.append(Decision(number, entry.mark, kind, appointee, post, effective,
-                                              reader.refs(entry, "sources", where, ("source",)),
+                                              _item_sources(reader, entry, where, sources),
                                               reader.text(entry, "note", where)))
 
     if "next_meeting" in top:
@@ -164,10 +164,23 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                 reader.date(entry, "date", "next_meeting"),
                 reader.ref(entry, "host_state", "next_meeting", ("state",)),
                 reader.ref(entry, "place", "next_meeting", ("place",)),
-                reader.refs(entry, "sources", "next_meeting", ("source",)),
+                _item_sources(reader, entry, "next_meeting", sources),
             )
     _check_meeting_consistency(reader, meeting)
     return meeting
+
+
+def _item_sources(reader: _Reader, entry, where: str, meeting_sources: list[Ref]) -> list[Ref]:
+    """The sources of one item of a meeting (a delegation, participation, agenda item, decision, the
+    next meeting, ...). An item without its own is credited to the meeting's sources, which is exact
+    only when the meeting cites one: in a meeting citing several, every item names the ones that state it."""
+    found = reader.refs(entry, "sources", where, ("source",))
+    if "sources" not in entry and len(meeting_sources) > 1:
+        cited = ", ".join(str(ref.slug) for ref in meeting_sources)
+        reader.problem(entry.mark, f"{where}.sources",
+                       f"is missing; the meeting cites {len(meeting_sources)} sources, so each item names those that state it",
+                       f"sources: [...] listing those of {cited} that state this item")
+    return found
 
 
 def _choice_item(reader: _Reader, value: object, name: str, mark: Mark) -> Text | None:

@@ -98,21 +98,43 @@ def _collect(values: Iterable) -> set:
 
 
 def facts(store, iri: str) -> list[dict]:
-    """Every statement about ``iri``, each with the record file and the sources it comes from."""
+    """Every statement about ``iri``, each with the record file and the sources it comes from.
+
+    A statement in a record file is credited to the sources the resource itself cites
+    (``prov:wasDerivedFrom``), never to the others its file cites: an entity without sources
+    of its own shows none. A part of a resource that cites none itself (a post-holding's
+    interval, its start) is credited to the nearest resource it is part of, by its IRI. A
+    statement in a graph that is not a record file (the Wikidata labels) is credited to the
+    sources of that graph."""
     s = sparql_iri(iri)
     found = rows(store, f"""
         SELECT ?p ?o ?g ?file WHERE {{
           GRAPH ?g {{ {s} ?p ?o }}
           OPTIONAL {{ ?g igo:recordFile ?file }}
         }} ORDER BY ?p ?o""")
-    own = [r["source"] for r in rows(store, f"SELECT DISTINCT ?source WHERE {{ {s} prov:wasDerivedFrom ?source }} ORDER BY ?source")]
+    own = sources_of(store, iri)
     graph_sources: dict[str, list] = defaultdict(list)
     for row in rows(store, f"""SELECT DISTINCT ?g ?source WHERE {{ GRAPH ?g {{ {s} ?p ?o }}
+                                  FILTER NOT EXISTS {{ ?g igo:recordFile ?file }}
                                   ?g prov:wasDerivedFrom ?source }} ORDER BY ?source"""):
         graph_sources[row["g"]].append(row["source"])
     for row in found:
-        row["sources"] = own or graph_sources.get(row["g"], [])
+        row["sources"] = own if row["file"] is not None else graph_sources.get(row["g"], [])
     return found
+
+
+def sources_of(store, iri: str) -> list:
+    """The sources ``iri`` cites; for a resource inside another (``.../post-holding/x/interval``)
+    that cites none, those of the nearest resource it is inside; [] when none does."""
+    candidates = [iri]
+    if iri.startswith(ID):
+        parts = iri[len(ID):].split("/")
+        candidates += [ID + "/".join(parts[:n]) for n in range(len(parts) - 1, 1, -1)]
+    values = " ".join(sparql_iri(c) for c in candidates)
+    cited: dict[str, list] = defaultdict(list)
+    for row in rows(store, f"SELECT DISTINCT ?x ?source WHERE {{ VALUES ?x {{ {values} }} ?x prov:wasDerivedFrom ?source }} ORDER BY ?source"):
+        cited[row["x"]].append(row["source"])
+    return next((cited[c] for c in candidates if cited.get(c)), [])
 
 
 def inbound(store, iri: str, limit: int = 200) -> list[dict]:
