@@ -7,7 +7,7 @@ import difflib
 from .yamlsafe import Mark, Sequence, Text
 from .model import (
     AgendaItem, AnnouncedMeeting, DECISION_TYPES, Decision, Delegation, Labels, MEETING_FORMATS,
-    Meeting, Participation, ROLES, Ref,
+    Meeting, Participation, ROLES, Ref, ends_before,
 )
 from .reader import _Reader, _describe, _mark_of
 
@@ -91,7 +91,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         note=reader.text(top, "note", ""),
         joint_with=reader.refs(top, "joint_with", "", ("body",)),
     )
-    if start and meeting.end and meeting.end.latest < start.earliest:
+    if ends_before(meeting.end, start):
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
                        "an end date on or after the date", meeting.end.text)
 

@@ -221,11 +221,14 @@ def meeting_view(store, iri: str) -> dict:
         }}"""), "item", ("source",))
     agenda.sort(key=_number)
     siblings = rows(store, f"""
-        SELECT DISTINCT ?meeting ?date WHERE {{
+        SELECT DISTINCT ?meeting ?date ?earliest WHERE {{
           {m} igo:body ?body . ?meeting a igo:Meeting ; igo:body ?body .
           OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?meeting igo:earliestDate ?earliest }}
         }}""")
-    siblings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
+    # in the order of the first day each can have begun (an EDTF date such as "[2017-04-26, 2018-04-26]"
+    # does not sort as text)
+    siblings.sort(key=lambda r: (str(r["earliest"] or r["date"] or ""), r["meeting"]))
     position = next((i for i, r in enumerate(siblings) if r["meeting"] == iri), None)
     previous = siblings[position - 1]["meeting"] if position else None
     following = siblings[position + 1]["meeting"] if position is not None and position + 1 < len(siblings) else None
