@@ -323,6 +323,8 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(s, SCHEMA.eventAttendanceMode, ATTENDANCE_MODES[m.format], m.format.mark, "format")
     b.text(s, SKOS.note, m.note, "note")
     b.sources(s, m.sources, "sources")
+    for former in m.former_ids:  # the IRIs of the file's earlier names: the same meeting
+        b.add(s, OWL.sameAs, entity_iri("meeting", former), former.mark, "former_ids")
     meeting_label = str(m.labels.pref.get("en", m.slug))
 
     delegations: dict[str, URIRef] = {}

@@ -7,8 +7,9 @@ import difflib
 from .yamlsafe import Mark, Sequence, Text
 from .model import (
     AgendaItem, AnnouncedMeeting, DECISION_TYPES, Decision, Delegation, Labels, MEETING_FORMATS,
-    Meeting, Participation, ROLES, Ref, ends_before,
+    MEETING_FILE, MEETING_FILE_DATE, Meeting, Participation, ROLES, Ref, ends_before,
 )
+from .dates import is_day
 from .reader import _Reader, _describe, _mark_of
 
 
@@ -30,6 +31,7 @@ _MEETING_FIELDS = {
     "agenda": "agenda items",
     "decisions": "decisions such as appointments",
     "next_meeting": "the next meeting, as announced",
+    "former_ids": "earlier names of this file (without .yaml), whose IRIs keep working",
 }
 _PARTICIPATION_FIELDS = {
     "n": "the participation's number, unique in the meeting and never reused",
@@ -91,6 +93,9 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         note=reader.text(top, "note", ""),
         joint_with=reader.refs(top, "joint_with", "", ("body",)),
     )
+    if start is not None:
+        _check_file_date(reader, meeting.slug, start)
+    meeting.former_ids = _former_ids(reader, top, slug)
     if ends_before(meeting.end, start):
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
                        "an end date on or after the date", meeting.end.text)
@@ -168,6 +173,60 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             )
     _check_meeting_consistency(reader, meeting)
     return meeting
+
+
+def _check_file_date(reader: _Reader, slug: str, date) -> None:
+    """The date a meeting's file name starts with (its IRI's) must be one the record's date can be:
+    the date or a part of it (``2019-06`` for ``2019-06-20``, or the other way round), or, for an
+    EDTF date, a day, month or year it can be (``2018-04-26`` for ``[2017-04-26, 2018-04-26]``)."""
+    found = MEETING_FILE_DATE.match(slug)
+    if found is None:
+        return
+    prefix, rest = found.group(1), slug[len(found.group(1)) + 1:]
+    if not is_day(prefix):
+        reader.problem(date.mark, "(file name)", f"the file name {slug + '.yaml'!r} starts with {prefix}, which is not a date",
+                       f"a file name starting with a date the record's date can be, e.g. {_example(date)}-{rest}.yaml")
+        return
+    if date.allows(prefix):
+        return
+    reader.problem(date.mark, "(file name)",
+                   f"the file name {slug + '.yaml'!r} starts with {prefix}, which the date {date.text} cannot be",
+                   f"a file name starting with {_expected_start(date)}, e.g. {_example(date)}-{rest}.yaml "
+                   "(to rename a record, list its old name under former_ids)", date.text)
+
+
+def _expected_start(date) -> str:
+    if date.exact:
+        parts = [date.text[:n] for n in (7, 4) if n < len(date.text)]
+        return f"{date.text} or a part of it ({', '.join(parts)})" if parts else date.text
+    return f"a day, month or year that {date.text} can be (X: any digit)"
+
+
+def _example(date) -> str:
+    return date.text if date.exact else (date.edtf.example or date.text.strip("[]{}.").split(",")[0].replace("X", "0")[:10])
+
+
+def _former_ids(reader: _Reader, top, slug: str) -> list[Text]:
+    """The former names of a meeting's file: each a meeting file name (without .yaml), used once."""
+    found: list[Text] = []
+    value = top.get("former_ids")
+    if value is None:
+        return found
+    items = value if isinstance(value, Sequence) else [value]
+    marks = value.item_marks if isinstance(value, Sequence) else [top.key_marks["former_ids"]]
+    for i, item in enumerate(items):
+        name = f"former_ids[{i}]" if isinstance(value, Sequence) else "former_ids"
+        expected = "the file's earlier name without .yaml, e.g. 2018-04-26-ccim-21"
+        if not isinstance(item, Text) or not MEETING_FILE.match(item):
+            shown = f"{str(item)!r}" if isinstance(item, Text) else _describe(item)
+            reader.problem(_mark_of(item, marks[i]), name, f"{shown} is not a meeting file name", expected, item)
+        elif item == slug:
+            reader.problem(item.mark, name, f"{item!r} is this file's own name", "a name the file had before", item)
+        elif item in found:
+            reader.problem(item.mark, name, f"{item!r} is listed twice", "each earlier name once", item)
+        else:
+            found.append(item)
+    return found
 
 
 def _item_sources(reader: _Reader, entry, where: str, meeting_sources: list[Ref]) -> list[Ref]:

@@ -22,6 +22,8 @@ QID = re.compile(r"^Q[1-9][0-9]*\Z")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]+\Z")
 DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 MEETING_FILE = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?-[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# The date a meeting file's name starts with (the longest that fits: 2019-05-cfm-x -> 2019-05).
+MEETING_FILE_DATE = re.compile(r"^([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)-[a-z0-9]")
 # A label is a name, on one line: no line break (any that str.splitlines knows) and no other
 # control character. Notes and other texts may span lines.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -234,6 +236,7 @@ class Meeting:
     agenda: list[AgendaItem] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     next_meeting: AnnouncedMeeting | None = None
+    former_ids: list[Text] = field(default_factory=list)  # earlier file names (slugs), whose IRIs redirect here
 
 
 @dataclass

@@ -143,13 +143,12 @@ class _Reader:
             return None
         expected = ("YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known, or an EDTF date "
                     f"such as {EDTF_EXAMPLES} when it is uncertain")
-        if DATE.match(value):
-            if not is_day(value):
-                self.problem(value.mark, _join(where, key), f"{value!r} is not a valid date", expected, value)
-                return None
-            return PartialDate(str(value), value.mark)
         try:
-            read_edtf(str(value))
+            if DATE.match(value) and not is_day(value):
+                read_edtf(str(value))  # only to say why (a season, 2019-21); a day that does not exist is no EDTF
+                raise ValueError("not an EDTF date")
+            if not DATE.match(value):
+                read_edtf(str(value))
         except ValueError as err:
             reason = "" if str(err) == "not an EDTF date" else f" ({err})"
             self.problem(value.mark, _join(where, key), f"{value!r} is not a valid date{reason}", expected, value)
