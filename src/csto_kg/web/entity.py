@@ -261,8 +261,8 @@ def person_view(store, iri: str) -> dict:
     posts = _group(rows(store, f"""
         SELECT ?holding ?post ?start ?end ?acting ?decision ?source WHERE {{
           ?holding a org:Membership ; org:member {p} ; igo:post ?post .
-          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
@@ -280,7 +280,7 @@ def person_view(store, iri: str) -> dict:
     ranks = _group(rows(store, f"""
         SELECT ?holding ?rank ?date ?source WHERE {{
           ?holding a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .
-          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     ranks.sort(key=lambda r: (str(r["date"] or ""), r["holding"]))
@@ -352,8 +352,8 @@ def post_view(store, iri: str) -> dict:
         SELECT ?holding ?person ?start ?end ?acting ?source WHERE {{
           ?holding a org:Membership ; igo:post {p} .
           OPTIONAL {{ ?holding org:member ?person }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
