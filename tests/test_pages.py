@@ -310,6 +310,14 @@ def test_a_part_of_a_resource_is_credited_to_the_resource_it_is_part_of(client):
     assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" not in interval
 
 
+def test_a_meeting_with_an_uncertain_date_shows_it_and_keeps_its_place_among_its_bodys_meetings(client):
+    html = client.get("/id/meeting/2018-04-26-ccim-21").get_data(as_text=True)
+    check_html(html)
+    assert "[2017-04-26, 2018-04-26]" in html.split('id="statements"', 1)[1]
+    assert 'href="/id/meeting/2016-11-17-ccim-19" rel="prev"' in html  # ordered by the first day it can be
+    assert 'href="/id/meeting/2019-06-20-ccim-22" rel="next"' in html
+
+
 # -- the workbench
 
 

@@ -25,7 +25,7 @@ _MEETING_FIELDS = {
     "host_state": "the slug of the state on whose territory it was held",
     "format": "one of " + ", ".join(MEETING_FORMATS),
     "note": "a curator's note",
-    "sources": "slugs of the sources the record is curated from (the first is the main one)",
+    "sources": "slugs of the sources that report the meeting (the first is the main one)",
     "delegations": "the states that sent delegations",
     "participations": "who took part, in which role",
     "agenda": "agenda items",
@@ -40,7 +40,7 @@ _PARTICIPATION_FIELDS = {
     "roles": "one or more of: " + ", ".join(ROLES),
     "on_behalf_of": "the slug of the state or organization represented",
     "rank": "the slug of the rank held that day",
-    "sources": "slugs of sources for this participation (default: the meeting's)",
+    "sources": "slugs of the sources that state it (default: the meeting's, when it cites one)",
     "note": "a curator's note",
 }
 _DELEGATION_FIELDS = {"state": "the slug of the state", "sources": "slugs of sources", "note": "a curator's note"}
