@@ -28,10 +28,11 @@ def _key(row: dict) -> list:
 
 
 def test_every_cross_meeting_question_has_a_case():
-    assert len(CASES) == 7
+    assert len(CASES) == 8
     assert {p.stem for p in CASES} == {
         "russian-delegation-heads", "council-secretary-chairman", "secretary-general-on-date",
         "rank-at-meetings", "meetings-per-body-year", "sources-of-fact", "people-with-several-names",
+        "meetings-possibly-in-2018",
     }
     assert all(p.with_suffix(".csv").is_file() for p in CASES)
 

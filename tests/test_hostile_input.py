@@ -116,7 +116,9 @@ slugs = st.sampled_from(["russia", "belarus", "csto", "csto-ccim", "aleksandr-go
                          "cholpon-ata", "police-major-general", "csto-ccim-secretary", "mia-en-2019-06-21-ccim-22",
                          "unknown-thing", "Bad Slug", "ru>ssia", ""])
 texts = st.text(min_size=0, max_size=30)
-dates = st.sampled_from(["2019", "2019-06", "2019-06-20", "2019-02-30", "2019-13", "20-06-2019", "tomorrow"])
+dates = st.sampled_from(["2019", "2019-06", "2019-06-20", "2019-02-30", "2019-13", "20-06-2019", "tomorrow",
+                         "2019?", "2019-XX-01", "XXXX-02-30", "../2019-01-31", "[2018-06-01, 2019-01-01]",
+                         "2019-21", "2019-01-01T10:00", "[2019", "2019-01-01/2018-01-01", "Y170000002"])
 roles = st.sampled_from(["head-of-delegation", "delegation-member", "chair", "secretary", "attendee", "observer",
                          "invited-guest", "chairman", ""])
 participation = st.fixed_dictionaries(
@@ -131,6 +133,7 @@ meeting = st.fixed_dictionaries(
               "agenda": st.lists(st.fixed_dictionaries({"n": st.integers(0, 3), "subject": texts}), max_size=2),
               "decisions": st.lists(st.fixed_dictionaries({"n": st.integers(1, 2), "type": st.just("appointment"),
                                                            "appointee": slugs, "post": slugs}), max_size=1),
+              "former_ids": st.lists(st.sampled_from(["2018-01-01-old", "2019-06-20-ccim-22", "Old", ""]), max_size=2),
               "unexpected": texts})
 
 
@@ -168,8 +171,11 @@ valid_participation = st.fixed_dictionaries(
               "on_behalf_of": st.sampled_from(["russia", "csto", "belarus"]),
               "rank": st.sampled_from(["police-major-general", "police-colonel-general"]), "note": awkward_text})
 valid_meeting = st.fixed_dictionaries(
-    {"label": awkward_label, "date": st.sampled_from(["2019", "2019-06", "2019-06-20", "2020-02-29"])},
+    {"label": awkward_label,  # dates the file name 2019-01-01-hostile can be, exact or EDTF
+     "date": st.sampled_from(["2019", "2019-01", "2019-01-01", "2019?", "2019-XX-01", "201X", "../2019-01-31",
+                              "[2018-06-01, 2019-01-01]", "2018-12/2019-02"])},
     optional={"session": st.integers(1, 99), "place": st.just("cholpon-ata"), "note": awkward_text,
+              "former_ids": st.just(["2018-12-31-hostile-before"]),
               "format": st.sampled_from(["in-person", "videoconference"]),
               "participations": st.lists(valid_participation, max_size=4),
               "agenda": st.lists(awkward_label, max_size=3)})
@@ -192,4 +198,10 @@ def test_a_record_that_validates_builds_and_round_trips(tmp_path_factory, runner
     store = EmbeddedStore(folder / "store")
     build(data, store, validator)
     assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> ?p ?o }"))
+    assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> "
+                            "<https://w3id.org/csto-kg/ontology#latestDate> ?d }"))  # every date here has an end
+    if "former_ids" in record:
+        assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> "
+                                "<http://www.w3.org/2002/07/owl#sameAs> "
+                                "<https://w3id.org/csto-kg/id/meeting/2018-12-31-hostile-before> }"))
     _round_trip(runner, store, folder)

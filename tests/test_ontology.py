@@ -34,6 +34,7 @@ EXPECTED_OBJECT_PROPERTIES = {
 }
 EXPECTED_DATATYPE_PROPERTIES = {
     "sessionNumber", "number", "effectiveFrom", "recordFile", "dateCertainty",
+    "earliestDate", "latestDate", "inEDTF",
 }
 
 SAMPLE = """

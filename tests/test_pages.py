@@ -280,6 +280,44 @@ def test_facts_show_the_record_file_they_come_from(client):
     assert "entities/people.yaml" in statements
 
 
+def _statements(client, path: str) -> str:
+    return client.get(f"/id/{path}").get_data(as_text=True).split('id="statements"', 1)[1]
+
+
+def test_an_entity_is_credited_to_its_own_sources_never_to_its_files(client):
+    # the CSTO cites no source; other entries of organizations.yaml do
+    csto = _statements(client, "organization/csto")
+    assert "/id/source/" not in csto
+    assert "no source cited" in csto and "entities/organizations.yaml" in csto
+    # the Collective Security Council cites two sources; csto.yaml cites many more
+    council = _statements(client, "body/csto-csc")
+    assert "/id/source/kremlin-en-2019-11-28-csc-bishkek" in council
+    assert "/id/source/asiaplus-en-2018-11-09-csc-astana" in council
+    assert "/id/source/euroradio-en-2019-05-zas-candidacy" not in council
+
+
+def test_a_meeting_item_is_credited_to_the_sources_that_state_it(client):
+    delegation = _statements(client, f"{MEETING}/delegation/armenia")
+    assert "/id/source/mia-en-2019-06-21-ccim-22" in delegation
+    assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" not in delegation  # the preview names no delegation
+    item = _statements(client, f"{MEETING}/agenda/1")
+    assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" in item and "/id/source/mia-en-2019-06-21-ccim-22" in item
+
+
+def test_a_part_of_a_resource_is_credited_to_the_resource_it_is_part_of(client):
+    interval = _statements(client, f"{MEETING}/decision/1/post-holding/interval")
+    assert "/id/source/mia-en-2019-06-21-ccim-22" in interval
+    assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" not in interval
+
+
+def test_a_meeting_with_an_uncertain_date_shows_it_and_keeps_its_place_among_its_bodys_meetings(client):
+    html = client.get("/id/meeting/2018-04-26-ccim-21").get_data(as_text=True)
+    check_html(html)
+    assert "[2017-04-26, 2018-04-26]" in html.split('id="statements"', 1)[1]
+    assert 'href="/id/meeting/2016-11-17-ccim-19" rel="prev"' in html  # ordered by the first day it can be
+    assert 'href="/id/meeting/2019-06-20-ccim-22" rel="next"' in html
+
+
 # -- the workbench
 
 

@@ -10,7 +10,7 @@ from rdflib import Literal, URIRef
 from csto_kg.graph.rdfize import RecordGraph
 from csto_kg.records import read_records
 from csto_kg.check.validate import entity_types
-from csto_kg.graph.vocab import IGO, RDF, RDFS, XSD, entity_iri
+from csto_kg.graph.vocab import EDTF, IGO, RDF, RDFS, XSD, entity_iri
 
 from .conftest import FIXTURES, record_graphs
 
@@ -28,11 +28,12 @@ def _records():
     return graphs, entity_types(graphs)
 
 
-def _mutants(record: RecordGraph, rng: random.Random):
-    """Copies of a record graph with one thing broken each."""
+def _mutants(record: RecordGraph, rng: random.Random, extra: tuple = ()):
+    """Copies of a record graph with one thing broken each (``extra``: more wrong things to put in)."""
     wrong_things = [entity_iri("place", "cholpon-ata"), entity_iri("state", "russia"), entity_iri("person", "nobody"),
                     Literal("a text"), Literal("22", datatype=XSD.integer), Literal("2019-06", datatype=XSD.gYearMonth),
-                    Literal("x", lang="ru"), URIRef("http://www.wikidata.org/entity/banana"), entity_iri("role", "king")]
+                    Literal("x", lang="ru"), URIRef("http://www.wikidata.org/entity/banana"), entity_iri("role", "king"),
+                    *extra]
     for i in range(MUTATIONS_PER_RECORD):
         triples = list(record.triples)
         k = rng.randrange(len(triples))
@@ -87,3 +88,88 @@ def test_class_check_uses_referenced_types(validator):
     results = validator.checker.check(record.triples, types, {t[0] for t in record.triples})
     assert [(r.path, r.value) for r in results if r.severity.endswith("Violation")] == [
         (IGO.body, entity_iri("body", "csto-ccim"))]
+
+
+EDTF_RECORDS = {
+    "entities/all.yaml": """\
+sources:
+  - slug: report
+    publisher: A publisher
+    published: ../2025-08-29
+people:
+  - slug: a-person
+    label: A Person
+organizations:
+  - slug: org
+    label: Org
+    type: intergovernmental
+bodies:
+  - slug: council
+    label: Council
+    unit_of: org
+posts:
+  - slug: secretary
+    label: Secretary
+    post_in: council
+ranks:
+  - slug: general
+    label: General
+post_holdings:
+  - slug: holding
+    person: a-person
+    post: secretary
+    start: 2018?
+    end: 2019-XX-06
+    sources: [report]
+rank_holdings:
+  - slug: rank-held
+    person: a-person
+    rank: general
+    date: 201X
+    sources: [report]
+""",
+    "meetings/2018-04-26-a.yaml": """\
+label: A meeting
+body: council
+date: "[2017-04-26, 2018-04-26]"
+end_date: 2018~
+sources: [report]
+former_ids: [2018-04-26-old-name]
+decisions:
+  - n: 1
+    type: appointment
+    appointee: a-person
+    post: secretary
+    effective_from: 2018-XX-06
+next_meeting:
+  date: ../2019
+""",
+}
+
+
+@pytest.mark.parametrize("name", ["meetings/2018-04-26-a", "entities/all"])
+def test_same_results_as_pyshacl_for_edtf_dates_and_former_names(validator, tmp_path, name):
+    for file, text in EDTF_RECORDS.items():
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text(text, encoding="utf-8")
+    records = read_records(tmp_path)
+    assert records.errors == []
+    graphs = record_graphs(records)
+    types = entity_types(graphs)
+    record = next(g for g in graphs if g.name == name)
+    wrong = (Literal("2018?", datatype=EDTF), Literal("2018-04-26", datatype=XSD.date), Literal("2018"),
+             entity_iri("meeting", "Not A Name"), entity_iri("person", "a-person"))
+    rng = random.Random(name)
+    cases = [record, *_mutants(record, rng, wrong)]
+    disagreements = []
+    fired = 0
+    for case in cases:
+        subjects = {t[0] for t in case.triples}
+        compiled = _key(validator.checker.check(case.triples, types, subjects))
+        reference = _key(validator.pyshacl_results(case, types)[0])
+        fired += bool(reference)
+        if compiled != reference:
+            disagreements.append((compiled, reference))
+    assert len(cases) == MUTATIONS_PER_RECORD + 1
+    assert fired >= MUTATIONS_PER_RECORD // 4, "the mutations should break something"
+    assert not disagreements, disagreements[0]

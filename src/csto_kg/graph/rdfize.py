@@ -19,7 +19,7 @@ from rdflib.term import Node
 from .. import records as r
 from ..records.kinds import BY_NAME as KINDS, ENTITY_SECTIONS
 from .vocab import (
-    DCTERMS, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
+    DCTERMS, EDTF, IGO, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
     entity_iri, expand, graph_iri, iri, role_iri,
 )
 from ..records.yamlsafe import Mark
@@ -129,12 +129,26 @@ def int_literal(number: int) -> Literal:
 
 
 @lru_cache(maxsize=65536)
-def date_literal_of(text: str, precision: str) -> Literal:
+def date_literal_of(text: str, precision: str | None) -> Literal:
+    """An exact date as xsd:date, gYearMonth or gYear (``precision``); any other EDTF date (no
+    precision) as a literal of the EDTF datatype."""
+    if precision is None:
+        return Literal(text, datatype=EDTF)
     return Literal(text, datatype=DATE_TYPES[precision])
+
+
+@lru_cache(maxsize=65536)
+def day_literal(day: str) -> Literal:
+    return Literal(day, datatype=XSD.date)
 
 
 def date_literal(date: r.PartialDate) -> Literal:
     return date_literal_of(date.text, date.precision)
+
+
+def time_property(date: r.PartialDate) -> URIRef:
+    """The property of a time:Instant that holds ``date``: time:inXSDDate, … for an exact date, igo:inEDTF else."""
+    return TIME_PROPERTIES[date.precision] if date.precision else IGO.inEDTF
 
 
 class _Builder:
@@ -182,6 +196,19 @@ class _Builder:
         if value is not None:
             self.add(s, p, date_literal(value), value.mark, name)
 
+    def bounds(self, s: URIRef, first: r.PartialDate | None, last: r.PartialDate | None, name: str) -> None:
+        """igo:earliestDate and igo:latestDate of ``s``: the first day ``first`` can mean and the last
+        day ``last`` can mean, as xsd:date, where they are bounded."""
+        if first is not None and first.earliest is not None:
+            self.add(s, IGO.earliestDate, day_literal(first.earliest), first.mark, name)
+        if last is not None and last.latest is not None:
+            self.add(s, IGO.latestDate, day_literal(last.latest), last.mark, name)
+
+    def instant(self, instant: URIRef, date: r.PartialDate, name: str) -> None:
+        self.add(instant, RDF.type, TIME.Instant, date.mark, name)
+        self.add(instant, time_property(date), date_literal(date), date.mark, name)
+        self.bounds(instant, date, date, name)
+
     def sources(self, s: URIRef, refs: Iterable[r.Ref], name: str) -> None:
         for ref in refs:
             self.ref(s, PROV.wasDerivedFrom, ref, name)
@@ -197,8 +224,7 @@ class _Builder:
                 continue
             instant = iri(f"{s}/{edge}")
             self.add(interval, predicate, instant, date.mark, field_name)
-            self.add(instant, RDF.type, TIME.Instant, date.mark, field_name)
-            self.add(instant, TIME_PROPERTIES[date.precision], date_literal(date), date.mark, field_name)
+            self.instant(instant, date, field_name)
 
 
 def _entity(b: _Builder, e: r.Entity) -> None:
@@ -231,6 +257,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.text(s, DCTERMS.title, f.get("title"), "title", lang=f.get("language") or None)
         b.text(s, SCHEMA.publisher, f.get("publisher"), "publisher", lang=None)
         b.date(s, DCTERMS.issued, f.get("published"), "published")
+        b.bounds(s, f.get("published"), f.get("published"), "published")
         if f.get("url"):
             b.add(s, SCHEMA.url, URIRef(f["url"]), f["url"].mark, "url")
         if f.get("language"):
@@ -257,8 +284,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         if f.get("date") is not None:
             instant = iri(f"{s}/date")
             b.add(s, IGO.atTime, instant, f["date"].mark, "date")
-            b.add(instant, RDF.type, TIME.Instant, f["date"].mark, "date")
-            b.add(instant, TIME_PROPERTIES[f["date"].precision], date_literal(f["date"]), f["date"].mark, "date")
+            b.instant(instant, f["date"], "date")
         if f.get("start") is not None or f.get("end") is not None:
             b.interval(s, f.get("start"), f.get("end"), e.slug.mark, "start", IGO.during)
         if not e.labels.pref:
@@ -289,6 +315,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(s, IGO.sessionNumber, int_literal(m.session), m.mark, "session")
     b.date(s, SCHEMA.startDate, m.start, "date")
     b.date(s, SCHEMA.endDate, m.end, "end_date")
+    b.bounds(s, m.start, m.end or m.start, "date")  # the days between which it was held
     b.text(s, IGO.dateCertainty, m.date_certainty, "date_certainty")
     b.ref(s, SCHEMA.location, m.place, "place")
     b.ref(s, IGO.hostState, m.host_state, "host_state")
@@ -296,6 +323,8 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(s, SCHEMA.eventAttendanceMode, ATTENDANCE_MODES[m.format], m.format.mark, "format")
     b.text(s, SKOS.note, m.note, "note")
     b.sources(s, m.sources, "sources")
+    for former in m.former_ids:  # the IRIs of the file's earlier names: the same meeting
+        b.add(s, OWL.sameAs, entity_iri("meeting", former), former.mark, "former_ids")
     meeting_label = str(m.labels.pref.get("en", m.slug))
 
     delegations: dict[str, URIRef] = {}
@@ -383,6 +412,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(node, RDF.type, IGO.AnnouncedMeeting, n.mark, "next_meeting")
         b.ref(node, IGO.body, m.body, "body")
         b.date(node, SCHEMA.startDate, n.date, "next_meeting.date")
+        b.bounds(node, n.date, n.date, "next_meeting.date")
         b.ref(node, IGO.hostState, n.host_state, "next_meeting.host_state")
         b.ref(node, SCHEMA.location, n.place, "next_meeting.place")
         b.sources(node, n.sources or m.sources, "next_meeting.sources")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kinds import ENTITY_SECTIONS
 from .yamlsafe import Mark
-from .model import Entity, Labels, ORGANIZATION_TYPES, QID
+from .model import Entity, Labels, ORGANIZATION_TYPES, QID, ends_before
 from .reader import _Reader
 
 
@@ -124,7 +124,7 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["start"] = reader.date(entry, "start", where)
         f["end"] = reader.date(entry, "end", where)
         f["date_certainty"] = reader.text(entry, "date_certainty", where)
-        if f["start"] and f["end"] and f["end"].latest < f["start"].earliest:
+        if ends_before(f["end"], f["start"]):
             reader.problem(f["end"].mark, f"{where}.end", f"ends ({f['end'].text}) before it starts ({f['start'].text})",
                            "an end on or after the start", f["end"].text)
     return entity

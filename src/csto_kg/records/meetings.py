@@ -7,8 +7,9 @@ import difflib
 from .yamlsafe import Mark, Sequence, Text
 from .model import (
     AgendaItem, AnnouncedMeeting, DECISION_TYPES, Decision, Delegation, Labels, MEETING_FORMATS,
-    Meeting, Participation, ROLES,
+    MEETING_FILE, MEETING_FILE_DATE, Meeting, Participation, ROLES, Ref, ends_before,
 )
+from .dates import is_day
 from .reader import _Reader, _describe, _mark_of
 
 
@@ -24,12 +25,13 @@ _MEETING_FIELDS = {
     "host_state": "the slug of the state on whose territory it was held",
     "format": "one of " + ", ".join(MEETING_FORMATS),
     "note": "a curator's note",
-    "sources": "slugs of the sources the record is curated from (the first is the main one)",
+    "sources": "slugs of the sources that report the meeting (the first is the main one)",
     "delegations": "the states that sent delegations",
     "participations": "who took part, in which role",
     "agenda": "agenda items",
     "decisions": "decisions such as appointments",
     "next_meeting": "the next meeting, as announced",
+    "former_ids": "earlier names of this file (without .yaml), whose IRIs keep working",
 }
 _PARTICIPATION_FIELDS = {
     "n": "the participation's number, unique in the meeting and never reused",
@@ -38,7 +40,7 @@ _PARTICIPATION_FIELDS = {
     "roles": "one or more of: " + ", ".join(ROLES),
     "on_behalf_of": "the slug of the state or organization represented",
     "rank": "the slug of the rank held that day",
-    "sources": "slugs of sources for this participation (default: the meeting's)",
+    "sources": "slugs of the sources that state it (default: the meeting's, when it cites one)",
     "note": "a curator's note",
 }
 _DELEGATION_FIELDS = {"state": "the slug of the state", "sources": "slugs of sources", "note": "a curator's note"}
@@ -91,14 +93,17 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         note=reader.text(top, "note", ""),
         joint_with=reader.refs(top, "joint_with", "", ("body",)),
     )
-    if start and meeting.end and meeting.end.latest < start.earliest:
+    if start is not None:
+        _check_file_date(reader, meeting.slug, start)
+    meeting.former_ids = _former_ids(reader, top, slug)
+    if ends_before(meeting.end, start):
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
                        "an end date on or after the date", meeting.end.text)
 
     for where, mark, item in reader.items(top, "delegations", ""):
         entry = reader.mapping(item, where, mark, _DELEGATION_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
-            meeting.delegations.append(Delegation(state, entry.mark, reader.refs(entry, "sources", where, ("source",)),
+            meeting.delegations.append(Delegation(state, entry.mark, _item_sources(reader, entry, where, sources),
                                                   reader.text(entry, "note", where)))
 
     for where, mark, item in reader.items(top, "participations", ""):
@@ -122,7 +127,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             posts=reader.refs(entry, "post", where, ("post",)),
             on_behalf_of=reader.ref(entry, "on_behalf_of", where, _ACTORS),
             rank=reader.ref(entry, "rank", where, ("rank",)),
-            sources=reader.refs(entry, "sources", where, ("source",)),
+            sources=_item_sources(reader, entry, where, sources),
             note=reader.text(entry, "note", where),
         )
         if participation.person is None and not participation.posts and "person" not in entry and "post" not in entry:
@@ -140,7 +145,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         if number and subject:
             meeting.agenda.append(AgendaItem(number, entry.mark, subject,
                                              reader.ref(entry, "proposed_by", where, _ACTORS),
-                                             reader.refs(entry, "sources", where, ("source",))))
+                                             _item_sources(reader, entry, where, sources)))
 
     for where, mark, item in reader.items(top, "decisions", ""):
         entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type", "appointee", "post"))
@@ -153,7 +158,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         effective = reader.date(entry, "effective_from", where)
         if number and kind and appointee and post:
             meeting.decisions.append(Decision(number, entry.mark, kind, appointee, post, effective,
-                                              reader.refs(entry, "sources", where, ("source",)),
+                                              _item_sources(reader, entry, where, sources),
                                               reader.text(entry, "note", where)))
 
     if "next_meeting" in top:
@@ -164,10 +169,77 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                 reader.date(entry, "date", "next_meeting"),
                 reader.ref(entry, "host_state", "next_meeting", ("state",)),
                 reader.ref(entry, "place", "next_meeting", ("place",)),
-                reader.refs(entry, "sources", "next_meeting", ("source",)),
+                _item_sources(reader, entry, "next_meeting", sources),
             )
     _check_meeting_consistency(reader, meeting)
     return meeting
+
+
+def _check_file_date(reader: _Reader, slug: str, date) -> None:
+    """The date a meeting's file name starts with (its IRI's) must be one the record's date can be:
+    the date or a part of it (``2019-06`` for ``2019-06-20``, or the other way round), or, for an
+    EDTF date, a day, month or year it can be (``2018-04-26`` for ``[2017-04-26, 2018-04-26]``)."""
+    found = MEETING_FILE_DATE.match(slug)
+    if found is None:
+        return
+    prefix, rest = found.group(1), slug[len(found.group(1)) + 1:]
+    if not is_day(prefix):
+        reader.problem(date.mark, "(file name)", f"the file name {slug + '.yaml'!r} starts with {prefix}, which is not a date",
+                       f"a file name starting with a date the record's date can be, e.g. {_example(date)}-{rest}.yaml")
+        return
+    if date.allows(prefix):
+        return
+    reader.problem(date.mark, "(file name)",
+                   f"the file name {slug + '.yaml'!r} starts with {prefix}, which the date {date.text} cannot be",
+                   f"a file name starting with {_expected_start(date)}, e.g. {_example(date)}-{rest}.yaml "
+                   "(to rename a record, list its old name under former_ids)", date.text)
+
+
+def _expected_start(date) -> str:
+    if date.exact:
+        parts = [date.text[:n] for n in (7, 4) if n < len(date.text)]
+        return f"{date.text} or a part of it ({', '.join(parts)})" if parts else date.text
+    return f"a day, month or year that {date.text} can be (X: any digit)"
+
+
+def _example(date) -> str:
+    return date.text if date.exact else (date.edtf.example or date.text.strip("[]{}.").split(",")[0].replace("X", "0")[:10])
+
+
+def _former_ids(reader: _Reader, top, slug: str) -> list[Text]:
+    """The former names of a meeting's file: each a meeting file name (without .yaml), used once."""
+    found: list[Text] = []
+    value = top.get("former_ids")
+    if value is None:
+        return found
+    items = value if isinstance(value, Sequence) else [value]
+    marks = value.item_marks if isinstance(value, Sequence) else [top.key_marks["former_ids"]]
+    for i, item in enumerate(items):
+        name = f"former_ids[{i}]" if isinstance(value, Sequence) else "former_ids"
+        expected = "the file's earlier name without .yaml, e.g. 2018-04-26-ccim-21"
+        if not isinstance(item, Text) or not MEETING_FILE.match(item):
+            shown = f"{str(item)!r}" if isinstance(item, Text) else _describe(item)
+            reader.problem(_mark_of(item, marks[i]), name, f"{shown} is not a meeting file name", expected, item)
+        elif item == slug:
+            reader.problem(item.mark, name, f"{item!r} is this file's own name", "a name the file had before", item)
+        elif item in found:
+            reader.problem(item.mark, name, f"{item!r} is listed twice", "each earlier name once", item)
+        else:
+            found.append(item)
+    return found
+
+
+def _item_sources(reader: _Reader, entry, where: str, meeting_sources: list[Ref]) -> list[Ref]:
+    """The sources of one item of a meeting (a delegation, participation, agenda item, decision, the
+    next meeting, ...). An item without its own is credited to the meeting's sources, which is exact
+    only when the meeting cites one: in a meeting citing several, every item names the ones that state it."""
+    found = reader.refs(entry, "sources", where, ("source",))
+    if "sources" not in entry and len(meeting_sources) > 1:
+        cited = ", ".join(str(ref.slug) for ref in meeting_sources)
+        reader.problem(entry.mark, f"{where}.sources",
+                       f"is missing; the meeting cites {len(meeting_sources)} sources, so each item names those that state it",
+                       f"sources: [...] listing those of {cited} that state this item")
+    return found
 
 
 def _choice_item(reader: _Reader, value: object, name: str, mark: Mark) -> Text | None:

@@ -8,6 +8,7 @@ from typing import Iterable
 
 from ..problems import Problem
 from .yamlsafe import Mapping, Mark, Sequence, Text
+from .dates import EXAMPLES as EDTF_EXAMPLES, is_day, read as read_edtf
 from .model import (
     DATE, LANG, LINE_BREAKS, Labels, NOT_IN_A_LABEL, ONE_LINE, PartialDate, Ref, SLUG, URL,
     iri_problem, is_language_tag,
@@ -136,20 +137,21 @@ class _Reader:
         return int(value)
 
     def date(self, parent: Mapping, key: str, where: str) -> PartialDate | None:
+        """An exact date (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``) or another EDTF date (``records.dates``)."""
         value = self.text(parent, key, where)
         if value is None:
             return None
-        match = DATE.match(value)
-        ok = bool(match)
-        if match and match.group(2):
-            month = int(match.group(2))
-            ok = 1 <= month <= 12
-            if ok and match.group(3):
-                day = int(match.group(3))
-                ok = 1 <= day <= int(PartialDate(value[:7], value.mark).latest[8:])
-        if not ok:
-            self.problem(value.mark, _join(where, key), f"{value!r} is not a valid date",
-                         "YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known", value)
+        expected = ("YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known, or an EDTF date "
+                    f"such as {EDTF_EXAMPLES} when it is uncertain")
+        try:
+            if DATE.match(value) and not is_day(value):
+                read_edtf(str(value))  # only to say why (a season, 2019-21); a day that does not exist is no EDTF
+                raise ValueError("not an EDTF date")
+            if not DATE.match(value):
+                read_edtf(str(value))
+        except ValueError as err:
+            reason = "" if str(err) == "not an EDTF date" else f" ({err})"
+            self.problem(value.mark, _join(where, key), f"{value!r} is not a valid date{reason}", expected, value)
             return None
         return PartialDate(str(value), value.mark)
 

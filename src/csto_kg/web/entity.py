@@ -142,21 +142,43 @@ def _collect(values: Iterable) -> set:
 
 
 def facts(store, iri: str) -> list[dict]:
-    """Every statement about ``iri``, each with the record file and the sources it comes from."""
+    """Every statement about ``iri``, each with the record file and the sources it comes from.
+
+    A statement in a record file is credited to the sources the resource itself cites
+    (``prov:wasDerivedFrom``), never to the others its file cites: an entity without sources
+    of its own shows none. A part of a resource that cites none itself (a post-holding's
+    interval, its start) is credited to the nearest resource it is part of, by its IRI. A
+    statement in a graph that is not a record file (the Wikidata labels) is credited to the
+    sources of that graph."""
     s = sparql_iri(iri)
     found = rows(store, f"""
         SELECT ?p ?o ?g ?file WHERE {{
           GRAPH ?g {{ {s} ?p ?o }}
           OPTIONAL {{ ?g igo:recordFile ?file }}
         }} ORDER BY ?p ?o""")
-    own = [r["source"] for r in rows(store, f"SELECT DISTINCT ?source WHERE {{ {s} prov:wasDerivedFrom ?source }} ORDER BY ?source")]
+    own = sources_of(store, iri)
     graph_sources: dict[str, list] = defaultdict(list)
     for row in rows(store, f"""SELECT DISTINCT ?g ?source WHERE {{ GRAPH ?g {{ {s} ?p ?o }}
+                                  FILTER NOT EXISTS {{ ?g igo:recordFile ?file }}
                                   ?g prov:wasDerivedFrom ?source }} ORDER BY ?source"""):
         graph_sources[row["g"]].append(row["source"])
     for row in found:
-        row["sources"] = own or graph_sources.get(row["g"], [])
+        row["sources"] = own if row["file"] is not None else graph_sources.get(row["g"], [])
     return found
+
+
+def sources_of(store, iri: str) -> list:
+    """The sources ``iri`` cites; for a resource inside another (``.../post-holding/x/interval``)
+    that cites none, those of the nearest resource it is inside; [] when none does."""
+    candidates = [iri]
+    if iri.startswith(ID):
+        parts = iri[len(ID):].split("/")
+        candidates += [ID + "/".join(parts[:n]) for n in range(len(parts) - 1, 1, -1)]
+    values = " ".join(sparql_iri(c) for c in candidates)
+    cited: dict[str, list] = defaultdict(list)
+    for row in rows(store, f"SELECT DISTINCT ?x ?source WHERE {{ VALUES ?x {{ {values} }} ?x prov:wasDerivedFrom ?source }} ORDER BY ?source"):
+        cited[row["x"]].append(row["source"])
+    return next((cited[c] for c in candidates if cited.get(c)), [])
 
 
 def inbound(store, iri: str, limit: int = 200) -> list[dict]:
@@ -243,11 +265,14 @@ def meeting_view(store, iri: str) -> dict:
         }}"""), "item", ("source",))
     agenda.sort(key=_number)
     siblings = rows(store, f"""
-        SELECT DISTINCT ?meeting ?date WHERE {{
+        SELECT DISTINCT ?meeting ?date ?earliest WHERE {{
           {m} igo:body ?body . ?meeting a igo:Meeting ; igo:body ?body .
           OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?meeting igo:earliestDate ?earliest }}
         }}""")
-    siblings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
+    # in the order of the first day each can have begun (an EDTF date such as "[2017-04-26, 2018-04-26]"
+    # does not sort as text)
+    siblings.sort(key=lambda r: (str(r["earliest"] or r["date"] or ""), r["meeting"]))
     position = next((i for i, r in enumerate(siblings) if r["meeting"] == iri), None)
     previous = siblings[position - 1]["meeting"] if position else None
     following = siblings[position + 1]["meeting"] if position is not None and position + 1 < len(siblings) else None
@@ -280,8 +305,8 @@ def person_view(store, iri: str) -> dict:
     posts = _group(rows(store, f"""
         SELECT ?holding ?post ?start ?end ?acting ?decision ?source WHERE {{
           ?holding a org:Membership ; org:member {p} ; igo:post ?post .
-          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
@@ -299,7 +324,7 @@ def person_view(store, iri: str) -> dict:
     ranks = _group(rows(store, f"""
         SELECT ?holding ?rank ?date ?source WHERE {{
           ?holding a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .
-          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     ranks.sort(key=lambda r: (str(r["date"] or ""), r["holding"]))
@@ -375,8 +400,8 @@ def post_view(store, iri: str) -> dict:
         SELECT ?holding ?person ?start ?end ?acting ?source WHERE {{
           ?holding a org:Membership ; igo:post {p} .
           OPTIONAL {{ ?holding org:member ?person }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))

@@ -1,7 +1,8 @@
 """Pages for people: the query workbench, entity pages behind every IRI, ontology and shapes docs.
 
 ``GET /id/{kind}/{slug}`` (and the meeting-scoped IRIs below a meeting) answers with
-``200`` and the representation the client asked for: HTML by default, any RDF format of
+``200`` and the representation the client asked for (a record's former name: ``301`` to its
+IRI now): HTML by default, any RDF format of
 :mod:`csto_kg.graph.formats` by ``Accept`` or by suffix (``.ttl``, ``.jsonld``, …, ``.html``).
 There is no ``303`` hop: a negotiated answer names its document in
 ``Content-Location``, lists the other representations in ``Link`` and says ``Vary: Accept``.
@@ -269,6 +270,13 @@ def resource(rest: str):
     try:
         with reader.page():  # every query of the page, the near matches of a 404 too, within one time limit
             if not describe.exists(reader, iri):
+                new = describe.renamed(reader, iri, base_iri() + "id/")
+                if new is not None and new.startswith(base_iri() + "id/"):
+                    # a record's former name: its IRI moves for good to the record's new one, suffix kept
+                    suffix = rest[len(path):]
+                    response = Response(status=301)
+                    response.headers["Location"] = url_for("pages.resource", rest=new[len(base_iri()) + 3:] + suffix)
+                    return response
                 return _not_found(path, None)
             if fmt is negotiation.HTML:
                 template, data, labels = page_data(reader, iri)
