@@ -173,3 +173,77 @@ def test_same_results_as_pyshacl_for_edtf_dates_and_former_names(validator, tmp_
     assert len(cases) == MUTATIONS_PER_RECORD + 1
     assert fired >= MUTATIONS_PER_RECORD // 4, "the mutations should break something"
     assert not disagreements, disagreements[0]
+
+
+def _targeted(record: RecordGraph):
+    """Copies of a record graph that break the rules of acting posts, own words and values not stated."""
+    from csto_kg.graph.vocab import ORG, SKOS
+
+    def copy(triples):
+        mutant = RecordGraph(record.name, record.iri)
+        for t in triples:
+            mutant.add(t)
+        mutant.locations = record.locations
+        return mutant
+
+    triples = list(record.triples)
+    for s, p, o in triples:
+        if p == IGO.actingPost:
+            yield copy(triples + [(s, IGO.post, o)])  # held and acting at once: sh:disjoint, sh:xone
+        elif p == IGO.notStated:
+            yield copy([t for t in triples if t != (s, p, o)])  # the warning comes back
+            yield copy([t for t in triples if t != (s, p, o)] + [(s, p, SKOS.exactMatch if o == IGO.rank else IGO.rank)])
+        elif p in (IGO.postAsStated, IGO.roleAsStated):
+            yield copy([t for t in triples if t != (s, p, o)] + [(s, p, Literal(str(o)))])  # no language
+        elif p == IGO.sessionNumber:
+            yield copy(triples + [(s, IGO.inferredSessionNumber, o)])  # stated and inferred: sh:disjoint
+            yield copy([t for t in triples if t != (s, p, o)] + [(s, IGO.inferredSessionNumber, Literal("x"))])
+        elif p == RDF.type and o == ORG.Membership:
+            yield copy([t for t in triples if not (t[0] == s and t[1] in (IGO.post, IGO.actingPost))])
+        elif p == RDF.type and o in (IGO.State, IGO.Place):
+            matched = [t for t in triples if t[0] == s and t[1] == SKOS.exactMatch]
+            if matched:
+                yield copy([t for t in triples if t not in matched])  # the warning appears
+            else:
+                yield copy(triples + [(s, IGO.notStated, SKOS.exactMatch)])  # the warning goes
+
+
+REAL_RECORDS = ["meetings/2018-11-08-csc-astana", "meetings/2019-06-20-ccim-22", "meetings/2020-12-02-csc-videoconference",
+                "entities/holdings", "entities/places", "entities/states"]
+
+
+@pytest.mark.parametrize("name", REAL_RECORDS)
+def test_same_results_as_pyshacl_on_acting_posts_own_words_and_values_not_stated(validator, name):
+    from .conftest import DATA
+
+    graphs = record_graphs(read_records(DATA))
+    types = entity_types(graphs)
+    record = next(g for g in graphs if g.name == name)
+    targeted = list(_targeted(record))
+    cases = [record, *targeted, *_mutants(record, random.Random(name))]
+    disagreements, fired = [], 0
+    for case in cases:
+        subjects = {t[0] for t in case.triples}
+        compiled = _key(validator.checker.check(case.triples, types, subjects))
+        reference = _key(validator.pyshacl_results(case, types)[0])
+        fired += bool(reference)
+        if compiled != reference:
+            disagreements.append((compiled, reference))
+    assert targeted and len(cases) == 1 + len(targeted) + MUTATIONS_PER_RECORD
+    assert fired >= len(targeted) // 2, "the targeted mutations break rules"
+    assert not disagreements, disagreements[0]
+
+
+def test_disjoint_reports_the_shared_value(validator):
+    from csto_kg.graph.vocab import SH
+    from .conftest import DATA
+
+    graphs = record_graphs(read_records(DATA))
+    record = next(g for g in graphs if g.name == "meetings/2018-11-08-csc-astana")
+    node = URIRef(f"{entity_iri('meeting', '2018-11-08-csc-astana')}/participation/3")
+    sg = entity_iri("post", "csto-secretary-general")
+    results = validator.checker.check(record.triples + [(node, IGO.post, sg)], entity_types(graphs), {node})
+    assert [(r.focus, r.path, r.value, r.component) for r in results if r.component == SH.DisjointConstraintComponent] == [
+        (node, IGO.actingPost, sg, SH.DisjointConstraintComponent)]
+    problems = validator.validate(record, entity_types(graphs))
+    assert [p for p in problems if p.severity == "error"] == []

@@ -207,7 +207,9 @@ participations:
   #   roles: [head-of-delegation]   # delegation-member, chair, secretary, attendee, observer, invited-guest
   #   on_behalf_of: <slug of a state or organization>
   #   post: <slug of a post>    # as held that day
-  #   rank: <slug of a rank>    # as held that day
+  #   acting_post: <slug of a post>   # held in an acting capacity (the source says "acting")
+  #   post_as_stated: {{en: <the source's own wording of the post>}}
+  #   rank: <slug of a rank>    # as held that day; not-stated when the source gives none
 
 agenda:
   # - n: 1
@@ -263,6 +265,49 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(str(path))
+
+
+def _migration_names() -> list[str]:
+    from .records.migrations import MIGRATIONS
+
+    return sorted(MIGRATIONS)
+
+
+@main.command()
+@click.argument("name", metavar="MIGRATION", type=click.Choice(_migration_names()))
+@click.argument("targets", metavar="TARGET...", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Say which lines would be added; write nothing.")
+def migrate(name: str, targets: tuple[str, ...], dry_run: bool) -> None:
+    """Apply a named migration to the records it is given, adding lines and changing nothing else.
+
+    rank-not-stated: write 'rank: not-stated' into participations without a rank, whose sources
+    give none. TARGET is a meeting file (every participation without a rank) or FILE#N,N (those
+    participations only). Exit 0 when done, 2 when a target is unreadable, names a participation
+    the file does not have, or cannot be changed by adding lines (nothing is written to it).
+    """
+    from .problems import CstoKgError
+    from .records.migrations import MIGRATIONS, Target
+
+    _what, apply = MIGRATIONS[name]
+    try:
+        parsed = [Target.parse(t) for t in targets]
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    failed = 0
+    changes = []
+    for target in parsed:
+        try:
+            changes += apply(target, dry_run=dry_run)
+        except CstoKgError as err:
+            click.echo(f"error: {err.message}", err=True)
+            failed += 1
+    verb = "would add" if dry_run else "added"
+    for change in changes:
+        click.echo(f"{change.file}:{change.line}: {change.field}: {verb} '{change.text}'")
+    files = len({c.file for c in changes})
+    click.echo(f"{name}: {verb} {len(changes)} line(s) in {files} file(s)"
+               + (f"; {failed} target(s) left as they were" if failed else ""), err=True)
+    sys.exit(2 if failed else 0)
 
 
 @main.command()

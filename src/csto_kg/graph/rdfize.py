@@ -29,6 +29,8 @@ TIME_PROPERTIES = {"day": TIME.inXSDDate, "month": TIME.inXSDgYearMonth, "year":
 # the class of each kind of entity, and of each type of organization (records.kinds)
 ORGANIZATION_CLASSES = {name: expand(cls) for name, cls in KINDS["organization"].types.items()}
 ENTITY_CLASSES = {kind: expand(KINDS[kind].rdf_class) for kind in ENTITY_SECTIONS.values()}
+# the property of each field a record may mark ``not-stated`` (igo:notStated)
+NOT_STATED_PROPERTIES = {"rank": IGO.rank, "wikidata": SKOS.exactMatch}
 ATTENDANCE_MODES = {
     "in-person": SCHEMA.OfflineEventAttendanceMode,
     "videoconference": SCHEMA.OnlineEventAttendanceMode,
@@ -242,6 +244,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
     b.labels(s, e.labels, "label")
     if e.wikidata:
         b.add(s, SKOS.exactMatch, WD[str(e.wikidata)], e.wikidata.mark, "wikidata")
+    if "wikidata" in e.not_stated:
+        b.add(s, IGO.notStated, NOT_STATED_PROPERTIES["wikidata"], e.not_stated["wikidata"], "wikidata")
     b.text(s, SKOS.note, e.note, "note")
     b.sources(s, e.sources, "sources")
     if e.kind == "organization":
@@ -269,10 +273,9 @@ def _entity(b: _Builder, e: r.Entity) -> None:
             b.add(s, RDFS.label, text_literal(f"{title}" + (f" ({published.text})" if published else ""), lang="en"),
                   e.slug.mark, "slug")
     elif e.kind == "post-holding":
-        _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"))
+        _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"),
+                      acting=f.get("role") == "acting")
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
-        if f.get("role") == "acting":
-            b.add(s, IGO.acting, Literal(True), f["role"].mark, "role")
         if not e.labels.pref:
             acting = "acting " if f.get("role") == "acting" else ""
             b.add(s, RDFS.label, text_literal(f"{b.label_of(f.get('person'))}, {acting}{b.label_of(f.get('post'))}", lang="en"),
@@ -293,10 +296,12 @@ def _entity(b: _Builder, e: r.Entity) -> None:
 
 
 def _post_holding(b: _Builder, s: URIRef, mark: Mark, person: r.Ref | None, post: r.Ref | None,
-                  start: r.PartialDate | None, end: r.PartialDate | None, names: tuple[str, str] = ("person", "post")) -> None:
+                  start: r.PartialDate | None, end: r.PartialDate | None, names: tuple[str, str] = ("person", "post"),
+                  acting: bool = False) -> None:
+    """An org:Membership; an acting one names its post with igo:actingPost, never igo:post."""
     b.add(s, RDF.type, ORG.Membership, mark, "slug")
     b.ref(s, ORG.member, person, names[0])
-    b.ref(s, IGO.post, post, names[1])
+    b.ref(s, IGO.actingPost if acting else IGO.post, post, names[1])
     post_entity = b.index.by_slug.get(post.slug) if post else None
     if post_entity is not None and post_entity.fields.get("post_in") is not None:
         b.ref(s, ORG.organization, post_entity.fields["post_in"], names[1])
@@ -312,7 +317,8 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
     for ref in m.joint_with:
         b.ref(s, IGO.jointWith, ref, "joint_with")
     if m.session is not None:
-        b.add(s, IGO.sessionNumber, int_literal(m.session), m.mark, "session")
+        b.add(s, IGO.inferredSessionNumber if m.session_inferred else IGO.sessionNumber, int_literal(m.session),
+              m.mark, "session")
     b.date(s, SCHEMA.startDate, m.start, "date")
     b.date(s, SCHEMA.endDate, m.end, "end_date")
     b.bounds(s, m.start, m.end or m.start, "date")  # the days between which it was held
@@ -353,10 +359,20 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.ref(node, IGO.onBehalfOf, p.on_behalf_of, f"{where}.on_behalf_of")
         for post in p.posts:
             b.ref(node, IGO.post, post, f"{where}.post")
+        for post in p.acting_posts:
+            b.ref(node, IGO.actingPost, post, f"{where}.acting_post")
         b.ref(node, IGO.rank, p.rank, f"{where}.rank")
+        for field_name, mark in sorted(p.not_stated.items()):
+            b.add(node, IGO.notStated, NOT_STATED_PROPERTIES[field_name], mark, f"{where}.{field_name}")
+        for predicate, stated, field_name in ((IGO.postAsStated, p.post_as_stated, "post_as_stated"),
+                                              (IGO.roleAsStated, p.role_as_stated, "role_as_stated")):
+            for lang, texts in sorted(stated.items()):
+                for text in texts:
+                    b.add(node, predicate, text_literal(str(text), lang), text.mark, f"{where}.{field_name}.{lang}")
         b.text(node, SKOS.note, p.note, f"{where}.note")
         b.sources(node, p.sources or m.sources, f"{where}.sources")
-        who = b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts else f"participant {p.number}"
+        who = (b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts
+               else f"acting {b.label_of(p.acting_posts[0])}" if p.acting_posts else f"participant {p.number}")
         b.add(node, RDFS.label, text_literal(f"{who} at the {meeting_label}", lang="en"), p.mark, where)
         delegation = delegations.get(p.on_behalf_of.slug) if p.on_behalf_of else None
         if delegation is not None and {"head-of-delegation", "delegation-member"} & set(p.roles):

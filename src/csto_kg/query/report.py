@@ -3,7 +3,8 @@
 Six sections, each a list of rows (dicts of plain strings and numbers):
 
 * ``counts``: resources per class, over the record graphs (not the ontology);
-* ``without_qid``: states, organizations, bodies, places and people with no Wikidata link;
+* ``without_qid``: states, organizations, bodies, places and people with no Wikidata link (and not
+  marked ``wikidata: not-stated``, which says Wikidata has no item for them);
 * ``single_source``: meetings, participations, decisions, post- and rank-holdings that cite one source;
 * ``inferred_dates``: anything whose date carries a ``date_certainty`` note;
 * ``rank_decreases``: a person whose rank (by the ranks' ``seniority``) is lower at a later date;
@@ -48,6 +49,7 @@ SELECT DISTINCT ?entity ?class ?label WHERE {
                   igo:Body igo:Place foaf:Person }
   ?entity a ?class .
   FILTER NOT EXISTS { ?entity skos:exactMatch ?item }
+  FILTER NOT EXISTS { ?entity igo:notStated skos:exactMatch }
   OPTIONAL { ?entity rdfs:label ?label FILTER (LANG(?label) = "en") }
 }
 ORDER BY ?class ?entity

@@ -8,7 +8,7 @@ Imports only csto_kg.problems and csto_kg.settings.
 from .kinds import ENTITY_SECTIONS
 from .model import (
     AgendaItem, AnnouncedMeeting, DATE, DECISION_TYPES, Decision, Delegation, Entity, LANG,
-    LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, ONE_LINE,
+    LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, NOT_STATED, ONE_LINE,
     ORGANIZATION_TYPES, PartialDate, Participation, QID, ROLES, RecordFile, Records, Ref, SLUG, URL,
     iri_problem, is_language_tag,
 )
@@ -28,7 +28,7 @@ from .rules import (
 __all__ = [
     "AgendaItem", "AnnouncedMeeting", "DATE", "DECISION_TYPES", "Decision", "Delegation", "Entity",
     "ENTITY_SECTIONS", "EntityIndex", "HOLDING_ROLES", "LANG", "LINE_BREAKS", "Labels", "MEETING_FILE",
-    "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
+    "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "NOT_STATED", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
     "Participation", "QID", "ROLES", "RecordFile", "Records", "Ref", "SLUG", "URL",
     "check_references", "duplicate_slugs", "former_id_clashes", "iri_problem", "is_language_tag", "read_entity_file",
     "read_file", "read_meeting_file", "read_records", "record_files", "references",

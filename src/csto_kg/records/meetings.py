@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from .yamlsafe import Mark, Sequence, Text
+from .yamlsafe import Mapping, Mark, Sequence, Text
 from .model import (
     AgendaItem, AnnouncedMeeting, DECISION_TYPES, Decision, Delegation, Labels, MEETING_FORMATS,
-    MEETING_FILE, MEETING_FILE_DATE, Meeting, Participation, ROLES, Ref, ends_before,
+    MEETING_FILE, MEETING_FILE_DATE, Meeting, NOT_STATED, Participation, ROLES, Ref, ends_before,
 )
 from .dates import is_day
 from .reader import _Reader, _describe, _mark_of
@@ -17,7 +17,7 @@ _MEETING_FIELDS = {
     "label": "the meeting's name in English (or en:/ru:/... labels)",
     "body": "the slug of the body that met",
     "joint_with": "slugs of further bodies that met jointly with it, in one joint meeting",
-    "session": "the session number, e.g. 22",
+    "session": "the session number, e.g. 22; {number: 22, inferred: true} when no source states it",
     "date": "the (first) day: YYYY-MM-DD, or YYYY-MM / YYYY when only that is known",
     "end_date": "the last day of a meeting over several days",
     "date_certainty": "how the date is known, when it is not stated plainly",
@@ -37,11 +37,18 @@ _PARTICIPATION_FIELDS = {
     "n": "the participation's number, unique in the meeting and never reused",
     "person": "the slug of the person (leave out when the source names only a post)",
     "post": "the slug(s) of the post(s) held that day",
+    "acting_post": "the slug(s) of the post(s) held that day in an acting capacity (the source says 'acting')",
+    "post_as_stated": "the source's own wording of the post(s), by language: {en: ...}",
     "roles": "one or more of: " + ", ".join(ROLES),
+    "role_as_stated": "the source's own wording of the role, by language: {en: ...}",
     "on_behalf_of": "the slug of the state or organization represented",
-    "rank": "the slug of the rank held that day",
+    "rank": f"the slug of the rank held that day, or {NOT_STATED} when the sources give none",
     "sources": "slugs of the sources that state it (default: the meeting's, when it cites one)",
     "note": "a curator's note",
+}
+_SESSION_FIELDS = {
+    "number": "the session number, e.g. 22",
+    "inferred": "true when no source states the number and it is the curator's inference",
 }
 _DELEGATION_FIELDS = {"state": "the slug of the state", "sources": "slugs of sources", "note": "a curator's note"}
 _AGENDA_FIELDS = {
@@ -76,6 +83,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
     body = reader.ref(top, "body", "", ("body",))
     start = reader.date(top, "date", "")
     sources = reader.refs(top, "sources", "", ("source",))
+    session, session_inferred = _session(reader, top)
     meeting = Meeting(
         slug=slug,
         file=reader.file,
@@ -84,7 +92,8 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         body=body,  # type: ignore[arg-type]
         start=start,  # type: ignore[arg-type]
         sources=sources,
-        session=reader.integer(top, "session", ""),
+        session=session,
+        session_inferred=session_inferred,
         end=reader.date(top, "end_date", ""),
         date_certainty=reader.text(top, "date_certainty", ""),
         place=reader.ref(top, "place", "", ("place",)),
@@ -126,13 +135,19 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             person=reader.ref(entry, "person", where, ("person",)),
             posts=reader.refs(entry, "post", where, ("post",)),
             on_behalf_of=reader.ref(entry, "on_behalf_of", where, _ACTORS),
-            rank=reader.ref(entry, "rank", where, ("rank",)),
+            rank=None if reader.not_stated(entry, "rank") else reader.ref(entry, "rank", where, ("rank",)),
             sources=_item_sources(reader, entry, where, sources),
             note=reader.text(entry, "note", where),
+            acting_posts=reader.refs(entry, "acting_post", where, ("post",)),
+            post_as_stated=reader.alt_labels(entry, "post_as_stated", where),
+            role_as_stated=reader.alt_labels(entry, "role_as_stated", where),
         )
-        if participation.person is None and not participation.posts and "person" not in entry and "post" not in entry:
+        if (mark := reader.not_stated(entry, "rank")) is not None:
+            participation.not_stated["rank"] = mark
+        if participation.person is None and not participation.posts and not participation.acting_posts \
+                and not {"person", "post", "acting_post"} & set(entry):
             reader.problem(entry.mark, where, "names neither a person nor a post",
-                           "'person' or 'post' (or both)")
+                           "'person' or 'post' / 'acting_post' (or both)")
         if number:
             meeting.participations.append(participation)
 
@@ -240,6 +255,15 @@ def _item_sources(reader: _Reader, entry, where: str, meeting_sources: list[Ref]
                        f"is missing; the meeting cites {len(meeting_sources)} sources, so each item names those that state it",
                        f"sources: [...] listing those of {cited} that state this item")
     return found
+
+
+def _session(reader: _Reader, top: Mapping) -> tuple[int | None, bool]:
+    """``session: 22``, or ``session: {number: 22, inferred: true}``."""
+    value = top.get("session")
+    if not isinstance(value, Mapping):
+        return reader.integer(top, "session", ""), False
+    entry = reader.mapping(value, "session", top.key_marks["session"], _SESSION_FIELDS, ("number",))
+    return reader.integer(entry, "number", "session"), bool(reader.boolean(entry, "inferred", "session"))
 
 
 def _choice_item(reader: _Reader, value: object, name: str, mark: Mark) -> Text | None:

@@ -40,6 +40,9 @@ ROLES = (
     "invited-guest",
 )
 ORGANIZATION_TYPES = tuple(KINDS["organization"].types)
+# Written in place of a value the sources do not state (``rank: not-stated``), so that a known
+# absence is told apart from a field not yet curated; never a slug.
+NOT_STATED = "not-stated"
 MEETING_FORMATS = ("in-person", "videoconference")
 DECISION_TYPES = ("appointment", "election")
 
@@ -161,6 +164,7 @@ class Entity:
     note: Text | None = None
     sources: list[Ref] = field(default_factory=list)
     fields: dict[str, object] = field(default_factory=dict)
+    not_stated: dict[str, Mark] = field(default_factory=dict)  # field -> where ``not-stated`` was written
 
 
 @dataclass
@@ -174,6 +178,10 @@ class Participation:
     rank: Ref | None = None
     sources: list[Ref] = field(default_factory=list)
     note: Text | None = None
+    acting_posts: list[Ref] = field(default_factory=list)  # posts held in an acting capacity
+    post_as_stated: dict[str, list[Text]] = field(default_factory=dict)  # the source's wording, by language
+    role_as_stated: dict[str, list[Text]] = field(default_factory=dict)
+    not_stated: dict[str, Mark] = field(default_factory=dict)  # field -> where ``not-stated`` was written
 
 
 @dataclass
@@ -224,6 +232,7 @@ class Meeting:
     start: PartialDate
     sources: list[Ref]
     session: int | None = None
+    session_inferred: bool = False  # the curator inferred the number; no source states it
     end: PartialDate | None = None
     date_certainty: Text | None = None
     place: Ref | None = None

@@ -10,7 +10,7 @@ from ..problems import Problem
 from .yamlsafe import Mapping, Mark, Sequence, Text
 from .dates import EXAMPLES as EDTF_EXAMPLES, is_day, read as read_edtf
 from .model import (
-    DATE, LANG, LINE_BREAKS, Labels, NOT_IN_A_LABEL, ONE_LINE, PartialDate, Ref, SLUG, URL,
+    DATE, LANG, LINE_BREAKS, Labels, NOT_IN_A_LABEL, NOT_STATED, ONE_LINE, PartialDate, Ref, SLUG, URL,
     iri_problem, is_language_tag,
 )
 
@@ -135,6 +135,20 @@ class _Reader:
                          "a number such as 22", value)
             return None
         return int(value)
+
+    def boolean(self, parent: Mapping, key: str, where: str) -> bool | None:
+        value = self.text(parent, key, where)
+        if value is None:
+            return None
+        if value not in ("true", "false"):
+            self.problem(value.mark, _join(where, key), f"{value!r} is not true or false", "true or false", value)
+            return None
+        return value == "true"
+
+    def not_stated(self, parent: Mapping, key: str) -> Mark | None:
+        """Where ``key: not-stated`` is written (the sources give no value), or None."""
+        value = parent.get(key)
+        return value.mark if isinstance(value, Text) and value == NOT_STATED else None
 
     def date(self, parent: Mapping, key: str, where: str) -> PartialDate | None:
         """An exact date (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``) or another EDTF date (``records.dates``)."""

@@ -50,6 +50,7 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
                 if ref:
                     yield m.file, ref, f"{where}.{name}"
             yield from ((m.file, r, f"{where}.post") for r in p.posts)
+            yield from ((m.file, r, f"{where}.acting_post") for r in p.acting_posts)
             yield from ((m.file, r, f"{where}.sources") for r in p.sources)
         for a in m.agenda:
             if a.proposed_by:

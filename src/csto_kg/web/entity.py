@@ -215,17 +215,22 @@ def _number(row: dict, key: str = "number") -> int:
 def meeting_view(store, iri: str) -> dict:
     m = sparql_iri(iri)
     participations = _group(rows(store, f"""
-        SELECT ?participation ?number ?person ?role ?onBehalfOf ?post ?rank ?source ?note WHERE {{
+        SELECT ?participation ?number ?person ?role ?roleAsStated ?onBehalfOf ?post ?actingPost ?postAsStated
+               ?rank ?rankNotStated ?source ?note WHERE {{
           ?participation igo:inMeeting {m} ; a igo:Participation .
           OPTIONAL {{ ?participation igo:number ?number }}
           OPTIONAL {{ ?participation igo:participant ?person }}
           OPTIONAL {{ ?participation igo:role ?role }}
+          OPTIONAL {{ ?participation igo:roleAsStated ?roleAsStated }}
           OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
           OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation igo:actingPost ?actingPost }}
+          OPTIONAL {{ ?participation igo:postAsStated ?postAsStated }}
           OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation igo:notStated igo:rank BIND (true AS ?rankNotStated) }}
           OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
           OPTIONAL {{ ?participation skos:note ?note }}
-        }}"""), "participation", ("role", "post", "source"))
+        }}"""), "participation", ("role", "roleAsStated", "post", "actingPost", "postAsStated", "source"))
     participations.sort(key=_number)
     delegations = rows(store, f"""
         SELECT ?delegation ?state ?head WHERE {{
@@ -285,29 +290,39 @@ def meeting_view(store, iri: str) -> dict:
           OPTIONAL {{ ?next prov:wasDerivedFrom ?source }}
         }}""")
     announced = _group(announced, "next", ("source",))
+    session = rows(store, f"""
+        SELECT ?number ?inferred WHERE {{
+          {{ {m} igo:sessionNumber ?number BIND (false AS ?inferred) }}
+          UNION {{ {m} igo:inferredSessionNumber ?number BIND (true AS ?inferred) }}
+        }} LIMIT 1""")
     return {"groups": groups, "participations": participations, "decisions": decisions, "agenda": agenda,
-            "previous": previous, "next": following, "announced": announced}
+            "previous": previous, "next": following, "announced": announced,
+            "session": session[0] if session else None}
 
 
 def person_view(store, iri: str) -> dict:
     p = sparql_iri(iri)
     participations = _group(rows(store, f"""
-        SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?rank ?source WHERE {{
+        SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?actingPost ?postAsStated ?rank ?rankNotStated
+               ?source WHERE {{
           ?participation igo:participant {p} ; igo:inMeeting ?meeting .
           OPTIONAL {{ ?meeting schema:startDate ?date }}
           OPTIONAL {{ ?participation igo:role ?role }}
           OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
           OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation igo:actingPost ?actingPost }}
+          OPTIONAL {{ ?participation igo:postAsStated ?postAsStated }}
           OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation igo:notStated igo:rank BIND (true AS ?rankNotStated) }}
           OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
-        }}"""), "participation", ("role", "post", "source"))
+        }}"""), "participation", ("role", "post", "actingPost", "postAsStated", "source"))
     participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
     posts = _group(rows(store, f"""
         SELECT ?holding ?post ?start ?end ?acting ?decision ?source WHERE {{
-          ?holding a org:Membership ; org:member {p} ; igo:post ?post .
+          ?holding a org:Membership ; org:member {p} .
+          {{ ?holding igo:post ?post }} UNION {{ ?holding igo:actingPost ?post BIND (true AS ?acting) }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
-          OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
@@ -380,11 +395,12 @@ def agent_view(store, iri: str) -> dict:
         "OPTIONAL { ?delegation igo:head ?head } OPTIONAL { ?delegation prov:wasDerivedFrom ?source }",
         "delegation", ("source",))
     participations, participation_total = _latest(
-        store, "?participation ?meeting ?date ?person ?role ?post ?source",
+        store, "?participation ?meeting ?date ?person ?role ?post ?actingPost ?source",
         f"?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting",
         """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
-           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
-        "participation", ("role", "post", "source"))
+           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation igo:actingPost ?actingPost }
+           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        "participation", ("role", "post", "actingPost", "source"))
     posts = rows(store, f"SELECT DISTINCT ?post WHERE {{ ?post org:postIn {a} }} ORDER BY ?post")
     parts = rows(store, f"SELECT DISTINCT ?part WHERE {{ {{ ?part org:unitOf {a} }} UNION {{ ?part org:subOrganizationOf {a} }} }} ORDER BY ?part")
     return {"meetings": meetings, "delegations": delegations, "participations": participations,
@@ -398,18 +414,20 @@ def post_view(store, iri: str) -> dict:
     p = sparql_iri(iri)
     holders = _group(rows(store, f"""
         SELECT ?holding ?person ?start ?end ?acting ?source WHERE {{
-          ?holding a org:Membership ; igo:post {p} .
+          ?holding a org:Membership .
+          {{ ?holding igo:post {p} }} UNION {{ ?holding igo:actingPost {p} BIND (true AS ?acting) }}
           OPTIONAL {{ ?holding org:member ?person }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
-          OPTIONAL {{ ?holding igo:acting ?acting }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     holders.sort(key=lambda r: (str(r["start"] or ""), r["holding"]))
     participations, participation_total = _latest(
-        store, "?participation ?meeting ?date ?person ?role ?source", f"?participation igo:post {p} ; igo:inMeeting ?meeting",
-        """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
-           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        store, "?participation ?meeting ?date ?person ?role ?acting ?source",
+        f"?participation igo:post|igo:actingPost {p} ; igo:inMeeting ?meeting",
+        f"""OPTIONAL {{ ?participation igo:participant ?person }} OPTIONAL {{ ?participation igo:role ?role }}
+           OPTIONAL {{ ?participation igo:actingPost {p} BIND (true AS ?acting) }}
+           OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}""",
         "participation", ("role", "source"))
     return {"holders": holders, "participations": participations,
             "totals": {"participations": participation_total}}
