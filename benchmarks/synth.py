@@ -349,8 +349,12 @@ def meeting(world: World, seed: int, i: int) -> Meeting:
 
     out("")
     out("delegations:")
+    # a meeting citing two sources credits each item to those that state it (here: both)
+    every_source = f"    sources: [{', '.join(sources)}]" if len(sources) > 1 else None
     for s in states:
         out(f"  - state: {state_slug(s)}")
+        if every_source:
+            out(every_source)
 
     out("")
     out("participations:")
@@ -370,6 +374,8 @@ def meeting(world: World, seed: int, i: int) -> Meeting:
             out(f"    rank: {rank}")
         if only_main_source:
             out(f"    sources: [{source}]")
+        elif every_source:
+            out(every_source)
 
     start = world.position(i)
     for s, size in zip(states, sizes):
@@ -416,6 +422,8 @@ def meeting(world: World, seed: int, i: int) -> Meeting:
         out(f"    subject: Synthetic agenda item {a} on {rng.choice(TOPICS)}")
         if rng.random() < 0.3:
             out(f"    proposed_by: {state_slug(rng.choice(states))}")
+        if every_source:
+            out(every_source)
 
     if session % SECRETARY_TERM == 0:  # the last session of a term appoints the next secretary
         successor = world.staff(body.org, world.secretary(body, term + 1))
@@ -434,6 +442,8 @@ def meeting(world: World, seed: int, i: int) -> Meeting:
         out("next_meeting:")
         out(f"  date: {date.year + 1}")
         out(f"  host_state: {state_slug(rng.choice(members))}")
+        if every_source:
+            out(every_source[2:])
 
     publisher = PUBLISHERS[i % len(PUBLISHERS)]
     return Meeting(f"meetings/{slug}.yaml", out.text(), (source, publisher, f"Report on the {label}"),

@@ -4,7 +4,8 @@
 Notes, titles, publishers and date certainties may hold anything YAML can (line breaks, tabs, control
 characters, quotes, backslashes, characters beyond the BMP); in the graph, each run of white space in
 them is one space. Labels, alternative labels, agenda subjects and the titles and subjects of adopted
-documents are names: one line, no control characters, kept exactly as written.
+documents are names: one line, no control characters, kept exactly as written; so is the sources' own
+wording of a post or role (post_as_stated, role_as_stated).
 """
 
 from __future__ import annotations
@@ -118,6 +119,8 @@ def write_records(data) -> list[tuple[str, str, str, str | None]]:
                   "delegations:", "  - state: russia", f"    note: {yaml_text(text)}",
                   "participations:", "  - n: 1", "    person: valentina-kazakova", "    roles: [head-of-delegation]",
                   "    on_behalf_of: russia", f"    note: {yaml_text(text)}",
+                  f"    post_as_stated: {{en: {yaml_text(label)}, ru: [{yaml_text(label)}]}}",
+                  f"    role_as_stated: {{en: {yaml_text(label)}}}",
                   "  - n: 2", "    on_behalf_of: csto-ccim", f"    roles: [observer, awkward-role-{i % len(LABELS)}]",
                   "    count: 2",
                   "agenda:", "  - n: 1", f"    subject: {{en: {yaml_text(label)}, ru: {yaml_text(label)}}}",
@@ -132,6 +135,9 @@ def write_records(data) -> list[tuple[str, str, str, str | None]]:
                      (meeting, SKOS.note, in_graph(text), "en"),
                      (iri(f"{meeting}/delegation/russia"), SKOS.note, in_graph(text), "en"),
                      (iri(f"{meeting}/participation/1"), SKOS.note, in_graph(text), "en"),
+                     (iri(f"{meeting}/participation/1"), IGO.postAsStated, label, "en"),
+                     (iri(f"{meeting}/participation/1"), IGO.postAsStated, label, "ru"),
+                     (iri(f"{meeting}/participation/1"), IGO.roleAsStated, label, "en"),
                      (iri(f"{meeting}/decision/1"), SKOS.note, in_graph(text), "en"),
                      (agenda, DCTERMS.subject, label, "en"), (agenda, DCTERMS.subject, label, "ru"),
                      (agenda, RDFS.label, label, "en"),
@@ -173,7 +179,7 @@ def test_awkward_text_in_every_free_text_field_validates_builds_and_reads_back(t
         got = answers(store, subject, predicate)
         assert (value, language) in got, (subject, predicate, value, got)
         checked += 1
-    assert checked == len(expected) == 7 * len(LABELS) + 4 * len(TEXTS) + 2 * 2 * len(TEXTS) + 13 * len(TEXTS) == 308
+    assert checked == len(expected) == 7 * len(LABELS) + 4 * len(TEXTS) + 2 * 2 * len(TEXTS) + 16 * len(TEXTS) == 344
     # every character other than white space is kept, controls and all
     notes = {value for _s, p, value, _l in expected if p == SKOS.note}
     assert {in_graph(t) for t in TEXTS} <= notes

@@ -9,6 +9,7 @@ import pytest
 from csto_kg.cli import main
 
 from .conftest import DATA, FIXTURES
+from .live_endpoint import dataset_store
 
 
 def test_build_query_export(tmp_path, runner):
@@ -102,6 +103,66 @@ def test_query_syntax_error_names_the_problem(built_store, runner):
     assert result.exit_code == 2 and "not valid SPARQL" in result.stderr
 
 
+SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { ?a <http://example.org/rank> ?x . ?b <http://example.org/rank> ?y . "
+        "?c <http://example.org/rank> ?z . ?d <http://example.org/rank> ?w }")
+
+
+@pytest.fixture
+def pools(monkeypatch):
+    """The query worker pools the command starts."""
+    from csto_kg.query import workers
+
+    started = []
+
+    class Recorded(workers.WorkerPool):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(workers, "WorkerPool", Recorded)
+    return started
+
+
+@pytest.mark.parametrize("how", ["option", "setting"])
+def test_query_past_the_time_limit_is_stopped_and_exits_2(tmp_path, runner, pools, how):
+    store = dataset_store(tmp_path / "store")
+    limit = ["--time-limit-ms", "200"] if how == "option" else []
+    env = {"CSTO_KG_SPARQL_TIME_LIMIT_MS": "200" if how == "setting" else "60000"}
+    result = runner.invoke(main, ["query", "--store", str(store.path), *limit, SLOW], env=env)
+    assert result.exit_code == 2, result.output
+    assert "took longer than the time limit of 200 ms" in result.stderr
+    assert "--time-limit-ms" in result.stderr and "CSTO_KG_SPARQL_TIME_LIMIT_MS" in result.stderr
+    (pool,) = pools
+    assert pool.replaced == 1 and pool.pids() == []  # its worker was killed, and the pool closed
+
+
+def test_query_runs_in_a_worker_process(tmp_path, runner, pools, monkeypatch):
+    from csto_kg.store.embedded import EmbeddedStore
+
+    store = dataset_store(tmp_path / "store")
+    fast = "SELECT ?g WHERE { ?g a <http://example.org/Graph> } ORDER BY ?g"
+    expected = runner.invoke(main, ["query", "--store", str(store.path), "--time-limit-ms", "0", fast])
+    assert expected.exit_code == 0 and "http://example.org/D3" in expected.stdout
+    assert pools == []  # no limit: run in this process
+
+    def in_this_process(*_args, **_kwargs):
+        raise AssertionError("the query ran in the command's own process")
+
+    monkeypatch.setattr(EmbeddedStore, "query", in_this_process)
+    monkeypatch.setattr(EmbeddedStore, "reader", in_this_process)
+    for fmt in ("table", "json", "csv"):
+        result = runner.invoke(main, ["query", "--store", str(store.path), "--format", fmt, fast])
+        assert result.exit_code == 0, result.output
+        if fmt == "table":
+            assert result.stdout == expected.stdout
+    graph = runner.invoke(main, ["query", "--store", str(store.path), "--format", "ntriples",
+                                 "CONSTRUCT WHERE { ?g a <http://example.org/Graph> }"])
+    assert graph.exit_code == 0 and graph.stdout.count(" .\n") == 4
+    ask = runner.invoke(main, ["query", "--store", str(store.path), "ASK { ?g a <http://example.org/Graph> }"])
+    assert ask.stdout == "true\n"
+    assert len(pools) == 5 and all(p.replaced == 0 for p in pools)
+
+
 @pytest.mark.parametrize("command", ["build", "validate", "query", "export", "serve"])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(main, [command, "--help"])
@@ -135,7 +196,9 @@ def test_validate_github_and_strict(runner):
     assert result.stdout.startswith("::error file=") and ",line=14,col=13," in result.stdout
     seed = str(DATA / "meetings" / "2019-06-20-ccim-22.yaml")
     assert runner.invoke(main, ["validate", "--data", str(DATA), seed]).exit_code == 0
-    assert runner.invoke(main, ["validate", "--data", str(DATA), "--strict", seed]).exit_code == 1  # rank warnings
+    assert runner.invoke(main, ["validate", "--data", str(DATA), "--strict", seed]).exit_code == 0  # ranks answered
+    places = str(DATA / "entities" / "places.yaml")
+    assert runner.invoke(main, ["validate", "--data", str(DATA), "--strict", places]).exit_code == 1  # no QID yet
 
 
 def test_build_full_and_incremental(tmp_path, runner):

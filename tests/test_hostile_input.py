@@ -116,21 +116,30 @@ slugs = st.sampled_from(["russia", "belarus", "csto", "csto-ccim", "aleksandr-go
                          "cholpon-ata", "police-major-general", "csto-ccim-secretary", "mia-en-2019-06-21-ccim-22",
                          "unknown-thing", "Bad Slug", "ru>ssia", ""])
 texts = st.text(min_size=0, max_size=30)
-dates = st.sampled_from(["2019", "2019-06", "2019-06-20", "2019-02-30", "2019-13", "20-06-2019", "tomorrow"])
+dates = st.sampled_from(["2019", "2019-06", "2019-06-20", "2019-02-30", "2019-13", "20-06-2019", "tomorrow",
+                         "2019?", "2019-XX-01", "XXXX-02-30", "../2019-01-31", "[2018-06-01, 2019-01-01]",
+                         "2019-21", "2019-01-01T10:00", "[2019", "2019-01-01/2018-01-01", "Y170000002"])
 roles = st.sampled_from(["head-of-delegation", "delegation-member", "chair", "secretary", "attendee", "observer",
                          "invited-guest", "spoke", "rapporteur", "welcomed", "chairman", "Bad Role", ""])
+as_stated = st.one_of(texts, st.dictionaries(st.sampled_from(["en", "ru", "en-a", "", "x y"]),
+                                              st.one_of(texts, st.lists(texts, max_size=2)), max_size=2))
 participation = st.fixed_dictionaries(
     {"n": st.integers(min_value=-1, max_value=4), "roles": st.lists(roles, max_size=3)},
-    optional={"person": slugs, "post": slugs, "on_behalf_of": slugs, "rank": slugs, "note": texts,
+    optional={"person": slugs, "post": slugs, "on_behalf_of": slugs, "note": texts, "acting_post": slugs,
+              "rank": st.one_of(slugs, st.sampled_from(["not-stated", "not stated", "Not-Stated"])),
+              "post_as_stated": as_stated, "role_as_stated": as_stated,
               "count": st.integers(min_value=-1, max_value=5)})
 decision = st.fixed_dictionaries(
     {"n": st.integers(1, 2), "type": st.sampled_from(["appointment", "election", "adoption", "treaty"])},
     optional={"appointee": slugs, "post": slugs, "kind": st.sampled_from(["declaration", "protocol", "treaty", ""]),
               "title": texts, "language": st.sampled_from(["en", "ru", "x-", ""]), "subject": texts,
               "adopted_by": slugs, "effective_from": dates})
+sessions = st.one_of(st.integers(min_value=-2, max_value=40), st.fixed_dictionaries(
+    {}, optional={"number": st.integers(min_value=-2, max_value=40), "inferred": st.sampled_from([True, False, "probably"]),
+                  "unexpected": texts}))
 meeting = st.fixed_dictionaries(
     {"label": texts, "body": slugs, "date": dates, "sources": st.lists(slugs, min_size=0, max_size=2)},
-    optional={"session": st.integers(min_value=-2, max_value=40), "place": slugs, "host_state": slugs,
+    optional={"session": sessions, "place": slugs, "host_state": slugs,
               "format": st.sampled_from(["in-person", "videoconference", "telepathy"]),
               "delegations": st.lists(st.fixed_dictionaries({"state": slugs}), max_size=3),
               "participations": st.lists(participation, max_size=4),
@@ -138,6 +147,7 @@ meeting = st.fixed_dictionaries(
               "decisions": st.lists(decision, max_size=2),
               "absent": st.lists(st.fixed_dictionaries({"state": slugs}, optional={"reason": texts, "sources": slugs}),
                                  max_size=2),
+              "former_ids": st.lists(st.sampled_from(["2018-01-01-old", "2019-06-20-ccim-22", "Old", ""]), max_size=2),
               "unexpected": texts})
 
 
@@ -172,20 +182,29 @@ valid_participation = st.fixed_dictionaries(
                        min_size=1, max_size=2, unique=True),
      "person": st.sampled_from(["aleksandr-gorovoy", "valentina-kazakova"])},
     optional={"post": st.sampled_from(["csto-ccim-secretary", "csto-deputy-secretary-general"]),
+              "acting_post": st.sampled_from(["csto-secretary-general", "kyrgyzstan-president"]),
+              "post_as_stated": st.dictionaries(st.sampled_from(["en", "ru", "hy"]), awkward_label, min_size=1, max_size=2),
+              "role_as_stated": st.dictionaries(st.sampled_from(["en", "ru"]), awkward_label, min_size=1, max_size=1),
               "on_behalf_of": st.sampled_from(["russia", "csto", "belarus"]),
-              "rank": st.sampled_from(["police-major-general", "police-colonel-general"]), "note": awkward_text})
+              "rank": st.sampled_from(["police-major-general", "police-colonel-general", "not-stated"]),
+              "note": awkward_text})
 valid_representatives = st.fixed_dictionaries(  # unnamed, on behalf of a state, an organization or a body
     {"on_behalf_of": st.sampled_from(["turkmenistan", "csto", "csto-ccim", "cis-atc"]),
      "roles": st.lists(st.sampled_from(["observer", "attendee", "presented", "welcomed"]), min_size=1, max_size=2,
                        unique=True)},
-    optional={"count": st.integers(1, 9), "note": awkward_text})
+    optional={"count": st.integers(1, 9), "rank": st.just("not-stated"), "note": awkward_text})
 valid_document = st.fixed_dictionaries(
     {"kind": st.sampled_from(["declaration", "agreement", "plan", "protocol", "statement", "decision"])},
     optional={"title": awkward_label, "language": st.sampled_from(["en", "ru", "hy"]), "subject": awkward_label,
               "adopted_by": st.sampled_from(["csto-cdm", "russia", "csto"]), "note": awkward_text})
 valid_meeting = st.fixed_dictionaries(
-    {"label": awkward_label, "date": st.sampled_from(["2019", "2019-06", "2019-06-20", "2020-02-29"])},
-    optional={"session": st.integers(1, 99), "place": st.just("cholpon-ata"), "note": awkward_text,
+    {"label": awkward_label,  # dates the file name 2019-01-01-hostile can be, exact or EDTF
+     "date": st.sampled_from(["2019", "2019-01", "2019-01-01", "2019?", "2019-XX-01", "201X", "../2019-01-31",
+                              "[2018-06-01, 2019-01-01]", "2018-12/2019-02"])},
+    optional={"session": st.one_of(st.integers(1, 99), st.fixed_dictionaries({"number": st.integers(1, 99),
+                                                                           "inferred": st.booleans()})),
+              "place": st.just("cholpon-ata"), "note": awkward_text,
+              "former_ids": st.just(["2018-12-31-hostile-before"]),
               "format": st.sampled_from(["in-person", "videoconference"]),
               "participations": st.lists(valid_participation, max_size=4),
               "representatives": st.lists(valid_representatives, max_size=2),
@@ -218,4 +237,10 @@ def test_a_record_that_validates_builds_and_round_trips(tmp_path_factory, runner
     store = EmbeddedStore(folder / "store")
     build(data, store, validator)
     assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> ?p ?o }"))
+    assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> "
+                            "<https://w3id.org/csto-kg/ontology#latestDate> ?d }"))  # every date here has an end
+    if "former_ids" in record:
+        assert bool(store.query("ASK { <https://w3id.org/csto-kg/id/meeting/2019-01-01-hostile> "
+                                "<http://www.w3.org/2002/07/owl#sameAs> "
+                                "<https://w3id.org/csto-kg/id/meeting/2018-12-31-hostile-before> }"))
     _round_trip(runner, store, folder)

@@ -34,10 +34,11 @@ EXPECTED_OBJECT_PROPERTIES = {
     "body", "inMeeting", "participant", "role", "onBehalfOf", "post", "rank", "delegation",
     "ofState", "head", "member", "decidedAt", "appointee", "toPost", "agendaItem",
     "proposedBy", "nextMeeting", "hostState", "country", "holder", "during", "atTime",
-    "adopted", "adoptedBy", "documentKind", "absentee",
+    "adopted", "adoptedBy", "documentKind", "absentee", "actingPost", "notStated",
 }
 EXPECTED_DATATYPE_PROPERTIES = {
     "sessionNumber", "number", "effectiveFrom", "recordFile", "dateCertainty", "representativeCount", "reason",
+    "earliestDate", "latestDate", "inEDTF", "inferredSessionNumber", "postAsStated", "roleAsStated",
 }
 
 SAMPLE = """
@@ -128,6 +129,28 @@ SAMPLE = """
     igo:onBehalfOf <https://w3id.org/csto-kg/id/state/russia> ;
     igo:delegation <https://w3id.org/csto-kg/id/meeting/m-22/delegation/russia> ;
     prov:wasDerivedFrom <https://w3id.org/csto-kg/id/source/report> .
+
+# Acting in a post, with the source's own wording, and no rank in the source.
+<https://w3id.org/csto-kg/id/meeting/m-22/participation/3> a igo:Participation ;
+    igo:number 3 ;
+    igo:inMeeting <https://w3id.org/csto-kg/id/meeting/m-22> ;
+    igo:participant <https://w3id.org/csto-kg/id/person/b-person> ;
+    igo:role <https://w3id.org/csto-kg/id/role/attendee> ;
+    igo:actingPost <https://w3id.org/csto-kg/id/post/minister> ;
+    igo:postAsStated "Acting Minister"@en , "исполняющий обязанности министра"@ru ;
+    igo:roleAsStated "took part"@en ;
+    igo:notStated igo:rank .
+
+<https://w3id.org/csto-kg/id/meeting/m-21> a igo:Meeting ;
+    rdfs:label "21st meeting, by inference"@en ;
+    igo:body <https://w3id.org/csto-kg/id/body/ccim> ;
+    igo:inferredSessionNumber 21 .
+
+<https://w3id.org/csto-kg/id/place/armenia> igo:notStated skos:exactMatch .
+
+<https://w3id.org/csto-kg/id/membership/a-person-acting-minister> a org:Membership ;
+    org:member <https://w3id.org/csto-kg/id/person/a-person> ;
+    igo:actingPost <https://w3id.org/csto-kg/id/post/minister> .
 
 # Only a post is named: no participant.
 <https://w3id.org/csto-kg/id/meeting/m-22/participation/2> a igo:Participation ;
@@ -283,11 +306,14 @@ def test_key_axioms(igo):
         assert (sub, RDFS.subClassOf, sup) in igo, (sub, sup)
     assert (IGO.participant, RDFS.subPropertyOf, prov.agent) in igo
     assert (IGO.role, RDFS.subPropertyOf, prov.hadRole) in igo
-    # Only the session number is functional: everything else may have several values.
+    # Only the session number (stated or inferred) is functional: everything else may have several values.
     functional = set(igo.subjects(RDF.type, OWL.FunctionalProperty)) | set(
         igo.subjects(RDF.type, OWL.InverseFunctionalProperty)
     )
-    assert functional == {IGO.sessionNumber}
+    assert functional == {IGO.sessionNumber, IGO.inferredSessionNumber}
+    # An acting post is never the post itself, so a query for holders does not find acting ones.
+    assert (IGO.actingPost, OWL.propertyDisjointWith, IGO.post) in igo
+    assert (IGO.actingPost, RDFS.range, org.Post) in igo
 
 
 def test_reused_terms_are_declared(igo):
@@ -339,6 +365,8 @@ def test_consistent_under_owl_rl(igo, roles):
         "<urn:x:c> a igo:Place . <urn:x:d> igo:ofState <urn:x:c> .",
         # a role used as a rank
         "<urn:x:q> igo:rank <https://w3id.org/csto-kg/id/role/chair> .",
+        # a post both held and held in an acting capacity
+        "<urn:x:h> igo:post <urn:x:sg> ; igo:actingPost <urn:x:sg> .",
     ],
 )
 def test_inconsistency_is_detected(igo, roles, bad):

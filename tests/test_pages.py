@@ -311,10 +311,101 @@ def test_post_state_and_generic_pages(client):
     assert role.status_code == 200 and "All statements" in role.get_data(as_text=True)
 
 
+def _text(html: str) -> str:
+    """What a reader sees: cells apart, the rest of the markup gone."""
+    return " ".join(re.sub(r"<[^>]+>", "", re.sub(r"</t[dh]>|<br>|</p>|</tr>", " ", html)).split()).lstrip("> ")
+
+
+def test_pages_say_acting_and_keep_the_sources_own_words(client):
+    html = client.get("/id/meeting/2018-11-08-csc-astana").get_data(as_text=True)
+    check_html(html)
+    table = _text(html.split('id="participants-table"', 1)[1].split("</table>", 1)[0])
+    assert "acting Secretary General of the CSTO (as stated: “CSTO Acting Secretary General”)" in table
+    assert "acting Prime Minister of the Republic of Armenia (as stated: “acting Prime Minister of Armenia”)" in table
+    # no rank in the source, for each of the three named and the four presidents it names by post only
+    assert table.count("not stated by the source") == 7
+    person = client.get("/id/person/valery-semerikov").get_data(as_text=True)
+    check_html(person)
+    held = _text(person.split('id="posts-table"', 1)[1].split("</table>", 1)[0])
+    assert held.startswith("post from until by decision source acting Secretary General of the CSTO (holding) 2018-11 2019")
+    attended = _text(person.split('id="participations-table"', 1)[1].split("</table>", 1)[0])
+    assert attended.count("acting Secretary General of the CSTO") == 3
+    assert "“Заместитель Генерального секретаря ОДКБ” (ru)" in attended
+    post = client.get("/id/post/csto-secretary-general").get_data(as_text=True)
+    holders = _text(post.split('id="holders-table"', 1)[1].split("</table>", 1)[0])
+    assert "Valery Semerikov (acting) (holding) 2018-11 2019" in holders
+    assert "Yuri Khachaturov (holding)" in holders and "Yuri Khachaturov (acting)" not in holders
+    at_meetings = _text(post.split('id="participations"', 1)[1].split("</table>", 1)[0])
+    assert at_meetings.count("Valery Semerikov (acting)") == 3 and "Stanislav Zas (acting)" not in at_meetings
+    ccim = _text(client.get(f"/id/{MEETING}").get_data(as_text=True))
+    assert "Session 22" in ccim and "inferred" not in ccim
+    assert "delegation member (as stated: “From the Russian MIA the event was also attended by”)" in ccim
+
+
+def test_a_meeting_page_says_when_its_session_number_is_inferred(tmp_path, data_copy, validator):
+    from csto_kg.check.build import build
+    from csto_kg.store.embedded import EmbeddedStore
+
+    path = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("session: 22\n", "session: {number: 22, inferred: true}\n", 1), encoding="utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)
+    app = create_app({"STORE": str(store.path), "TESTING": True, "SPARQL_WORKERS": 1})
+    try:
+        html = app.test_client().get(f"/id/{MEETING}").get_data(as_text=True)
+    finally:
+        runner = app.extensions.get("csto_kg.sparql_runner")
+        if runner is not None:
+            runner.close()
+    check_html(html)
+    assert "Session 22 (inferred by the curator; no source states the number)" in _text(html)
+    statements = _text(html.split('id="statements"', 1)[1])
+    assert "inferred session number 22" in statements and "session number 22" not in statements.replace("inferred session", "")
+
+
 def test_facts_show_the_record_file_they_come_from(client):
     html = client.get(f"/id/{KAZAKOVA}").get_data(as_text=True)
     statements = html.split('id="statements"', 1)[1]
     assert "entities/people.yaml" in statements
+
+
+def _statements(client, path: str) -> str:
+    return client.get(f"/id/{path}").get_data(as_text=True).split('id="statements"', 1)[1]
+
+
+def test_an_entity_is_credited_to_its_own_sources_never_to_its_files(client):
+    # the CSTO cites no source; other entries of organizations.yaml do
+    csto = _statements(client, "organization/csto")
+    assert "/id/source/" not in csto
+    assert "no source cited" in csto and "entities/organizations.yaml" in csto
+    # the Collective Security Council cites two sources; csto.yaml cites many more
+    council = _statements(client, "body/csto-csc")
+    assert "/id/source/kremlin-en-2019-11-28-csc-bishkek" in council
+    assert "/id/source/asiaplus-en-2018-11-09-csc-astana" in council
+    assert "/id/source/euroradio-en-2019-05-zas-candidacy" not in council
+
+
+def test_a_meeting_item_is_credited_to_the_sources_that_state_it(client):
+    delegation = _statements(client, f"{MEETING}/delegation/armenia")
+    assert "/id/source/mia-en-2019-06-21-ccim-22" in delegation
+    assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" not in delegation  # the preview names no delegation
+    item = _statements(client, f"{MEETING}/agenda/1")
+    assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" in item and "/id/source/mia-en-2019-06-21-ccim-22" in item
+
+
+def test_a_part_of_a_resource_is_credited_to_the_resource_it_is_part_of(client):
+    interval = _statements(client, f"{MEETING}/decision/1/post-holding/interval")
+    assert "/id/source/mia-en-2019-06-21-ccim-22" in interval
+    assert "/id/source/kazinform-en-ccim-cholpon-ata-preview" not in interval
+
+
+def test_a_meeting_with_an_uncertain_date_shows_it_and_keeps_its_place_among_its_bodys_meetings(client):
+    html = client.get("/id/meeting/2018-04-26-ccim-21").get_data(as_text=True)
+    check_html(html)
+    assert "[2017-04-26, 2018-04-26]" in html.split('id="statements"', 1)[1]
+    assert 'href="/id/meeting/2016-11-17-ccim-19" rel="prev"' in html  # ordered by the first day it can be
+    assert 'href="/id/meeting/2019-06-20-ccim-22" rel="next"' in html
 
 
 # -- the workbench

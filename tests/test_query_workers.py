@@ -12,7 +12,8 @@ import time
 import pytest
 
 from csto_kg.query import workers as query_workers
-from csto_kg.query.workers import WorkerPool
+from csto_kg.problems import QueryTimeout
+from csto_kg.query.workers import InlineRunner, TimeBudget, WorkerPool
 from csto_kg.query.sparql import Plan, QueryFailed, plan
 
 from .live_endpoint import dataset_store
@@ -112,3 +113,60 @@ def test_an_unexpected_error_in_a_worker_is_logged_and_the_client_told_only_that
         worker.stderr.close()
     assert reply == ("error", 500, "the query failed in the store; see the server's log")
     assert "RuntimeError: internal detail: /srv/csto-kg/store/builds/x" in log and "Traceback" in log
+
+
+# -- the server's own queries (pages): read back as the store answers them, within a budget
+
+
+@pytest.mark.parametrize("query", [
+    FAST,
+    'SELECT ?n ?text WHERE { ?g <http://example.org/number> ?n BIND(STRLANG(CONCAT("g\\t", STR(?n)), "en") AS ?text) }',
+    "SELECT ?x ?missing WHERE { ?x a <http://example.org/Nothing> }",
+])
+def test_a_server_query_reads_back_as_the_store_answers_it(pool, store, query):
+    answer = pool.query(query)
+    expected = store.query(query)
+    assert [v.value for v in answer.variables] == [v.value for v in expected.variables]
+    names = [v.value for v in expected.variables]
+    assert [[s[n] for n in names] for s in answer] == [[s[n] for n in names] for s in expected]
+
+
+def test_a_server_query_asks_too(pool):
+    assert bool(pool.query("ASK { ?g a <http://example.org/Graph> }")) is True
+    assert bool(pool.query("ASK { ?g a <http://example.org/Nothing> }")) is False
+
+
+def test_a_server_query_runs_in_a_worker(pool, monkeypatch):
+    def in_the_server(*_args, **_kwargs):
+        raise AssertionError("a query ran in the server's process")
+
+    monkeypatch.setattr(query_workers, "execute", in_the_server)
+    assert len(list(pool.query(FAST))) == 4
+
+
+def test_a_spent_budget_sends_nothing(pool):
+    before = pool.pids()
+    budget = TimeBudget(0.0)
+    with pytest.raises(QueryTimeout):
+        pool.query(FAST, budget)
+    assert pool.pids() == before and pool.replaced == 0  # no worker was handed the query, none was killed
+
+
+def test_a_server_query_past_its_budget_stops_its_worker(pool):
+    (before,) = pool.pids()
+    budget = TimeBudget(0.2)  # the pool's own limit is 20 s: the budget stops the query
+    with pytest.raises(QueryTimeout):
+        pool.query(SLOW, budget)
+    assert pool.replaced == 1 and pool.pids() != [before]
+    assert budget.left <= 0
+    with pytest.raises(QueryTimeout):  # what is left of it is nothing: the next query is not sent
+        pool.query(FAST, budget)
+    assert len(list(pool.query(FAST))) == 4
+
+
+def test_a_store_that_stops_its_own_queries_spends_the_budget_too(store):
+    runner = InlineRunner(store)  # as for a remote store: each query is held to the limit by the store
+    budget = TimeBudget(60.0)
+    assert len(list(runner.query(FAST, budget))) == 4 and budget.left < 60.0
+    with pytest.raises(QueryTimeout):
+        runner.query(FAST, TimeBudget(0.0))

@@ -137,3 +137,88 @@ def test_an_adopted_document_an_absence_and_unnamed_representatives():
     welcomed = entity_iri("role", "welcomed")
     assert g.value(welcomed, SKOS.broader) == entity_iri("role", "spoke")
     assert (welcomed, SKOS.inScheme, IGO.RoleScheme) in g and (welcomed, RDF.type, IGO.Role) in g
+
+
+# -- what the sources say exactly
+
+SG = entity_iri("post", "csto-secretary-general")
+
+
+def test_an_acting_post_is_not_the_post_itself_in_participations_and_holdings_alike():
+    from csto_kg.graph.vocab import ORG
+
+    graphs = _graphs()
+    acting = []
+    for name, number in (("meetings/2018-11-08-csc-astana", 3), ("meetings/2019-11-27-cfm-cdm-cssc-bishkek", 1),
+                         ("meetings/2019-11-28-csc-bishkek", 7)):
+        node = URIRef(f"{entity_iri('meeting', name.split('/')[1])}/participation/{number}")
+        g = graphs[name].graph
+        assert g.value(node, IGO.participant) == entity_iri("person", "valery-semerikov")
+        assert list(g.objects(node, IGO.actingPost)) == [SG] and list(g.objects(node, IGO.post)) == []
+        acting.append(node)
+    holding = entity_iri("post-holding", "semerikov-csto-secretary-general-acting")
+    g = graphs["entities/holdings"].graph
+    assert (holding, RDF.type, ORG.Membership) in g
+    assert list(g.objects(holding, IGO.actingPost)) == [SG] and list(g.objects(holding, IGO.post)) == []
+    assert list(g.objects(holding, IGO.acting)) == []  # the one way to say it is igo:actingPost
+    mamytov = URIRef(f"{entity_iri('meeting', '2020-12-02-csc-videoconference')}/participation/5")
+    assert graphs["meetings/2020-12-02-csc-videoconference"].graph.value(mamytov, IGO.actingPost) == \
+        entity_iri("post", "kyrgyzstan-president")
+    pashinyan = URIRef(f"{entity_iri('meeting', '2018-11-08-csc-astana')}/participation/1")
+    assert graphs["meetings/2018-11-08-csc-astana"].graph.value(pashinyan, IGO.actingPost) == \
+        entity_iri("post", "armenia-prime-minister")
+    # no graph says anyone holds the post itself in an acting capacity
+    for graph in graphs.values():
+        for node in graph.graph.subjects(IGO.post, SG):
+            assert (node, IGO.actingPost, SG) not in graph.graph
+
+
+def test_the_sources_own_words_keep_their_language():
+    graphs = _graphs()
+    g = graphs["meetings/2019-06-20-ccim-22"].graph
+    gorovoy, kazakova = URIRef(f"{MEETING}/participation/1"), URIRef(f"{MEETING}/participation/2")
+    assert list(g.objects(gorovoy, IGO.postAsStated)) == [
+        Literal("Chairman of the Council, First Deputy-Minister of Internal Affairs of the Russian Federation", lang="en")]
+    assert list(g.objects(kazakova, IGO.roleAsStated)) == [
+        Literal("From the Russian MIA the event was also attended by", lang="en")]
+    g = graphs["meetings/2018-04-26-ccim-21"].graph
+    semerikov = URIRef(f"{entity_iri('meeting', '2018-04-26-ccim-21')}/participation/1")
+    assert {(str(o), o.language) for o in g.objects(semerikov, IGO.postAsStated)} == {
+        ("заместитель генерального секретаря ОДКБ", "ru")}  # the wording of the one source that places him there
+
+
+def test_a_rank_not_stated_is_in_the_graph_and_no_rank_is_made_up():
+    g = _graphs()["meetings/2019-06-20-ccim-22"].graph
+    for number in (3, 4):
+        node = URIRef(f"{MEETING}/participation/{number}")
+        assert list(g.objects(node, IGO.notStated)) == [IGO.rank] and g.value(node, IGO.rank) is None
+    assert list(g.objects(URIRef(f"{MEETING}/participation/1"), IGO.notStated)) == []
+
+
+def test_an_inferred_session_number_and_a_missing_wikidata_item_are_told_apart(tmp_path):
+    from csto_kg.graph.vocab import SKOS
+
+    data = tmp_path / "data"
+    (data / "meetings").mkdir(parents=True)
+    (data / "entities").mkdir()
+    (data / "entities" / "e.yaml").write_text(
+        "states:\n  - slug: s\n    label: S\n    wikidata: not-stated\nbodies:\n  - slug: b\n    label: B\n    unit_of: o\n"
+        "organizations:\n  - slug: o\n    label: O\n    type: intergovernmental\n"
+        "sources:\n  - slug: src\n    publisher: P\n", encoding="utf-8")
+    for name, session in (("2019-01-01-stated", "25"), ("2019-01-02-inferred", "{number: 25, inferred: true}"),
+                          ("2019-01-03-stated-explicitly", "{number: 25, inferred: false}")):
+        (data / "meetings" / f"{name}.yaml").write_text(
+            f"label: X\nbody: b\ndate: 2019\nsession: {session}\nsources: src\n", encoding="utf-8")
+    records = read_records(data)
+    assert records.errors == []
+    graphs = {g.name: g.graph for g in record_graphs(records)}
+    number = Literal(25)
+    stated, inferred, explicit = (entity_iri("meeting", n) for n in
+                                  ("2019-01-01-stated", "2019-01-02-inferred", "2019-01-03-stated-explicitly"))
+    assert (stated, IGO.sessionNumber, number) in graphs["meetings/2019-01-01-stated"]
+    assert (inferred, IGO.inferredSessionNumber, number) in graphs["meetings/2019-01-02-inferred"]
+    assert (inferred, IGO.sessionNumber, None) not in graphs["meetings/2019-01-02-inferred"]
+    assert (explicit, IGO.sessionNumber, number) in graphs["meetings/2019-01-03-stated-explicitly"]
+    state = entity_iri("state", "s")
+    assert (state, IGO.notStated, SKOS.exactMatch) in graphs["entities/e"]
+    assert (state, SKOS.exactMatch, None) not in graphs["entities/e"]

@@ -220,3 +220,85 @@ def test_a_count_of_representatives_and_the_fields_of_each_type_of_decision(tmp_
                                                                                 (2, "election", None)]
     assert [(p.line, p.field, p.message) for p in record.problems] == [
         (18, "decisions[1].kind", "is not a field of a decision of type election")]
+
+
+# -- what the sources say exactly: acting posts, their own words, inferred numbers, values not stated
+
+EXACTLY = """\
+label: X
+body: b
+date: 2019
+session: {number: 25, inferred: true}
+sources: s
+participations:
+  - n: 1
+    person: someone
+    roles: attendee
+    role_as_stated: {en: represented the Secretariat}
+    acting_post: sg
+    post_as_stated: {en: Acting Secretary General, ru: [исполняющий обязанности генсека, врио генсека]}
+    rank: not-stated
+  - n: 2
+    acting_post: [president]
+    roles: [attendee]
+"""
+
+
+def test_acting_posts_own_words_inferred_session_and_rank_not_stated_are_read(tmp_path):
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text(EXACTLY, encoding="utf-8")
+    record = read_file(path, "meetings/2019-01-01-x.yaml")
+    assert record.problems == []
+    meeting = record.meeting
+    assert (meeting.session, meeting.session_inferred) == (25, True)
+    one, two = meeting.participations
+    assert one.posts == [] and [r.slug for r in one.acting_posts] == ["sg"]
+    assert one.post_as_stated == {"en": ["Acting Secretary General"],
+                                  "ru": ["исполняющий обязанности генсека", "врио генсека"]}
+    assert one.role_as_stated == {"en": ["represented the Secretariat"]}
+    assert one.rank is None and one.not_stated["rank"] == Mark(13, 11)
+    assert [r.slug for r in two.acting_posts] == ["president"] and two.not_stated == {}  # an acting post is a post
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ("session: {number: 25, inferred: true}", "session.inferred", "'yes' is not true or false"),
+    ("session: {number: 25, inferred: true}", "session.number", "is missing"),
+    ("session: {number: 25, inferred: true}", "session.inferrred", "unknown key 'inferrred' (did you mean 'inferred'?)"),
+    ("post_as_stated: {en: Acting Secretary General, ru: [", "participations[0].post_as_stated",
+     "is the text 'Acting Secretary General'; expected a mapping of language tag"),
+    ("post_as_stated: {en: Acting Secretary General, ru: [", "participations[0].post_as_stated.en-a",
+     "'en-a' is not a language tag"),
+    ("role_as_stated: {en: represented the Secretariat}", "participations[0].role_as_stated.en",
+     "spans more than one line"),
+    ("rank: not-stated", "participations[0].rank", "'not stated' is not valid; expected a slug"),
+])
+def test_a_bad_new_field_is_an_error_at_its_line(tmp_path, change, field, message):
+    replacements = {
+        "session.inferred": ("inferred: true", "inferred: yes"),
+        "session.number": ("number: 25, ", ""),
+        "session.inferrred": ("inferred: true", "inferrred: true"),
+        "participations[0].post_as_stated": ("{en: Acting Secretary General, ru: [исполняющий обязанности генсека, врио генсека]}",
+                                             "Acting Secretary General"),
+        "participations[0].post_as_stated.en-a": ("{en: Acting", "{en-a: x, en: Acting"),
+        "participations[0].role_as_stated.en": ("{en: represented the Secretariat}", '{en: "represented\\nthe Secretariat"}'),
+        "participations[0].rank": ("rank: not-stated", "rank: not stated"),
+    }
+    old, new = replacements[field]
+    assert EXACTLY.count(old) == 1
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text(EXACTLY.replace(old, new), encoding="utf-8")
+    problems = read_file(path, "meetings/2019-01-01-x.yaml").problems
+    assert any(p.field == field and message in str(p) for p in problems), [str(p) for p in problems]
+    line = next(i + 1 for i, text in enumerate(EXACTLY.replace(old, new).splitlines()) if change.split(":")[0] in text)
+    assert all(p.line == line for p in problems if p.field == field)
+
+
+def test_wikidata_not_stated_and_the_reserved_slug(tmp_path):
+    path = tmp_path / "states.yaml"
+    path.write_text("states:\n  - slug: s\n    label: S\n    wikidata: not-stated\n"
+                    "ranks:\n  - slug: not-stated\n    label: Not a rank\n", encoding="utf-8")
+    record = read_file(path, "entities/states.yaml")
+    [state] = record.entities
+    assert state.wikidata is None and state.not_stated == {"wikidata": Mark(4, 15)}
+    assert [(p.line, p.field) for p in record.problems] == [(6, "ranks[0].slug")]
+    assert "'not-stated' is reserved" in record.problems[0].message

@@ -93,6 +93,13 @@ def test_partial_dates_are_compared_by_every_day_they_can_mean():
     assert rank_decreases(seen) == []
     seen[1]["date"] = "2020-01-01"
     assert len(rank_decreases(seen)) == 1
+    # An EDTF date is compared by its bounds from the graph: one of 26 April 2017 and 2018 is not
+    # certainly before 1 January 2018; "on or before 2016-12-31" is.
+    seen[0].update(date="[2017-04-26, 2018-04-26]", date_earliest="2017-04-26", date_latest="2018-04-26")
+    seen[1]["date"] = "2018-01-01"
+    assert rank_decreases(seen) == []
+    seen[0].update(date="../2016-12-31", date_earliest=None, date_latest="2016-12-31")
+    assert len(rank_decreases(seen)) == 1
 
 
 def test_real_records_have_no_rank_going_down(built_store):

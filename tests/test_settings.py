@@ -90,7 +90,7 @@ def test_every_cli_option_of_a_setting_is_made_from_the_table():
                 assert not (isinstance(param.default, str) and param.default
                             in {s.default for s in settings.SETTINGS if len(s.default) > 4}), (command.name, param.name)
     assert found == {"CSTO_KG_DATA", "CSTO_KG_STORE", "CSTO_KG_WIKIDATA_ENDPOINT", "CSTO_KG_WIKIDATA_DIR",
-                     "CSTO_KG_WIKIDATA_CONTACT", "CSTO_KG_HOST", "CSTO_KG_PORT"}
+                     "CSTO_KG_WIKIDATA_CONTACT", "CSTO_KG_HOST", "CSTO_KG_PORT", "CSTO_KG_SPARQL_TIME_LIMIT_MS"}
 
 
 def test_the_app_config_comes_from_the_table_typed():

@@ -12,7 +12,19 @@ def test_seed_conforms(validator):
     report, unreadable = validate_files([DATA / "meetings" / "2019-06-20-ccim-22.yaml"], DATA, validator)
     assert report.conforms and not unreadable
     warnings = [p for p in report.problems if p.severity == "warning"]
-    assert {p.field for p in warnings} == {"participations[n=3]", "participations[n=4]"}  # posts without rank
+    assert warnings == []  # the two posts without a rank say 'rank: not-stated'
+
+
+def test_a_rank_not_stated_answers_the_warning_and_nothing_else_does(tmp_path, validator):
+    """'rank: not-stated' silences the warning; a participation that says nothing about its rank keeps it."""
+    text = (DATA / "meetings" / "2019-06-20-ccim-22.yaml").read_text(encoding="utf-8")
+    assert text.count("    rank: not-stated\n") == 2
+    path = tmp_path / "2019-06-20-ccim-22.yaml"
+    path.write_text(text.replace("    rank: not-stated\n", "", 1), encoding="utf-8")
+    report, _ = validate_files([path], DATA, validator)
+    warnings = [p for p in report.problems if p.severity == "warning"]
+    assert [(p.field, p.message) for p in warnings] == [("participations[n=3]", "states no rank")]
+    assert "rank: not-stated when it gives none" in warnings[0].expected
 
 
 def test_shacl_result_is_mapped_back_to_the_yaml_line(validator):

@@ -208,7 +208,9 @@ participations:
   #                                 # opened, host, presented, spoke, rapporteur, or a role of roles: in entities/
   #   on_behalf_of: <slug of a state, organization or body>   # alone: its unnamed representatives
   #   post: <slug of a post>    # as held that day
-  #   rank: <slug of a rank>    # as held that day
+  #   acting_post: <slug of a post>   # held in an acting capacity (the source says "acting")
+  #   post_as_stated: {{en: <the source's own wording of the post>}}
+  #   rank: <slug of a rank>    # as held that day; not-stated when the source gives none
 
 agenda:
   # - n: 1
@@ -274,29 +276,108 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
     click.echo(str(path))
 
 
+def _migration_names() -> list[str]:
+    from .records.migrations import MIGRATIONS
+
+    return sorted(MIGRATIONS)
+
+
+@main.command()
+@click.argument("name", metavar="MIGRATION", type=click.Choice(_migration_names()))
+@click.argument("targets", metavar="TARGET...", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Say which lines would be added; write nothing.")
+def migrate(name: str, targets: tuple[str, ...], dry_run: bool) -> None:
+    """Apply a named migration to the records it is given, adding lines and changing nothing else.
+
+    rank-not-stated: write 'rank: not-stated' into participations without a rank, whose sources
+    give none. TARGET is a meeting file (every participation without a rank) or FILE#N,N (those
+    participations only). Exit 0 when done, 2 when a target is unreadable, names a participation
+    the file does not have, or cannot be changed by adding lines (nothing is written to it).
+    """
+    from .problems import CstoKgError
+    from .records.migrations import MIGRATIONS, Target
+
+    _what, apply = MIGRATIONS[name]
+    try:
+        parsed = [Target.parse(t) for t in targets]
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    failed = 0
+    changes = []
+    for target in parsed:
+        try:
+            changes += apply(target, dry_run=dry_run)
+        except CstoKgError as err:
+            click.echo(f"error: {err.message}", err=True)
+            failed += 1
+    verb = "would add" if dry_run else "added"
+    for change in changes:
+        click.echo(f"{change.file}:{change.line}: {change.field}: {verb} '{change.text}'")
+    files = len({c.file for c in changes})
+    click.echo(f"{name}: {verb} {len(changes)} line(s) in {files} file(s)"
+               + (f"; {failed} target(s) left as they were" if failed else ""), err=True)
+    sys.exit(2 if failed else 0)
+
+
 @main.command()
 @click.argument("query_text", metavar="QUERY", required=False)
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
               help="json is SPARQL 1.1 Query Results JSON (JSON-LD for CONSTRUCT/DESCRIBE).")
 @store_option
-def query(query_text: str | None, query_file, fmt: str, store_location: str) -> None:
-    """Run a SPARQL query on the store; the default graph is the union of all named graphs."""
-    from .problems import CstoKgError
-    from .query.sparql import run, serialize
+@settings.option("CSTO_KG_SPARQL_TIME_LIMIT_MS", "--time-limit-ms", "time_limit_ms")
+def query(query_text: str | None, query_file, fmt: str, store_location: str, time_limit_ms: int) -> None:
+    """Run a SPARQL query on the store; the default graph is the union of all named graphs.
+
+    The query runs in a worker process, as the endpoint runs it, which is stopped at the time
+    limit (--time-limit-ms; 0: none); a query stopped there exits with status 2. SERVICE may call
+    only the endpoints in CSTO_KG_SERVICE_ALLOW."""
+    from .problems import CstoKgError, QueryTimeout, StoreMissing
+    from .query.sparql import plan, serialize
+    from .query.workers import InlineRunner, WorkerPool
     from .store.opening import open_store
 
     if (query_text is None) == (query_file is None):
         raise click.UsageError("give a QUERY or -f FILE (one of them)")
     text = query_text if query_text is not None else query_file.read()
+    allow = frozenset(s.strip() for s in settings.get("CSTO_KG_SERVICE_ALLOW").split(",") if s.strip())
+    runner = None
     try:
-        output = serialize(run(open_store(store_location), text), fmt)
+        store = open_store(store_location, time_limit_ms=time_limit_ms)
+        # the worker writes what reads back exactly; the format asked for is written here
+        plan_ = plan(text, "text/tab-separated-values, application/n-triples", allow)
+        if store.enforces_time_limit or not time_limit_ms:
+            runner = InlineRunner(store)
+        elif not store.exists():
+            raise StoreMissing(store.location)
+        else:
+            runner = WorkerPool(store.location, 1, time_limit_ms)
+        output = serialize(_query_result(plan_, runner.run(plan_)), fmt)
+    except QueryTimeout:
+        click.echo(f"error: the query took longer than the time limit of {time_limit_ms} ms and was stopped; "
+                   "the limit is set by --time-limit-ms or CSTO_KG_SPARQL_TIME_LIMIT_MS (0: no limit)", err=True)
+        sys.exit(2)
     except CstoKgError as err:
         click.echo(f"error: {err.message}", err=True)
         sys.exit(2)
+    finally:
+        if runner is not None:
+            runner.close()
     sys.stdout.buffer.write(output)
     if not output.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")
+
+
+def _query_result(plan_, answer):
+    """A worker's answer (TSV solutions or boolean, N-Triples) read back as the query's result."""
+    import pyoxigraph as ox
+
+    from .query.sparql import Result
+
+    if plan_.form == "graph":
+        return Result("graph", [quad.triple for quad in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)])
+    found = ox.parse_query_results(answer.body, ox.QueryResultsFormat.TSV)
+    return Result("ask" if isinstance(found, ox.QueryBoolean) else "select", found)
 
 
 @main.command()

@@ -22,7 +22,7 @@ from .. import __version__
 from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
-from ..records import record_files
+from ..records import former_id_clashes as clashing_former_ids, record_files
 from ..store import Store
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
@@ -154,8 +154,9 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work:
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
                                      progress=lambda done, total: progress("checking records", done, total))
-        if outcome.errors:
-            raise InvalidRecords(outcome.problems)
+        clashes = former_id_clashes(data_dir, outcome, previous["records"] if plan is not None else {})
+        if outcome.errors or clashes:
+            raise InvalidRecords(sorted(set(outcome.problems + clashes)))
         progress("loading the store")
         extra = Path(work) / "ontology.nq"
         text = ontology_nquads()
@@ -171,6 +172,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             records[result.name] = {"digest": result.digest, "refs": " ".join(result.refs), "deps": result.deps,
                                     "size": info.st_size, "mtime_ns": info.st_mtime_ns,
                                     "warnings": sum(p.severity == "warning" for p in result.problems)}
+            if result.former_ids:
+                records[result.name]["former_ids"] = [list(f) for f in result.former_ids]
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
@@ -192,6 +195,16 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                        time.perf_counter() - started, processed=len(outcome.results),
                        warning_count=sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
                                          else len(info.get("warnings", [])) for info in records.values()))
+
+
+def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:
+    """Former names of meetings that another meeting has now, or that two list, over every record:
+    those processed now and, from the last build (``previous``: its records), the others."""
+    meetings = {name: Path(name).stem for _path, name in record_files(data_dir, ("meetings",))}
+    former = {name: [tuple(f) for f in info.get("former_ids", [])] for name, info in previous.items()
+              if name in meetings and isinstance(info, dict)}
+    former.update({result.name: result.former_ids for result in outcome.results if result.name in meetings})
+    return clashing_former_ids(meetings, former)
 
 
 _QUAD_END = re.compile(rb"<([^<>\s]*)> \.[ \t]*\r?$")

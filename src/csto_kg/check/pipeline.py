@@ -44,6 +44,7 @@ class FileResult:
     refs: list[str] = field(default_factory=list)
     deps: str = ""
     quads: int = 0
+    former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
 
 
 @dataclass
@@ -130,6 +131,8 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
     refs = _file_refs(record)
     result = FileResult(record.name, file_digest(record.path) if record.path.exists() else "", problems, refs,
                         deps_digest(refs, ctx.index))
+    if record.meeting is not None:
+        result.former_ids = [(str(f), f.mark.line, f.mark.column) for f in record.meeting.former_ids]
     if any(p.severity == "error" for p in problems):
         return result
     graph = graph or rdfize(record, ctx.index)

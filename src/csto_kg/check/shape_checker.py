@@ -35,6 +35,7 @@ _LEXICAL = {
 PARAMETERS = {
     SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH["in"], SH.hasValue, SH.nodeKind, SH.pattern,
     SH.qualifiedValueShape, SH.qualifiedMinCount, SH["or"], SH.xone, SH.minInclusive, SH.languageIn,
+    SH.disjoint,
 }
 IGNORED = {
     RDF.type, SH.path, SH.name, SH.message, SH.description, SH.severity, SH.property, SH.targetClass,
@@ -160,6 +161,10 @@ class ShapeChecker:
             add(_per_value(SH.InConstraintComponent, lambda x, d, a=allowed: x in a))
         for v in g.objects(node, SH.hasValue):
             add(_has_value(v))
+        for other in g.objects(node, SH.disjoint):
+            if not isinstance(other, URIRef):
+                raise Unsupported("sh:disjoint with a path that is not a property")
+            add(_disjoint(str(other)))
         if (v := g.value(node, SH.nodeKind)) is not None:
             add(_per_value(SH.NodeKindConstraintComponent, lambda x, d, k=v: _node_kind(x, k)))
         if (v := g.value(node, SH.pattern)) is not None:
@@ -263,6 +268,14 @@ def _class(cls: Node):
 def _has_value(expected: Node):
     def check(checker, focus, values, data):
         return [] if expected in values else [(None, SH.HasValueConstraintComponent)]
+    return check
+
+
+def _disjoint(other: str):
+    """No value node is also a value of the focus node's ``other`` property."""
+    def check(checker, focus, values, data):
+        others = data.values(focus, other)
+        return [(v, SH.DisjointConstraintComponent) for v in values if v in others]
     return check
 
 

@@ -19,7 +19,7 @@ from rdflib.term import Node
 from .. import records as r
 from ..records.kinds import BY_NAME as KINDS, ENTITY_SECTIONS
 from .vocab import (
-    DCTERMS, IGO, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
+    DCTERMS, EDTF, IGO, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
     document_kind_iri, entity_iri, expand, graph_iri, iri, role_iri,
 )
 from ..records.yamlsafe import Mark
@@ -29,6 +29,8 @@ TIME_PROPERTIES = {"day": TIME.inXSDDate, "month": TIME.inXSDgYearMonth, "year":
 # the class of each kind of entity, and of each type of organization (records.kinds)
 ORGANIZATION_CLASSES = {name: expand(cls) for name, cls in KINDS["organization"].types.items()}
 ENTITY_CLASSES = {kind: expand(KINDS[kind].rdf_class) for kind in ENTITY_SECTIONS.values()}
+# the property of each field a record may mark ``not-stated`` (igo:notStated)
+NOT_STATED_PROPERTIES = {"rank": IGO.rank, "wikidata": SKOS.exactMatch}
 ATTENDANCE_MODES = {
     "in-person": SCHEMA.OfflineEventAttendanceMode,
     "videoconference": SCHEMA.OnlineEventAttendanceMode,
@@ -129,12 +131,26 @@ def int_literal(number: int) -> Literal:
 
 
 @lru_cache(maxsize=65536)
-def date_literal_of(text: str, precision: str) -> Literal:
+def date_literal_of(text: str, precision: str | None) -> Literal:
+    """An exact date as xsd:date, gYearMonth or gYear (``precision``); any other EDTF date (no
+    precision) as a literal of the EDTF datatype."""
+    if precision is None:
+        return Literal(text, datatype=EDTF)
     return Literal(text, datatype=DATE_TYPES[precision])
+
+
+@lru_cache(maxsize=65536)
+def day_literal(day: str) -> Literal:
+    return Literal(day, datatype=XSD.date)
 
 
 def date_literal(date: r.PartialDate) -> Literal:
     return date_literal_of(date.text, date.precision)
+
+
+def time_property(date: r.PartialDate) -> URIRef:
+    """The property of a time:Instant that holds ``date``: time:inXSDDate, … for an exact date, igo:inEDTF else."""
+    return TIME_PROPERTIES[date.precision] if date.precision else IGO.inEDTF
 
 
 class _Builder:
@@ -182,6 +198,19 @@ class _Builder:
         if value is not None:
             self.add(s, p, date_literal(value), value.mark, name)
 
+    def bounds(self, s: URIRef, first: r.PartialDate | None, last: r.PartialDate | None, name: str) -> None:
+        """igo:earliestDate and igo:latestDate of ``s``: the first day ``first`` can mean and the last
+        day ``last`` can mean, as xsd:date, where they are bounded."""
+        if first is not None and first.earliest is not None:
+            self.add(s, IGO.earliestDate, day_literal(first.earliest), first.mark, name)
+        if last is not None and last.latest is not None:
+            self.add(s, IGO.latestDate, day_literal(last.latest), last.mark, name)
+
+    def instant(self, instant: URIRef, date: r.PartialDate, name: str) -> None:
+        self.add(instant, RDF.type, TIME.Instant, date.mark, name)
+        self.add(instant, time_property(date), date_literal(date), date.mark, name)
+        self.bounds(instant, date, date, name)
+
     def sources(self, s: URIRef, refs: Iterable[r.Ref], name: str) -> None:
         for ref in refs:
             self.ref(s, PROV.wasDerivedFrom, ref, name)
@@ -197,8 +226,7 @@ class _Builder:
                 continue
             instant = iri(f"{s}/{edge}")
             self.add(interval, predicate, instant, date.mark, field_name)
-            self.add(instant, RDF.type, TIME.Instant, date.mark, field_name)
-            self.add(instant, TIME_PROPERTIES[date.precision], date_literal(date), date.mark, field_name)
+            self.instant(instant, date, field_name)
 
 
 def _entity(b: _Builder, e: r.Entity) -> None:
@@ -222,6 +250,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
     b.labels(s, e.labels, "label")
     if e.wikidata:
         b.add(s, SKOS.exactMatch, WD[str(e.wikidata)], e.wikidata.mark, "wikidata")
+    if "wikidata" in e.not_stated:
+        b.add(s, IGO.notStated, NOT_STATED_PROPERTIES["wikidata"], e.not_stated["wikidata"], "wikidata")
     b.text(s, SKOS.note, e.note, "note")
     b.sources(s, e.sources, "sources")
     if e.kind == "organization":
@@ -237,6 +267,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.text(s, DCTERMS.title, f.get("title"), "title", lang=f.get("language") or None)
         b.text(s, SCHEMA.publisher, f.get("publisher"), "publisher", lang=None)
         b.date(s, DCTERMS.issued, f.get("published"), "published")
+        b.bounds(s, f.get("published"), f.get("published"), "published")
         if f.get("url"):
             b.add(s, SCHEMA.url, URIRef(f["url"]), f["url"].mark, "url")
         if f.get("language"):
@@ -248,12 +279,11 @@ def _entity(b: _Builder, e: r.Entity) -> None:
             b.add(s, RDFS.label, text_literal(f"{title}" + (f" ({published.text})" if published else ""), lang="en"),
                   e.slug.mark, "slug")
     elif e.kind == "post-holding":
-        _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"))
+        _post_holding(b, s, e.slug.mark, f.get("person"), f.get("post"), f.get("start"), f.get("end"),
+                      acting=f.get("role") == "acting")
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
         if f.get("date") is not None:
             _instant(b, s, f["date"])
-        if f.get("role") == "acting":
-            b.add(s, IGO.acting, Literal(True), f["role"].mark, "role")
         if not e.labels.pref:
             acting = "acting " if f.get("role") == "acting" else ""
             b.add(s, RDFS.label, text_literal(f"{b.label_of(f.get('person'))}, {acting}{b.label_of(f.get('post'))}", lang="en"),
@@ -275,15 +305,16 @@ def _instant(b: _Builder, s: URIRef, date: r.PartialDate) -> None:
     """The one date a source says a rank or post was held (``igo:atTime``)."""
     instant = iri(f"{s}/date")
     b.add(s, IGO.atTime, instant, date.mark, "date")
-    b.add(instant, RDF.type, TIME.Instant, date.mark, "date")
-    b.add(instant, TIME_PROPERTIES[date.precision], date_literal(date), date.mark, "date")
+    b.instant(instant, date, "date")
 
 
 def _post_holding(b: _Builder, s: URIRef, mark: Mark, person: r.Ref | None, post: r.Ref | None,
-                  start: r.PartialDate | None, end: r.PartialDate | None, names: tuple[str, str] = ("person", "post")) -> None:
+                  start: r.PartialDate | None, end: r.PartialDate | None, names: tuple[str, str] = ("person", "post"),
+                  acting: bool = False) -> None:
+    """An org:Membership; an acting one names its post with igo:actingPost, never igo:post."""
     b.add(s, RDF.type, ORG.Membership, mark, "slug")
     b.ref(s, ORG.member, person, names[0])
-    b.ref(s, IGO.post, post, names[1])
+    b.ref(s, IGO.actingPost if acting else IGO.post, post, names[1])
     post_entity = b.index.by_slug.get(post.slug) if post else None
     if post_entity is not None and post_entity.fields.get("post_in") is not None:
         b.ref(s, ORG.organization, post_entity.fields["post_in"], names[1])
@@ -299,9 +330,11 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
     for ref in m.joint_with:
         b.ref(s, IGO.jointWith, ref, "joint_with")
     if m.session is not None:
-        b.add(s, IGO.sessionNumber, int_literal(m.session), m.mark, "session")
+        b.add(s, IGO.inferredSessionNumber if m.session_inferred else IGO.sessionNumber, int_literal(m.session),
+              m.mark, "session")
     b.date(s, SCHEMA.startDate, m.start, "date")
     b.date(s, SCHEMA.endDate, m.end, "end_date")
+    b.bounds(s, m.start, m.end or m.start, "date")  # the days between which it was held
     b.text(s, IGO.dateCertainty, m.date_certainty, "date_certainty")
     b.ref(s, SCHEMA.location, m.place, "place")
     b.ref(s, IGO.hostState, m.host_state, "host_state")
@@ -309,6 +342,8 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(s, SCHEMA.eventAttendanceMode, ATTENDANCE_MODES[m.format], m.format.mark, "format")
     b.text(s, SKOS.note, m.note, "note")
     b.sources(s, m.sources, "sources")
+    for former in m.former_ids:  # the IRIs of the file's earlier names: the same meeting
+        b.add(s, OWL.sameAs, entity_iri("meeting", former), former.mark, "former_ids")
     meeting_label = str(m.labels.pref.get("en", m.slug))
 
     delegations: dict[str, URIRef] = {}
@@ -337,12 +372,22 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.ref(node, IGO.onBehalfOf, p.on_behalf_of, f"{where}.on_behalf_of")
         for post in p.posts:
             b.ref(node, IGO.post, post, f"{where}.post")
+        for post in p.acting_posts:
+            b.ref(node, IGO.actingPost, post, f"{where}.acting_post")
         b.ref(node, IGO.rank, p.rank, f"{where}.rank")
         if p.count is not None:
             b.add(node, IGO.representativeCount, int_literal(p.count), p.mark, f"{where}.count")
+        for field_name, mark in sorted(p.not_stated.items()):
+            b.add(node, IGO.notStated, NOT_STATED_PROPERTIES[field_name], mark, f"{where}.{field_name}")
+        for predicate, stated, field_name in ((IGO.postAsStated, p.post_as_stated, "post_as_stated"),
+                                              (IGO.roleAsStated, p.role_as_stated, "role_as_stated")):
+            for lang, texts in sorted(stated.items()):
+                for text in texts:
+                    b.add(node, predicate, text_literal(str(text), lang), text.mark, f"{where}.{field_name}.{lang}")
         b.text(node, SKOS.note, p.note, f"{where}.note")
         b.sources(node, p.sources or m.sources, f"{where}.sources")
         who = (b.label_of(p.person) if p.person else b.label_of(p.posts[0]) if p.posts
+               else f"acting {b.label_of(p.acting_posts[0])}" if p.acting_posts
                else f"Representatives of {b.label_of(p.on_behalf_of)}" if p.on_behalf_of else f"participant {p.number}")
         b.add(node, RDFS.label, text_literal(f"{who} at the {meeting_label}", lang="en"), p.mark, where)
         delegation = delegations.get(p.on_behalf_of.slug) if p.on_behalf_of else None
@@ -414,6 +459,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(node, RDF.type, IGO.AnnouncedMeeting, n.mark, "next_meeting")
         b.ref(node, IGO.body, m.body, "body")
         b.date(node, SCHEMA.startDate, n.date, "next_meeting.date")
+        b.bounds(node, n.date, n.date, "next_meeting.date")
         b.ref(node, IGO.hostState, n.host_state, "next_meeting.host_state")
         b.ref(node, SCHEMA.location, n.place, "next_meeting.place")
         b.sources(node, n.sources or m.sources, "next_meeting.sources")

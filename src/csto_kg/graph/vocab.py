@@ -75,6 +75,8 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("http://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
+#: The datatype of an EDTF date (ISO 8601-2, the Library of Congress profile): a date that is not exact.
+EDTF = iri("http://id.loc.gov/datatypes/edtf/EDTF")
 
 PREFIXES = {
     "igo": str(IGO),
@@ -94,7 +96,7 @@ PREFIXES = {
 }
 
 __all__ = ["iri", "Terms", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "TIME", "XSD", "IGO", "ORG",
-           "SCHEMA", "SH", "WD", "PREFIXES", "expand", "entity_iri", "graph_iri", "role_iri",
+           "SCHEMA", "SH", "WD", "EDTF", "PREFIXES", "expand", "entity_iri", "graph_iri", "role_iri",
            "document_kind_iri"]
 
 

@@ -20,7 +20,7 @@ from ..graph.formats import Format
 from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
 from ..store import Store
-from ..graph.vocab import ID, PREFIXES, RDFS, expand
+from ..graph.vocab import ID, OWL, PREFIXES, RDFS, expand
 from ..records.kinds import KINDS
 
 MAX_BNODE_DEPTH = 4
@@ -33,6 +33,26 @@ _to_rdflib = rdflib_term
 def exists(store: Store, iri: str) -> bool:
     """Whether the graph says anything about ``iri`` as a subject."""
     return bool(store.query(f"ASK {{ {sparql_iri(iri)} ?p ?o }}"))
+
+
+def renamed(store: Store, iri: str, base: str = ID) -> str | None:
+    """The IRI that ``iri`` now has, when it is (or is inside) a record's former name: the record's
+    resource states ``owl:sameAs`` the old IRI, and the rest of the path is kept
+    (``.../meeting/old/participation/1`` -> ``.../meeting/new/participation/1``). None when no
+    resource, or more than one, took that name."""
+    if not iri.startswith(base):
+        return None
+    parts = iri[len(base):].split("/")
+    candidates = [base + "/".join(parts[:n]) for n in range(len(parts), 1, -1)]
+    values = " ".join(sparql_iri(c) for c in candidates)
+    found: dict[str, set[str]] = {}
+    for row in store.query(f"SELECT ?old ?new WHERE {{ VALUES ?old {{ {values} }} ?new <{OWL.sameAs}> ?old }}"):
+        found.setdefault(row["old"].value, set()).add(row["new"].value)
+    for old in candidates:  # the longest name first
+        if old in found:
+            new = found[old]
+            return next(iter(new)) + iri[len(old):] if len(new) == 1 else None
+    return None
 
 
 def description(store: Store, iri: str, inbound: bool = True) -> Graph:

@@ -3,18 +3,21 @@
 Six sections, each a list of rows (dicts of plain strings and numbers):
 
 * ``counts``: resources per class, over the record graphs (not the ontology);
-* ``without_qid``: states, organizations, bodies, places and people with no Wikidata link;
+* ``without_qid``: states, organizations, bodies, places and people with no Wikidata link (and not
+  marked ``wikidata: not-stated``, which says Wikidata has no item for them);
 * ``single_source``: meetings, participations, decisions, post- and rank-holdings that cite one source;
 * ``inferred_dates``: anything whose date carries a ``date_certainty`` note;
 * ``rank_decreases``: a person whose rank (by the ranks' ``seniority``) is lower at a later date;
 * ``overlapping_holdings``: two people holding the same post at the same time.
 
-Partial dates (``2019``, ``2019-06``) are compared by the days they can mean: a finding is
+Partial dates (``2019``, ``2019-06``) and EDTF dates (``2018?``, ``[2017-04-26, 2018-04-26]``)
+are compared by the days they can mean (``igo:earliestDate``, ``igo:latestDate``): a finding is
 reported only when it holds for every reading of the dates.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -31,7 +34,7 @@ PREFIX time: <http://www.w3.org/2006/time#>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
-DATE = "(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear)"
+DATE = "(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF)"
 
 COUNTS = PREFIXES + f"""
 SELECT ?class (COUNT(DISTINCT ?s) AS ?count) WHERE {{
@@ -46,6 +49,7 @@ SELECT DISTINCT ?entity ?class ?label WHERE {
                   igo:Body igo:Place foaf:Person }
   ?entity a ?class .
   FILTER NOT EXISTS { ?entity skos:exactMatch ?item }
+  FILTER NOT EXISTS { ?entity igo:notStated skos:exactMatch }
   OPTIONAL { ?entity rdfs:label ?label FILTER (LANG(?label) = "en") }
 }
 ORDER BY ?class ?entity
@@ -71,28 +75,34 @@ SELECT ?fact ?class ?label ?certainty WHERE {
 ORDER BY ?class ?fact
 """
 RANK_OBSERVATIONS = PREFIXES + f"""
-SELECT ?person ?rank ?seniority ?date ?evidence WHERE {{
+SELECT ?person ?rank ?seniority ?date ?date_earliest ?date_latest ?evidence WHERE {{
   {{
     ?evidence a igo:Participation ;
               igo:participant ?person ;
               igo:rank ?rank ;
-              igo:inMeeting/schema:startDate ?date .
+              igo:inMeeting ?when .
+    ?when schema:startDate ?date .
   }} UNION {{
     ?evidence a igo:RankHolding ;
               igo:holder ?person ;
               igo:rank ?rank .
-    {{ ?evidence igo:atTime/{DATE} ?date }} UNION {{ ?evidence igo:during/time:hasBeginning/{DATE} ?date }}
+    {{ ?evidence igo:atTime ?when }} UNION {{ ?evidence igo:during/time:hasBeginning ?when }}
+    ?when {DATE} ?date .
   }}
+  OPTIONAL {{ ?when igo:earliestDate ?date_earliest }}
+  OPTIONAL {{ ?when igo:latestDate ?date_latest }}
   ?rank igo:seniority ?seniority .
 }}
 """
 HOLDINGS = PREFIXES + f"""
-SELECT ?holding ?post ?person ?start ?end WHERE {{
+SELECT ?holding ?post ?person ?start ?start_earliest ?start_latest ?end ?end_earliest ?end_latest WHERE {{
   ?holding a org:Membership ;
            igo:post ?post ;
            org:member ?person .
-  OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/{DATE} ?start }}
-  OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/{DATE} ?end }}
+  OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning ?begins . ?begins {DATE} ?start
+             OPTIONAL {{ ?begins igo:earliestDate ?start_earliest }} OPTIONAL {{ ?begins igo:latestDate ?start_latest }} }}
+  OPTIONAL {{ ?holding org:memberDuring/time:hasEnd ?ends . ?ends {DATE} ?end
+             OPTIONAL {{ ?ends igo:earliestDate ?end_earliest }} OPTIONAL {{ ?ends igo:latestDate ?end_latest }} }}
 }}
 """
 
@@ -131,14 +141,24 @@ def _select(store, query: str) -> list[dict]:
     return [{name: _value(solution[name]) for name in names} for solution in solutions]
 
 
-def _earliest(date: str | None, missing: str = "0000-01-01") -> str:
-    """The first day a partial date can mean; ``missing`` when there is no date."""
-    return missing if date is None else (date + "-01-01")[:10]
+_EXACT = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?\Z")
 
 
-def _latest(date: str | None, missing: str = "9999-12-31") -> str:
-    """An upper bound of the last day a partial date can mean; ``missing`` when there is no date."""
-    if date is None:
+def _earliest(row: dict, key: str, missing: str = "0000-01-01") -> str:
+    """The first day the date ``row[key]`` can mean: its bound ``row[key + '_earliest']`` from the
+    graph, else worked out from an exact date; ``missing`` when there is no date or no bound."""
+    bound, date = row.get(f"{key}_earliest"), row.get(key)
+    if bound is not None:
+        return bound
+    return missing if date is None or not _EXACT.match(date) else (date + "-01-01")[:10]
+
+
+def _latest(row: dict, key: str, missing: str = "9999-12-31") -> str:
+    """An upper bound of the last day the date ``row[key]`` can mean (as :func:`_earliest`)."""
+    bound, date = row.get(f"{key}_latest"), row.get(key)
+    if bound is not None:
+        return bound
+    if date is None or not _EXACT.match(date):
         return missing
     if len(date) == 4:
         return date + "-12-31"
@@ -154,10 +174,10 @@ def rank_decreases(observations: list[dict]) -> list[dict]:
     for row in observations:
         by_person.setdefault(row["person"], []).append(row)
     for person, rows in sorted(by_person.items()):
-        rows.sort(key=lambda r: (_earliest(r["date"]), r["evidence"]))
+        rows.sort(key=lambda r: (_earliest(r, "date"), r["evidence"]))
         for i, earlier in enumerate(rows):
             for later in rows[i + 1:]:
-                if _latest(earlier["date"]) < _earliest(later["date"]) and later["seniority"] < earlier["seniority"]:
+                if _latest(earlier, "date") < _earliest(later, "date") and later["seniority"] < earlier["seniority"]:
                     found.append({"person": person, "rank": earlier["rank"], "date": earlier["date"],
                                   "later_rank": later["rank"], "later_date": later["date"],
                                   "evidence": earlier["evidence"], "later_evidence": later["evidence"]})
@@ -174,13 +194,13 @@ def overlapping_holdings(holdings: list[dict]) -> list[dict]:
     for row in holdings:
         by_post.setdefault(row["post"], []).append(row)
     for post, rows in sorted(by_post.items()):
-        rows.sort(key=lambda r: (_earliest(r["start"]), str(r["holding"])))
+        rows.sort(key=lambda r: (_earliest(r, "start"), str(r["holding"])))
         for i, a in enumerate(rows):
             for b in rows[i + 1:]:
                 if a["person"] == b["person"]:
                     continue
-                if _latest(a["start"], "0000-01-01") < _earliest(b["end"], "9999-12-31") and \
-                        _latest(b["start"], "0000-01-01") < _earliest(a["end"], "9999-12-31"):
+                if _latest(a, "start", "0000-01-01") < _earliest(b, "end", "9999-12-31") and \
+                        _latest(b, "start", "0000-01-01") < _earliest(a, "end", "9999-12-31"):
                     found.append({"post": post, "holding": a["holding"], "person": a["person"],
                                   "start": a["start"], "end": a["end"],
                                   "other_holding": b["holding"], "other_person": b["person"],

@@ -45,6 +45,8 @@ import time
 import traceback
 from typing import Sequence
 
+import pyoxigraph as ox
+
 from . import network_guard
 from ..problems import CstoKgError, QueryTimeout
 from ..store.embedded import EmbeddedStore
@@ -95,6 +97,18 @@ class WorkersBusy(CstoKgError):
     status = 503
 
 
+class TimeBudget:
+    """Seconds of query time that several queries share (those of one page): each may take what the
+    ones before it left, and spends what it took -- waiting for a free worker included, waiting for
+    a fresh worker to start not. Used by one thread at a time."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def spend(self, seconds: float) -> None:
+        self.left -= seconds
+
+
 class _Worker:
     def __init__(self, network: bool) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -103,6 +117,7 @@ class _Worker:
         self.ready = False
         self.guard_problem: str | None = None  # why the worker could not shut itself off the network
         self.broken = False  # it stopped answering: never handed another query
+        self.waited_to_start = 0.0  # seconds the last run waited for the worker to start
         self.stdin, self.stdout = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.poller = select.poll()  # kept: registering once saves work on every query
         self.poller.register(self.stdout, select.POLLIN | select.POLLHUP)
@@ -141,8 +156,11 @@ class _Worker:
 
     def run(self, request: tuple, seconds: float | None, spin: float = 0.0) -> tuple | None:
         """The worker's reply, or None when it did not answer within ``seconds`` (polling for the first ``spin``)."""
+        self.waited_to_start = 0.0
         if not self.ready:
+            waiting = time.monotonic()
             hello = self._receive()
+            self.waited_to_start = time.monotonic() - waiting
             if not (isinstance(hello, tuple) and hello[:1] == (READY,)):
                 self.broken = True
                 return ("error", 500, "a query worker failed to start; see the server's log")
@@ -216,9 +234,16 @@ class _Workers:
                 self.crashed += 1
             self._retire(worker)
 
-    def run(self, request: tuple) -> tuple:
-        """The reply of a worker to ``request``, within the time limit."""
+    def run(self, request: tuple, budget: TimeBudget | None = None) -> tuple:
+        """The reply of a worker to ``request``, within the time limit and, when given, within what is
+        left of ``budget``, which it spends (a budget that has run out sends nothing)."""
         limit = self.time_limit_ms / 1000 if self.time_limit_ms else None
+        if budget is not None:
+            if budget.left <= 0:
+                raise QueryTimeout(f"the time limit of {self.time_limit_ms} ms ran out before the query was sent; "
+                                   "the limit is set by CSTO_KG_SPARQL_TIME_LIMIT_MS")
+            limit = budget.left if limit is None else min(limit, budget.left)
+        asked = time.monotonic()
         worker = self._idle_worker(limit)
         started = time.monotonic()
         with self._lock:
@@ -232,6 +257,8 @@ class _Workers:
         finally:
             with self._lock:
                 self._in_flight -= 1
+            if budget is not None:
+                budget.spend(time.monotonic() - asked - worker.waited_to_start)
         if worker.guard_problem and self.guard_problem is None:
             with self._lock:
                 first, self.guard_problem = self.guard_problem is None, self.guard_problem or worker.guard_problem
@@ -330,11 +357,29 @@ class WorkerPool:
             return reply[1]
         raise QueryFailed(reply[2], reply[1])
 
+    def query(self, query: str, budget: TimeBudget | None = None):
+        """The answer to a SELECT or ASK query the server wrote itself (a page's), as a store's ``query``
+        gives it -- ``pyoxigraph.QuerySolutions`` or ``QueryBoolean`` -- run in a worker within the time
+        limit and, when a ``budget`` is given, within what is left of it.
+
+        No checks, no row cap, and always a worker that cannot open Internet sockets: these queries
+        are the server's own and call no SERVICE. The worker writes TSV, which reads back exactly and
+        costs the least to write and parse."""
+        reply = self._regular.run((self.store_path, _server_plan(query), (), (), 0), budget)
+        if reply[0] != "ok":
+            raise QueryFailed(reply[2], reply[1])
+        return ox.parse_query_results(reply[1].body, ox.QueryResultsFormat.TSV)
+
     def close(self) -> None:
         with self._lock:
             groups = self._groups()
         for group in groups:
             group.close()
+
+
+def _server_plan(query: str) -> Plan:
+    """A query of the server's own, answered in TSV (a SELECT's solutions or an ASK's boolean)."""
+    return Plan(query, "select", "tsv", "text/tab-separated-values")
 
 
 class InlineRunner:
@@ -346,6 +391,19 @@ class InlineRunner:
     def run(self, plan: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
             max_rows: int = 0) -> Answer:
         return execute(self.store, plan, default_graphs, named_graphs, max_rows)
+
+    def query(self, query: str, budget: TimeBudget | None = None):
+        """:meth:`WorkerPool.query` on a store that stops each query at the time limit itself; once
+        ``budget`` has run out, nothing more is sent."""
+        if budget is not None and budget.left <= 0:
+            raise QueryTimeout("the time limit ran out before the query was sent; the limit is set by "
+                               "CSTO_KG_SPARQL_TIME_LIMIT_MS")
+        started = time.monotonic()
+        try:
+            return self.store.query(query)
+        finally:
+            if budget is not None:
+                budget.spend(time.monotonic() - started)
 
     def close(self) -> None:
         pass

@@ -1,5 +1,5 @@
 """Curated records: safe YAML with line marks (yamlsafe), the record types and value rules (model),
-the table of kinds (kinds), reading (reader), entity and meeting schemas (entities, meetings),
+the table of kinds (kinds), EDTF dates (dates), reading (reader), entity and meeting schemas (entities, meetings),
 files and folders (folder), cross-file rules (rules). Its public names are importable from here.
 
 Imports only csto_kg.problems and csto_kg.settings.
@@ -8,7 +8,7 @@ Imports only csto_kg.problems and csto_kg.settings.
 from .kinds import ENTITY_SECTIONS
 from .model import (
     AgendaItem, AnnouncedMeeting, DATE, DECISION_TYPES, Decision, Delegation, Entity, LANG,
-    LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, ONE_LINE,
+    LINE_BREAKS, Labels, MEETING_FILE, MEETING_FORMATS, Meeting, NOT_IN_A_LABEL, NOT_STATED, ONE_LINE,
     ORGANIZATION_TYPES, PartialDate, Participation, QID, ROLES, RecordFile, Records, Ref, SLUG, URL,
     iri_problem, is_language_tag,
     Absence, BASE_ROLES, DOCUMENT_KINDS,
@@ -23,16 +23,16 @@ from .folder import (
     read_file, read_records, record_files,
 )
 from .rules import (
-    EntityIndex, check_references, duplicate_slugs, references, unknown_references,
+    EntityIndex, check_references, duplicate_slugs, former_id_clashes, references, unknown_references,
     role_cycles,
 )
 
 __all__ = [
     "AgendaItem", "AnnouncedMeeting", "DATE", "DECISION_TYPES", "Decision", "Delegation", "Entity",
     "ENTITY_SECTIONS", "EntityIndex", "HOLDING_ROLES", "LANG", "LINE_BREAKS", "Labels", "MEETING_FILE",
-    "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
+    "MEETING_FORMATS", "Meeting", "NOT_IN_A_LABEL", "NOT_STATED", "ONE_LINE", "ORGANIZATION_TYPES", "PartialDate",
     "Participation", "QID", "ROLES", "RecordFile", "Records", "Ref", "SLUG", "URL",
-    "check_references", "duplicate_slugs", "iri_problem", "is_language_tag", "read_entity_file",
+    "check_references", "duplicate_slugs", "former_id_clashes", "iri_problem", "is_language_tag", "read_entity_file",
     "read_file", "read_meeting_file", "read_records", "record_files", "references",
     "unknown_references", "role_cycles",
     "Absence", "BASE_ROLES", "DOCUMENT_KINDS",

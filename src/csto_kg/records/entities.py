@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kinds import ENTITY_SECTIONS
 from .yamlsafe import Mark
-from .model import Entity, Labels, ORGANIZATION_TYPES, QID, ROLES
+from .model import Entity, Labels, NOT_STATED, ORGANIZATION_TYPES, QID, ROLES, ends_before
 from .reader import _Reader
 
 
@@ -12,7 +12,7 @@ _COMMON = {
     "slug": "a slug",
     "label": "a label in English (or en:/ru:/... labels)",
     "alt_labels": "other names, by language",
-    "wikidata": "a Wikidata QID such as Q159",
+    "wikidata": f"a Wikidata QID such as Q159, or {NOT_STATED} when Wikidata has no item for it",
     "note": "a curator's note",
     "sources": "slugs of the sources that support this entry",
 }
@@ -82,6 +82,10 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
     if entry is None:
         return None
     slug = reader.slug(entry, "slug", where)
+    if slug == NOT_STATED:
+        reader.problem(slug.mark, f"{where}.slug", f"{slug!r} is reserved: it marks a value the sources do not state",
+                       "another slug", slug)
+        slug = None
     labels = reader.labels(entry, "label", where)
     if kind in ("source", "post-holding", "rank-holding") and labels is None:
         labels = Labels({})
@@ -94,10 +98,13 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         labels=labels,
         file=reader.file,
         mark=entry.mark,
-        wikidata=reader.pattern(entry, "wikidata", where, QID, "a Wikidata QID such as Q159"),
+        wikidata=None if reader.not_stated(entry, "wikidata") else reader.pattern(
+            entry, "wikidata", where, QID, f"a Wikidata QID such as Q159, or {NOT_STATED}"),
         note=reader.text(entry, "note", where),
         sources=reader.refs(entry, "sources", where, ("source",)),
     )
+    if (mark := reader.not_stated(entry, "wikidata")) is not None:
+        entity.not_stated["wikidata"] = mark
     f = entity.fields
     if kind == "organization":
         f["type"] = reader.choice(entry, "type", where, ORGANIZATION_TYPES, "an organization type")
@@ -146,7 +153,7 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["start"] = reader.date(entry, "start", where)
         f["end"] = reader.date(entry, "end", where)
         f["date_certainty"] = reader.text(entry, "date_certainty", where)
-        if f["start"] and f["end"] and f["end"].latest < f["start"].earliest:
+        if ends_before(f["end"], f["start"]):
             reader.problem(f["end"].mark, f"{where}.end", f"ends ({f['end'].text}) before it starts ({f['start'].text})",
                            "an end on or after the start", f["end"].text)
     return entity

@@ -46,9 +46,19 @@ def read_file(path: Path, name: str, data: bytes | None = None) -> RecordFile:
             reader.problem(Mark(1, 1), "", "the file is empty", "a meeting record")
         else:
             record.meeting = read_meeting_file(reader, parsed, stem)
+            if record.meeting is not None:
+                _check_former_ids(reader, record.meeting, path.parent)
     elif parsed is not None:
         record.entities = read_entity_file(reader, parsed)
     return _with_problems(record, reader)
+
+
+def _check_former_ids(reader: _Reader, meeting, folder: Path) -> None:
+    """A former name is no other record's name now (the build checks every folder and record)."""
+    for former in meeting.former_ids:
+        if (folder / f"{former}.yaml").is_file():
+            reader.problem(former.mark, "former_ids", f"{former!r} is the name of the record meetings/{former}.yaml",
+                           "an earlier name of this file that no record has now", former)
 
 
 def _with_problems(record: RecordFile, reader: _Reader) -> RecordFile:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 
-from .yamlsafe import Mark, Sequence, Text
+from .yamlsafe import Mapping, Mark, Sequence, Text
 from .model import (
     Absence, AgendaItem, AnnouncedMeeting, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Labels,
-    MEETING_FORMATS, Meeting, Participation, ROLES, SLUG,
+    MEETING_FILE, MEETING_FILE_DATE, MEETING_FORMATS, Meeting, NOT_STATED, Participation, ROLES, Ref, SLUG,
+    ends_before,
 )
+from .dates import is_day
 from .reader import _Reader, _describe, _mark_of
 from .rules import ROLE_EXPECTED
 
@@ -17,7 +19,7 @@ _MEETING_FIELDS = {
     "label": "the meeting's name in English (or en:/ru:/... labels)",
     "body": "the slug of the body that met",
     "joint_with": "slugs of further bodies that met jointly with it, in one joint meeting",
-    "session": "the session number, e.g. 22",
+    "session": "the session number, e.g. 22; {number: 22, inferred: true} when no source states it",
     "date": "the (first) day: YYYY-MM-DD, or YYYY-MM / YYYY when only that is known",
     "end_date": "the last day of a meeting over several days",
     "date_certainty": "how the date is known, when it is not stated plainly",
@@ -25,24 +27,32 @@ _MEETING_FIELDS = {
     "host_state": "the slug of the state on whose territory it was held",
     "format": "one of " + ", ".join(MEETING_FORMATS),
     "note": "a curator's note",
-    "sources": "slugs of the sources the record is curated from (the first is the main one)",
+    "sources": "slugs of the sources that report the meeting (the first is the main one)",
     "delegations": "the states that sent delegations",
     "participations": "who took part, in which role",
     "agenda": "agenda items",
     "decisions": "decisions: appointments, elections, documents adopted",
     "absent": "the states the sources say did not take part, and why",
     "next_meeting": "the next meeting, as announced",
+    "former_ids": "earlier names of this file (without .yaml), whose IRIs keep working",
 }
 _PARTICIPATION_FIELDS = {
     "n": "the participation's number, unique in the meeting and never reused",
     "person": "the slug of the person (leave out when the source names only a post, or no one)",
     "post": "the slug(s) of the post(s) held that day",
+    "acting_post": "the slug(s) of the post(s) held that day in an acting capacity (the source says 'acting')",
+    "post_as_stated": "the source's own wording of the post(s), by language: {en: ...}",
     "roles": "one or more roles: " + ", ".join(ROLES) + ", or one defined under 'roles:'",
+    "role_as_stated": "the source's own wording of the role, by language: {en: ...}",
     "on_behalf_of": "the slug of the state, organization or body represented (alone: its unnamed representatives)",
     "count": "how many unnamed representatives took part, when the source says",
-    "rank": "the slug of the rank held that day",
-    "sources": "slugs of sources for this participation (default: the meeting's)",
+    "rank": f"the slug of the rank held that day, or {NOT_STATED} when the sources give none",
+    "sources": "slugs of the sources that state it (default: the meeting's, when it cites one)",
     "note": "a curator's note",
+}
+_SESSION_FIELDS = {
+    "number": "the session number, e.g. 22",
+    "inferred": "true when no source states the number and it is the curator's inference",
 }
 _DELEGATION_FIELDS = {"state": "the slug of the state", "sources": "slugs of sources", "note": "a curator's note"}
 _AGENDA_FIELDS = {
@@ -73,7 +83,7 @@ _FOR_TYPE = {  # the fields only one type of decision takes, and those it needs
 _ABSENT_FIELDS = {
     "state": "the slug of the state that did not take part",
     "reason": "why, as the source gives it (in your words)",
-    "sources": "slugs of sources (default: the meeting's)",
+    "sources": "slugs of the sources that state it (default: the meeting's, when it cites one)",
     "note": "a curator's note",
 }
 _NEXT_FIELDS = {
@@ -94,6 +104,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
     body = reader.ref(top, "body", "", ("body",))
     start = reader.date(top, "date", "")
     sources = reader.refs(top, "sources", "", ("source",))
+    session, session_inferred = _session(reader, top)
     meeting = Meeting(
         slug=slug,
         file=reader.file,
@@ -102,7 +113,8 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         body=body,  # type: ignore[arg-type]
         start=start,  # type: ignore[arg-type]
         sources=sources,
-        session=reader.integer(top, "session", ""),
+        session=session,
+        session_inferred=session_inferred,
         end=reader.date(top, "end_date", ""),
         date_certainty=reader.text(top, "date_certainty", ""),
         place=reader.ref(top, "place", "", ("place",)),
@@ -111,14 +123,17 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         note=reader.text(top, "note", ""),
         joint_with=reader.refs(top, "joint_with", "", ("body",)),
     )
-    if start and meeting.end and meeting.end.latest < start.earliest:
+    if start is not None:
+        _check_file_date(reader, meeting.slug, start)
+    meeting.former_ids = _former_ids(reader, top, slug)
+    if ends_before(meeting.end, start):
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
                        "an end date on or after the date", meeting.end.text)
 
     for where, mark, item in reader.items(top, "delegations", ""):
         entry = reader.mapping(item, where, mark, _DELEGATION_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
-            meeting.delegations.append(Delegation(state, entry.mark, reader.refs(entry, "sources", where, ("source",)),
+            meeting.delegations.append(Delegation(state, entry.mark, _item_sources(reader, entry, where, sources),
                                                   reader.text(entry, "note", where)))
 
     for where, mark, item in reader.items(top, "participations", ""):
@@ -141,15 +156,20 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             person=reader.ref(entry, "person", where, ("person",)),
             posts=reader.refs(entry, "post", where, ("post",)),
             on_behalf_of=reader.ref(entry, "on_behalf_of", where, _REPRESENTED),
-            rank=reader.ref(entry, "rank", where, ("rank",)),
-            sources=reader.refs(entry, "sources", where, ("source",)),
+            rank=None if reader.not_stated(entry, "rank") else reader.ref(entry, "rank", where, ("rank",)),
+            sources=_item_sources(reader, entry, where, sources),
             note=reader.text(entry, "note", where),
             count=reader.integer(entry, "count", where),
+            acting_posts=reader.refs(entry, "acting_post", where, ("post",)),
+            post_as_stated=reader.alt_labels(entry, "post_as_stated", where),
+            role_as_stated=reader.alt_labels(entry, "role_as_stated", where),
         )
-        named = "person" in entry or "post" in entry
+        if (mark := reader.not_stated(entry, "rank")) is not None:
+            participation.not_stated["rank"] = mark
+        named = bool({"person", "post", "acting_post"} & set(entry))
         if not named and "on_behalf_of" not in entry:
             reader.problem(entry.mark, where, "names neither a person, a post nor whom it acted for",
-                           "'person' or 'post' (or both), or 'on_behalf_of' alone for representatives the source does not name")
+                           "'person' or 'post' / 'acting_post' (or both), or 'on_behalf_of' alone for representatives the source does not name")
         elif not named and {"head-of-delegation", "chair", "secretary"} & set(roles):
             role = sorted({"head-of-delegation", "chair", "secretary"} & set(roles))[0]
             reader.problem(entry.mark, f"{where}.roles", f"role {role} is held by one person, but the participation names neither a person nor a post",
@@ -169,7 +189,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         if number and subject:
             meeting.agenda.append(AgendaItem(number, entry.mark, subject,
                                              reader.ref(entry, "proposed_by", where, _ACTORS),
-                                             reader.refs(entry, "sources", where, ("source",))))
+                                             _item_sources(reader, entry, where, sources)))
 
     for where, mark, item in reader.items(top, "decisions", ""):
         entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type"))
@@ -192,7 +212,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                             reader.ref(entry, "appointee", where, ("person",)) if "appointee" in own else None,
                             reader.ref(entry, "post", where, ("post",)) if "post" in own else None,
                             reader.date(entry, "effective_from", where) if "effective_from" in own else None,
-                            reader.refs(entry, "sources", where, ("source",)),
+                            _item_sources(reader, entry, where, sources),
                             reader.text(entry, "note", where))
         if kind == "adoption":
             decision.kind = reader.choice(entry, "kind", where, DOCUMENT_KINDS, "a kind of document")
@@ -217,7 +237,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         entry = reader.mapping(item, where, mark, _ABSENT_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
             meeting.absent.append(Absence(state, entry.mark, reader.text(entry, "reason", where),
-                                          reader.refs(entry, "sources", where, ("source",)),
+                                          _item_sources(reader, entry, where, sources),
                                           reader.text(entry, "note", where)))
 
     if "next_meeting" in top:
@@ -228,10 +248,86 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                 reader.date(entry, "date", "next_meeting"),
                 reader.ref(entry, "host_state", "next_meeting", ("state",)),
                 reader.ref(entry, "place", "next_meeting", ("place",)),
-                reader.refs(entry, "sources", "next_meeting", ("source",)),
+                _item_sources(reader, entry, "next_meeting", sources),
             )
     _check_meeting_consistency(reader, meeting)
     return meeting
+
+
+def _check_file_date(reader: _Reader, slug: str, date) -> None:
+    """The date a meeting's file name starts with (its IRI's) must be one the record's date can be:
+    the date or a part of it (``2019-06`` for ``2019-06-20``, or the other way round), or, for an
+    EDTF date, a day, month or year it can be (``2018-04-26`` for ``[2017-04-26, 2018-04-26]``)."""
+    found = MEETING_FILE_DATE.match(slug)
+    if found is None:
+        return
+    prefix, rest = found.group(1), slug[len(found.group(1)) + 1:]
+    if not is_day(prefix):
+        reader.problem(date.mark, "(file name)", f"the file name {slug + '.yaml'!r} starts with {prefix}, which is not a date",
+                       f"a file name starting with a date the record's date can be, e.g. {_example(date)}-{rest}.yaml")
+        return
+    if date.allows(prefix):
+        return
+    reader.problem(date.mark, "(file name)",
+                   f"the file name {slug + '.yaml'!r} starts with {prefix}, which the date {date.text} cannot be",
+                   f"a file name starting with {_expected_start(date)}, e.g. {_example(date)}-{rest}.yaml "
+                   "(to rename a record, list its old name under former_ids)", date.text)
+
+
+def _expected_start(date) -> str:
+    if date.exact:
+        parts = [date.text[:n] for n in (7, 4) if n < len(date.text)]
+        return f"{date.text} or a part of it ({', '.join(parts)})" if parts else date.text
+    return f"a day, month or year that {date.text} can be (X: any digit)"
+
+
+def _example(date) -> str:
+    return date.text if date.exact else (date.edtf.example or date.text.strip("[]{}.").split(",")[0].replace("X", "0")[:10])
+
+
+def _former_ids(reader: _Reader, top, slug: str) -> list[Text]:
+    """The former names of a meeting's file: each a meeting file name (without .yaml), used once."""
+    found: list[Text] = []
+    value = top.get("former_ids")
+    if value is None:
+        return found
+    items = value if isinstance(value, Sequence) else [value]
+    marks = value.item_marks if isinstance(value, Sequence) else [top.key_marks["former_ids"]]
+    for i, item in enumerate(items):
+        name = f"former_ids[{i}]" if isinstance(value, Sequence) else "former_ids"
+        expected = "the file's earlier name without .yaml, e.g. 2018-04-26-ccim-21"
+        if not isinstance(item, Text) or not MEETING_FILE.match(item):
+            shown = f"{str(item)!r}" if isinstance(item, Text) else _describe(item)
+            reader.problem(_mark_of(item, marks[i]), name, f"{shown} is not a meeting file name", expected, item)
+        elif item == slug:
+            reader.problem(item.mark, name, f"{item!r} is this file's own name", "a name the file had before", item)
+        elif item in found:
+            reader.problem(item.mark, name, f"{item!r} is listed twice", "each earlier name once", item)
+        else:
+            found.append(item)
+    return found
+
+
+def _item_sources(reader: _Reader, entry, where: str, meeting_sources: list[Ref]) -> list[Ref]:
+    """The sources of one item of a meeting (a delegation, participation, agenda item, decision, the
+    next meeting, ...). An item without its own is credited to the meeting's sources, which is exact
+    only when the meeting cites one: in a meeting citing several, every item names the ones that state it."""
+    found = reader.refs(entry, "sources", where, ("source",))
+    if "sources" not in entry and len(meeting_sources) > 1:
+        cited = ", ".join(str(ref.slug) for ref in meeting_sources)
+        reader.problem(entry.mark, f"{where}.sources",
+                       f"is missing; the meeting cites {len(meeting_sources)} sources, so each item names those that state it",
+                       f"sources: [...] listing those of {cited} that state this item")
+    return found
+
+
+def _session(reader: _Reader, top: Mapping) -> tuple[int | None, bool]:
+    """``session: 22``, or ``session: {number: 22, inferred: true}``."""
+    value = top.get("session")
+    if not isinstance(value, Mapping):
+        return reader.integer(top, "session", ""), False
+    entry = reader.mapping(value, "session", top.key_marks["session"], _SESSION_FIELDS, ("number",))
+    return reader.integer(entry, "number", "session"), bool(reader.boolean(entry, "inferred", "session"))
 
 
 def _choice_item(reader: _Reader, value: object, name: str, mark: Mark) -> Text | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..problems import Problem
+from . import dates
 from .kinds import BY_NAME as KINDS
 from .yamlsafe import Mark, Text
 
@@ -21,6 +22,8 @@ QID = re.compile(r"^Q[1-9][0-9]*\Z")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f]+\Z")
 DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?\Z")
 MEETING_FILE = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?-[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# The date a meeting file's name starts with (the longest that fits: 2019-05-cfm-x -> 2019-05).
+MEETING_FILE_DATE = re.compile(r"^([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)-[a-z0-9]")
 # A label is a name, on one line: no line break (any that str.splitlines knows) and no other
 # control character. Notes and other texts may span lines.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -43,6 +46,9 @@ ROLES = BASE_ROLES + ("opened", "host", "presented", "spoke", "rapporteur")
 DOCUMENT_KINDS = ("agreement", "declaration", "statement", "protocol", "plan", "programme", "strategy",
                   "resolution", "decision", "document")
 ORGANIZATION_TYPES = tuple(KINDS["organization"].types)
+# Written in place of a value the sources do not state (``rank: not-stated``), so that a known
+# absence is told apart from a field not yet curated; never a slug.
+NOT_STATED = "not-stated"
 MEETING_FORMATS = ("in-person", "videoconference")
 DECISION_TYPES = ("appointment", "election", "adoption")
 
@@ -78,22 +84,39 @@ def iri_problem(value: str) -> str | None:
 
 @dataclass(frozen=True)
 class PartialDate:
-    """A date known to the day, the month or only the year (xsd:date, gYearMonth, gYear)."""
+    """A date as a record gives it: exact to the day, the month or only the year (xsd:date,
+    gYearMonth, gYear), or any other EDTF date (``2018?``, ``2018-XX-06``, ``../2025-08-29``,
+    ``[2017-04-26, 2018-04-26]``: see :mod:`csto_kg.records.dates`)."""
 
     text: str
     mark: Mark
 
     @property
-    def precision(self) -> str:
-        return {4: "year", 7: "month", 10: "day"}[len(self.text)]
+    def exact(self) -> bool:
+        """Whether the date is exact to a day, a month or a year (else it is another EDTF date)."""
+        return len(self.text) in (4, 7, 10) and DATE.match(self.text) is not None
 
     @property
-    def earliest(self) -> str:
-        """The first day the date can mean, for comparisons (``2019`` -> ``2019-01-01``)."""
+    def precision(self) -> str | None:
+        """``day``, ``month`` or ``year`` for an exact date; None for any other EDTF date."""
+        return {4: "year", 7: "month", 10: "day"}[len(self.text)] if self.exact else None
+
+    @property
+    def edtf(self) -> "dates.Edtf":
+        return dates.read(self.text)
+
+    @property
+    def earliest(self) -> str | None:
+        """The first day the date can mean, for comparisons (``2019`` -> ``2019-01-01``); None when
+        nothing bounds it (``../2025-08-29``, a year not stated)."""
+        if not self.exact:
+            return self.edtf.earliest
         return (self.text + "-01-01")[:10]
 
     @property
-    def latest(self) -> str:
+    def latest(self) -> str | None:
+        if not self.exact:
+            return self.edtf.latest
         if self.precision == "day":
             return self.text
         if self.precision == "month":
@@ -101,6 +124,21 @@ class PartialDate:
             days = [31, 29 if (year % 4 == 0 and (year % 100 or year % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
             return f"{self.text}-{days[month - 1]:02d}"
         return self.text + "-12-31"
+
+    def allows(self, day: str) -> bool:
+        """Whether the exact date ``day`` (``YYYY[-MM[-DD]]``) can be this date: ``2019-06`` allows
+        ``2019-06-20`` and ``2019``; ``[2017-04-26, 2018-04-26]`` allows ``2018-04-26`` and ``2017``."""
+        if not self.exact:
+            return self.edtf.allows(day)
+        first, last = dates.span(day)
+        return self.earliest <= last and self.latest >= first
+
+
+def ends_before(end: PartialDate | None, start: PartialDate | None) -> bool:
+    """Whether ``end`` is certainly before ``start`` (for every reading of both)."""
+    if end is None or start is None or end.latest is None or start.earliest is None:
+        return False
+    return end.latest < start.earliest
 
 
 @dataclass(frozen=True)
@@ -132,6 +170,7 @@ class Entity:
     note: Text | None = None
     sources: list[Ref] = field(default_factory=list)
     fields: dict[str, object] = field(default_factory=dict)
+    not_stated: dict[str, Mark] = field(default_factory=dict)  # field -> where ``not-stated`` was written
 
 
 @dataclass
@@ -146,6 +185,10 @@ class Participation:
     sources: list[Ref] = field(default_factory=list)
     note: Text | None = None
     count: int | None = None  # how many unnamed representatives, when the source says
+    acting_posts: list[Ref] = field(default_factory=list)  # posts held in an acting capacity
+    post_as_stated: dict[str, list[Text]] = field(default_factory=dict)  # the source's wording, by language
+    role_as_stated: dict[str, list[Text]] = field(default_factory=dict)
+    not_stated: dict[str, Mark] = field(default_factory=dict)  # field -> where ``not-stated`` was written
 
 
 @dataclass
@@ -214,6 +257,7 @@ class Meeting:
     start: PartialDate
     sources: list[Ref]
     session: int | None = None
+    session_inferred: bool = False  # the curator inferred the number; no source states it
     end: PartialDate | None = None
     date_certainty: Text | None = None
     place: Ref | None = None
@@ -227,6 +271,7 @@ class Meeting:
     decisions: list[Decision] = field(default_factory=list)
     absent: list[Absence] = field(default_factory=list)
     next_meeting: AnnouncedMeeting | None = None
+    former_ids: list[Text] = field(default_factory=list)  # earlier file names (slugs), whose IRIs redirect here
 
 
 @dataclass

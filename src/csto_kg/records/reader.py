@@ -8,8 +8,9 @@ from typing import Iterable
 
 from ..problems import Problem
 from .yamlsafe import Mapping, Mark, Sequence, Text
+from .dates import EXAMPLES as EDTF_EXAMPLES, is_day, read as read_edtf
 from .model import (
-    DATE, LANG, LINE_BREAKS, Labels, NOT_IN_A_LABEL, ONE_LINE, PartialDate, Ref, SLUG, URL,
+    DATE, LANG, LINE_BREAKS, Labels, NOT_IN_A_LABEL, NOT_STATED, ONE_LINE, PartialDate, Ref, SLUG, URL,
     iri_problem, is_language_tag,
 )
 
@@ -135,21 +136,36 @@ class _Reader:
             return None
         return int(value)
 
-    def date(self, parent: Mapping, key: str, where: str) -> PartialDate | None:
+    def boolean(self, parent: Mapping, key: str, where: str) -> bool | None:
         value = self.text(parent, key, where)
         if value is None:
             return None
-        match = DATE.match(value)
-        ok = bool(match)
-        if match and match.group(2):
-            month = int(match.group(2))
-            ok = 1 <= month <= 12
-            if ok and match.group(3):
-                day = int(match.group(3))
-                ok = 1 <= day <= int(PartialDate(value[:7], value.mark).latest[8:])
-        if not ok:
-            self.problem(value.mark, _join(where, key), f"{value!r} is not a valid date",
-                         "YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known", value)
+        if value not in ("true", "false"):
+            self.problem(value.mark, _join(where, key), f"{value!r} is not true or false", "true or false", value)
+            return None
+        return value == "true"
+
+    def not_stated(self, parent: Mapping, key: str) -> Mark | None:
+        """Where ``key: not-stated`` is written (the sources give no value), or None."""
+        value = parent.get(key)
+        return value.mark if isinstance(value, Text) and value == NOT_STATED else None
+
+    def date(self, parent: Mapping, key: str, where: str) -> PartialDate | None:
+        """An exact date (``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY``) or another EDTF date (``records.dates``)."""
+        value = self.text(parent, key, where)
+        if value is None:
+            return None
+        expected = ("YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known, or an EDTF date "
+                    f"such as {EDTF_EXAMPLES} when it is uncertain")
+        try:
+            if DATE.match(value) and not is_day(value):
+                read_edtf(str(value))  # only to say why (a season, 2019-21); a day that does not exist is no EDTF
+                raise ValueError("not an EDTF date")
+            if not DATE.match(value):
+                read_edtf(str(value))
+        except ValueError as err:
+            reason = "" if str(err) == "not an EDTF date" else f" ({err})"
+            self.problem(value.mark, _join(where, key), f"{value!r} is not a valid date{reason}", expected, value)
             return None
         return PartialDate(str(value), value.mark)
 

@@ -53,6 +53,7 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
                     yield m.file, ref, f"{where}.{name}"
             yield from ((m.file, Ref(role, ("role",)), f"{where}.roles[{i}]") for i, role in enumerate(p.roles))
             yield from ((m.file, r, f"{where}.post") for r in p.posts)
+            yield from ((m.file, r, f"{where}.acting_post") for r in p.acting_posts)
             yield from ((m.file, r, f"{where}.sources") for r in p.sources)
         for a in m.agenda:
             if a.proposed_by:
@@ -86,9 +87,36 @@ def _a(noun: str) -> str:
 
 
 def check_references(records: Records, index: EntityIndex | None = None) -> list[Problem]:
-    """Slugs defined once; every reference names an entity of an allowed kind."""
+    """Slugs defined once; every role of the data leads to a role of the scheme; every reference
+    names an entity of an allowed kind; a meeting's former name is no other meeting's name, now or
+    before."""
     index = index or EntityIndex(records.entities)
-    return duplicate_slugs(index) + role_cycles(index) + unknown_references(records, index)
+    former = {m.file: [(str(f), f.mark.line, f.mark.column) for f in m.former_ids] for m in records.meetings}
+    return duplicate_slugs(index) + role_cycles(index) + unknown_references(records, index) + \
+        former_id_clashes({m.file: m.slug for m in records.meetings}, former)
+
+
+def former_id_clashes(meetings: dict[str, str], former: dict[str, list[tuple[str, int, int]]]) -> list[Problem]:
+    """Former names of meeting files (``former``: file -> (name, line, column)) that another record
+    has now, or that two records list: either would make an old IRI name two meetings.
+    ``meetings`` is every meeting file with its name (file -> slug)."""
+    current = {slug: file for file, slug in meetings.items()}
+    listed: dict[str, list[tuple[str, int, int]]] = {}
+    for file, names in sorted(former.items()):
+        for name, line, column in names:
+            listed.setdefault(name, []).append((file, line, column))
+    problems = []
+    for name, places in sorted(listed.items()):
+        for file, line, column in places:
+            if name in current and current[name] != file:
+                problems.append(Problem(file, line, column, "former_ids", f"{name!r} is the name of the record {current[name]}",
+                                        "an earlier name of this file that no record has now", value=name))
+            for other, other_line, _ in places:
+                if other != file:
+                    problems.append(Problem(file, line, column, "former_ids",
+                                            f"{name!r} is also a former name of {other}:{other_line}",
+                                            "an earlier name of one record only", value=name))
+    return problems
 
 
 def duplicate_slugs(index: EntityIndex) -> list[Problem]:

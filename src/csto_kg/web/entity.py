@@ -3,18 +3,25 @@
 Each ``*_view`` function takes the store and an IRI and returns dictionaries and lists of
 :class:`Iri` (an IRI) and ``str`` (a literal's text) values, ready for a template. There is
 no Flask here; :mod:`csto_kg.web.pages` renders these.
+
+The pages hand these functions a :class:`PageReader` in place of the store: it runs every query
+as the endpoint runs a client's, in a query worker stopped at the time limit (or on a store
+that stops its queries itself), and the queries of one page share one time limit.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
 from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ID, PREFIXES
+from ..query.workers import TimeBudget
 from ..records.kinds import KINDS, kind_of_path
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -52,6 +59,43 @@ def _value(term):
         datatype = term.datatype.value if term.datatype is not None else None
         return Literal(term.value, term.language, datatype)
     return Literal("_:" + term.value)
+
+
+#: The query time left to the page being answered in this context (thread); None outside a page.
+_BUDGET: ContextVar[TimeBudget | None] = ContextVar("csto_kg_page_budget", default=None)
+
+
+class PageReader:
+    """The store as the pages read it: every query is run by ``runner`` -- the endpoint's query
+    workers (:class:`~csto_kg.query.workers.WorkerPool`), killed at the time limit, or a store that
+    stops its queries itself (:class:`~csto_kg.query.workers.InlineRunner`) -- never in the
+    server's own process. Within :meth:`page` the queries share ``time_limit_ms`` (0: none), so a
+    page is stopped when all its queries together run past the limit.
+
+    One reader serves an app, from many threads: the budget belongs to the request's context.
+    """
+
+    def __init__(self, store, runner, time_limit_ms: int) -> None:
+        self.store, self.runner, self.time_limit_ms = store, runner, time_limit_ms
+
+    def query(self, query: str):
+        """``pyoxigraph.QuerySolutions`` or ``QueryBoolean``, as the store's ``query`` gives them."""
+        return self.runner.query(query, _BUDGET.get())
+
+    def build_id(self) -> str | None:
+        return self.store.build_id()
+
+    @contextlib.contextmanager
+    def page(self) -> Iterator[None]:
+        """Queries made inside share one time limit: each may take what the ones before it left."""
+        if not self.time_limit_ms:
+            yield
+            return
+        token = _BUDGET.set(TimeBudget(self.time_limit_ms / 1000))
+        try:
+            yield
+        finally:
+            _BUDGET.reset(token)
 
 
 def rows(store, query: str) -> list[dict]:
@@ -102,21 +146,43 @@ def _collect(values: Iterable) -> set:
 
 
 def facts(store, iri: str) -> list[dict]:
-    """Every statement about ``iri``, each with the record file and the sources it comes from."""
+    """Every statement about ``iri``, each with the record file and the sources it comes from.
+
+    A statement in a record file is credited to the sources the resource itself cites
+    (``prov:wasDerivedFrom``), never to the others its file cites: an entity without sources
+    of its own shows none. A part of a resource that cites none itself (a post-holding's
+    interval, its start) is credited to the nearest resource it is part of, by its IRI. A
+    statement in a graph that is not a record file (the Wikidata labels) is credited to the
+    sources of that graph."""
     s = sparql_iri(iri)
     found = rows(store, f"""
         SELECT ?p ?o ?g ?file WHERE {{
           GRAPH ?g {{ {s} ?p ?o }}
           OPTIONAL {{ ?g igo:recordFile ?file }}
         }} ORDER BY ?p ?o""")
-    own = [r["source"] for r in rows(store, f"SELECT DISTINCT ?source WHERE {{ {s} prov:wasDerivedFrom ?source }} ORDER BY ?source")]
+    own = sources_of(store, iri)
     graph_sources: dict[str, list] = defaultdict(list)
     for row in rows(store, f"""SELECT DISTINCT ?g ?source WHERE {{ GRAPH ?g {{ {s} ?p ?o }}
+                                  FILTER NOT EXISTS {{ ?g igo:recordFile ?file }}
                                   ?g prov:wasDerivedFrom ?source }} ORDER BY ?source"""):
         graph_sources[row["g"]].append(row["source"])
     for row in found:
-        row["sources"] = own or graph_sources.get(row["g"], [])
+        row["sources"] = own if row["file"] is not None else graph_sources.get(row["g"], [])
     return found
+
+
+def sources_of(store, iri: str) -> list:
+    """The sources ``iri`` cites; for a resource inside another (``.../post-holding/x/interval``)
+    that cites none, those of the nearest resource it is inside; [] when none does."""
+    candidates = [iri]
+    if iri.startswith(ID):
+        parts = iri[len(ID):].split("/")
+        candidates += [ID + "/".join(parts[:n]) for n in range(len(parts) - 1, 1, -1)]
+    values = " ".join(sparql_iri(c) for c in candidates)
+    cited: dict[str, list] = defaultdict(list)
+    for row in rows(store, f"SELECT DISTINCT ?x ?source WHERE {{ VALUES ?x {{ {values} }} ?x prov:wasDerivedFrom ?source }} ORDER BY ?source"):
+        cited[row["x"]].append(row["source"])
+    return next((cited[c] for c in candidates if cited.get(c)), [])
 
 
 def inbound(store, iri: str, limit: int = 200) -> list[dict]:
@@ -153,18 +219,23 @@ def _number(row: dict, key: str = "number") -> int:
 def meeting_view(store, iri: str) -> dict:
     m = sparql_iri(iri)
     participations = _group(rows(store, f"""
-        SELECT ?participation ?number ?person ?role ?onBehalfOf ?post ?rank ?count ?source ?note WHERE {{
+        SELECT ?participation ?number ?person ?role ?roleAsStated ?onBehalfOf ?post ?actingPost ?postAsStated
+               ?rank ?rankNotStated ?count ?source ?note WHERE {{
           ?participation igo:inMeeting {m} ; a igo:Participation .
           OPTIONAL {{ ?participation igo:number ?number }}
           OPTIONAL {{ ?participation igo:participant ?person }}
           OPTIONAL {{ ?participation igo:representativeCount ?count }}
           OPTIONAL {{ ?participation igo:role ?role }}
+          OPTIONAL {{ ?participation igo:roleAsStated ?roleAsStated }}
           OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
           OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation igo:actingPost ?actingPost }}
+          OPTIONAL {{ ?participation igo:postAsStated ?postAsStated }}
           OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation igo:notStated igo:rank BIND (true AS ?rankNotStated) }}
           OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
           OPTIONAL {{ ?participation skos:note ?note }}
-        }}"""), "participation", ("role", "post", "source"))
+        }}"""), "participation", ("role", "roleAsStated", "post", "actingPost", "postAsStated", "source"))
     participations.sort(key=_number)
     delegations = rows(store, f"""
         SELECT ?delegation ?state ?head WHERE {{
@@ -226,11 +297,14 @@ def meeting_view(store, iri: str) -> dict:
         }}"""), "item", ("source",))
     agenda.sort(key=_number)
     siblings = rows(store, f"""
-        SELECT DISTINCT ?meeting ?date WHERE {{
+        SELECT DISTINCT ?meeting ?date ?earliest WHERE {{
           {m} igo:body ?body . ?meeting a igo:Meeting ; igo:body ?body .
           OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?meeting igo:earliestDate ?earliest }}
         }}""")
-    siblings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
+    # in the order of the first day each can have begun (an EDTF date such as "[2017-04-26, 2018-04-26]"
+    # does not sort as text)
+    siblings.sort(key=lambda r: (str(r["earliest"] or r["date"] or ""), r["meeting"]))
     position = next((i for i, r in enumerate(siblings) if r["meeting"] == iri), None)
     previous = siblings[position - 1]["meeting"] if position else None
     following = siblings[position + 1]["meeting"] if position is not None and position + 1 < len(siblings) else None
@@ -243,30 +317,40 @@ def meeting_view(store, iri: str) -> dict:
           OPTIONAL {{ ?next prov:wasDerivedFrom ?source }}
         }}""")
     announced = _group(announced, "next", ("source",))
+    session = rows(store, f"""
+        SELECT ?number ?inferred WHERE {{
+          {{ {m} igo:sessionNumber ?number BIND (false AS ?inferred) }}
+          UNION {{ {m} igo:inferredSessionNumber ?number BIND (true AS ?inferred) }}
+        }} LIMIT 1""")
     return {"groups": groups, "participations": participations, "decisions": decisions, "agenda": agenda,
-            "absences": absences, "previous": previous, "next": following, "announced": announced}
+            "absences": absences, "previous": previous, "next": following, "announced": announced,
+            "session": session[0] if session else None}
 
 
 def person_view(store, iri: str) -> dict:
     p = sparql_iri(iri)
     participations = _group(rows(store, f"""
-        SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?rank ?source WHERE {{
+        SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?actingPost ?postAsStated ?rank ?rankNotStated
+               ?source WHERE {{
           ?participation igo:participant {p} ; igo:inMeeting ?meeting .
           OPTIONAL {{ ?meeting schema:startDate ?date }}
           OPTIONAL {{ ?participation igo:role ?role }}
           OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
           OPTIONAL {{ ?participation igo:post ?post }}
+          OPTIONAL {{ ?participation igo:actingPost ?actingPost }}
+          OPTIONAL {{ ?participation igo:postAsStated ?postAsStated }}
           OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation igo:notStated igo:rank BIND (true AS ?rankNotStated) }}
           OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
-        }}"""), "participation", ("role", "post", "source"))
+        }}"""), "participation", ("role", "post", "actingPost", "postAsStated", "source"))
     participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
     posts = _group(rows(store, f"""
         SELECT ?holding ?post ?start ?end ?date ?acting ?decision ?source WHERE {{
-          ?holding a org:Membership ; org:member {p} ; igo:post ?post .
-          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
-          OPTIONAL {{ ?holding igo:acting ?acting }}
+          ?holding a org:Membership ; org:member {p} .
+          {{ ?holding igo:post ?post }} UNION {{ ?holding igo:actingPost ?post BIND (true AS ?acting) }}
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
@@ -283,7 +367,7 @@ def person_view(store, iri: str) -> dict:
     ranks = _group(rows(store, f"""
         SELECT ?holding ?rank ?date ?source WHERE {{
           ?holding a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .
-          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     ranks.sort(key=lambda r: (str(r["date"] or ""), r["holding"]))
@@ -326,10 +410,14 @@ def agent_view(store, iri: str) -> dict:
             entry = hows.setdefault(row["meeting"], {"meeting": row["meeting"], "date": row["date"], "how": []})
             entry["how"].append(how)
     meetings = sorted(hows.values(), key=lambda r: (str(r["date"] or ""), r["meeting"]))[-SECTION_ROWS:]
-    meeting_total = int(rows(store, f"""SELECT (COUNT(DISTINCT ?meeting) AS ?n) WHERE {{
-        {{ ?meeting igo:body {a} }} UNION {{ ?meeting igo:hostState {a} }}
-        UNION {{ ?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting }} UNION {{ ?x igo:ofState {a} ; igo:inMeeting ?meeting }}
-        UNION {{ ?x igo:absentee {a} ; igo:inMeeting ?meeting }}
+    # the meetings first, then their type: joining the type to the union directly costs tens of
+    # seconds for a state at a thousand meetings
+    meeting_total = int(rows(store, f"""SELECT (COUNT(?meeting) AS ?n) WHERE {{
+        {{ SELECT DISTINCT ?meeting WHERE {{
+          {{ ?meeting igo:body {a} }} UNION {{ ?meeting igo:hostState {a} }}
+          UNION {{ ?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting }} UNION {{ ?x igo:ofState {a} ; igo:inMeeting ?meeting }}
+          UNION {{ ?x igo:absentee {a} ; igo:inMeeting ?meeting }}
+        }} }}
         ?meeting a igo:Meeting
         }}""")[0]["n"])
     delegations, delegation_total = _latest(
@@ -337,11 +425,12 @@ def agent_view(store, iri: str) -> dict:
         "OPTIONAL { ?delegation igo:head ?head } OPTIONAL { ?delegation prov:wasDerivedFrom ?source }",
         "delegation", ("source",))
     participations, participation_total = _latest(
-        store, "?participation ?meeting ?date ?person ?role ?post ?source",
+        store, "?participation ?meeting ?date ?person ?role ?post ?actingPost ?source",
         f"?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting",
         """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
-           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
-        "participation", ("role", "post", "source"))
+           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation igo:actingPost ?actingPost }
+           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        "participation", ("role", "post", "actingPost", "source"))
     posts = rows(store, f"SELECT DISTINCT ?post WHERE {{ ?post org:postIn {a} }} ORDER BY ?post")
     parts = rows(store, f"SELECT DISTINCT ?part WHERE {{ {{ ?part org:unitOf {a} }} UNION {{ ?part org:subOrganizationOf {a} }} }} ORDER BY ?part")
     return {"meetings": meetings, "delegations": delegations, "participations": participations,
@@ -355,19 +444,21 @@ def post_view(store, iri: str) -> dict:
     p = sparql_iri(iri)
     holders = _group(rows(store, f"""
         SELECT ?holding ?person ?start ?end ?date ?acting ?source WHERE {{
-          ?holding a org:Membership ; igo:post {p} .
-          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }}
+          ?holding a org:Membership .
+          {{ ?holding igo:post {p} }} UNION {{ ?holding igo:actingPost {p} BIND (true AS ?acting) }}
+          OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
           OPTIONAL {{ ?holding org:member ?person }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?start }}
-          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }}
-          OPTIONAL {{ ?holding igo:acting ?acting }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
+          OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     holders.sort(key=lambda r: (str(r["start"] or r["date"] or ""), r["holding"]))
     participations, participation_total = _latest(
-        store, "?participation ?meeting ?date ?person ?role ?source", f"?participation igo:post {p} ; igo:inMeeting ?meeting",
-        """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
-           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        store, "?participation ?meeting ?date ?person ?role ?acting ?source",
+        f"?participation igo:post|igo:actingPost {p} ; igo:inMeeting ?meeting",
+        f"""OPTIONAL {{ ?participation igo:participant ?person }} OPTIONAL {{ ?participation igo:role ?role }}
+           OPTIONAL {{ ?participation igo:actingPost {p} BIND (true AS ?acting) }}
+           OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}""",
         "participation", ("role", "source"))
     return {"holders": holders, "participations": participations,
             "totals": {"participations": participation_total}}

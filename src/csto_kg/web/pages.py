@@ -1,7 +1,8 @@
 """Pages for people: the query workbench, entity pages behind every IRI, ontology and shapes docs.
 
 ``GET /id/{kind}/{slug}`` (and the meeting-scoped IRIs below a meeting) answers with
-``200`` and the representation the client asked for: HTML by default, any RDF format of
+``200`` and the representation the client asked for (a record's former name: ``301`` to its
+IRI now): HTML by default, any RDF format of
 :mod:`csto_kg.graph.formats` by ``Accept`` or by suffix (``.ttl``, ``.jsonld``, …, ``.html``).
 There is no ``303`` hop: a negotiated answer names its document in
 ``Content-Location``, lists the other representations in ``Link`` and says ``Vary: Accept``.
@@ -22,15 +23,17 @@ from rdflib import Literal as RdfLiteral
 
 from .. import settings
 from ..query import describe
-from ..problems import CstoKgError
+from ..query.workers import WorkersBusy
+from ..problems import CstoKgError, QueryTimeout
 from ..records.kinds import KINDS
 from ..records import SLUG
 from ..graph.resources import ontology_files, shapes_files
 from ..query.sparql import BadQuery, plan
 from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, NotAcceptable, with_suffix
+from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ONTOLOGY_IRI, PREFIXES
 from . import docs, negotiation
-from .entity import Iri, Labels, Literal, kind_of, page_data, rows
+from .entity import Iri, Labels, Literal, PageReader, kind_of, page_data, rows
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/pages")
@@ -66,6 +69,22 @@ COUNTS = (
 
 def _store():
     return current_app.extensions["csto_kg.store"]
+
+
+def _reader() -> PageReader:
+    """The store as pages read it: through the endpoint's query runner, under its time limit."""
+    app = current_app._get_current_object()
+    found = app.extensions.get("csto_kg.page_reader")
+    if found is None:
+        from .sparql import runner  # noqa: PLC0415 - the endpoint's own runner
+
+        found = app.extensions.setdefault(
+            "csto_kg.page_reader", PageReader(_store(), runner(app), int(app.config.get("SPARQL_TIME_LIMIT_MS") or 0)))
+    return found
+
+
+#: What stops a page: its queries ran past the time limit, or no query worker came free within it.
+TOO_SLOW = (QueryTimeout, WorkersBusy)
 
 
 def base_iri() -> str:
@@ -129,7 +148,7 @@ def examples() -> tuple[dict, ...]:
 def counts() -> list[tuple[str, int]]:
     query = "SELECT " + " ".join(f"(COUNT(DISTINCT ?x{i}) AS ?n{i})" for i in range(len(COUNTS))) + " WHERE { " + \
         " UNION ".join(f"{{ ?x{i} a {cls} }}" for i, (_, cls) in enumerate(COUNTS)) + " }"
-    found = rows(_store(), query)[0]
+    found = rows(_reader(), query)[0]
     return [(name, int(found[f"n{i}"])) for i, (name, _) in enumerate(COUNTS)]
 
 
@@ -185,14 +204,20 @@ def workbench():
             results = _table(text)
         except CstoKgError as err:
             error, status = err.message, err.status
-    if results and results["kind"] != "ask":
-        labels = Labels(_store())
-        labels.fetch(cell for row in results["rows"] for cell in row)
+    reader = _reader()
+    try:
+        with reader.page():  # the page's own queries; the client's query above had the limit to itself
+            if results and results["kind"] != "ask":
+                labels = Labels(reader)
+                labels.fetch(cell for row in results["rows"] for cell in row)
+            found = counts()
+    except TOO_SLOW as err:
+        return _too_slow(None, err)
     downloads = []
     if results:
         offered = GRAPH_DOWNLOADS if results["kind"] == "graph" else SELECT_DOWNLOADS
         downloads = [(f.label, url_for("pages.download", suffix=f.suffix, query=text)) for f in offered]
-    body = render_template("workbench.html", query=text, examples=examples(), counts=counts(), results=results,
+    body = render_template("workbench.html", query=text, examples=examples(), counts=found, results=results,
                            error=error, downloads=downloads, labels=labels)
     return body, status
 
@@ -241,16 +266,30 @@ def resource(rest: str):
     if not is_resource_path(path):  # before any query: only slugs reach the store
         return _not_found(path, "every part of a resource address is a slug: lowercase ASCII letters, digits "
                                 "and single hyphens, as in id/person/valentina-kazakova")
-    store = _store()
-    if not describe.exists(store, iri):
-        return _not_found(path, None)
+    reader = _reader()
+    try:
+        with reader.page():  # every query of the page, the near matches of a 404 too, within one time limit
+            if not describe.exists(reader, iri):
+                new = describe.renamed(reader, iri, base_iri() + "id/")
+                if new is not None and new.startswith(base_iri() + "id/"):
+                    # a record's former name: its IRI moves for good to the record's new one, suffix kept
+                    suffix = rest[len(path):]
+                    response = Response(status=301)
+                    response.headers["Location"] = url_for("pages.resource", rest=new[len(base_iri()) + 3:] + suffix)
+                    return response
+                return _not_found(path, None)
+            if fmt is negotiation.HTML:
+                template, data, labels = page_data(reader, iri)
+            else:
+                graph = describe.description(reader, iri)
+    except TOO_SLOW as err:
+        return _too_slow(iri, err)
     if fmt is negotiation.HTML:
-        template, data, labels = page_data(store, iri)
         body = render_template(f"entity/{template}.html", iri=iri, kind=kind_of(iri), local=local, labels=labels,
                                formats=RDF_FORMATS, **data)
         response = Response(body, content_type=fmt.content_type())
     else:
-        response = Response(describe.serialize(describe.description(store, iri), fmt), content_type=fmt.content_type())
+        response = Response(describe.serialize(graph, fmt), content_type=fmt.content_type())
     response.headers["Link"] = f'<{iri}>; rel="canonical", ' + negotiation.alternates(local)
     if negotiated:
         response.headers["Vary"] = "Accept"
@@ -265,7 +304,7 @@ def is_resource_path(path: str) -> bool:
 
 def _not_found(path: str, problem: str | None):
     iri = base_iri() + "id/" + path
-    suggestions = describe.near_matches(_store(), iri) if problem is None else []
+    suggestions = describe.near_matches(_reader(), iri) if problem is None else []
     try:
         wants_html = negotiation.choose(request.headers.get("Accept")).format is negotiation.HTML
     except NotAcceptable:
@@ -277,6 +316,32 @@ def _not_found(path: str, problem: str | None):
     body = render_template("not_found.html", iri=iri, problem=problem, suggestions=suggestions,
                            kinds=[kind.name for kind in KINDS])
     return Response(body, status=404, mimetype="text/html")
+
+
+def _too_slow(iri: str | None, err: CstoKgError):
+    """``503``: the queries of the page for ``iri`` (None: the workbench) took longer than the time
+    limit, or found every query worker busy for as long. A page for browsers, text for programs."""
+    limit = int(current_app.config.get("SPARQL_TIME_LIMIT_MS") or 0)
+    busy = isinstance(err, WorkersBusy)
+    what = f"the page for {iri}" if iri else "the query workbench"
+    if busy:
+        message = (f"{what} could not be gathered: every query worker stayed busy for the time limit of {limit} ms; "
+                   "retry shortly")
+    else:
+        message = (f"{what} took longer than the time limit of {limit} ms to gather and was stopped; "
+                   "the limit is set by CSTO_KG_SPARQL_TIME_LIMIT_MS")
+    try:
+        wants_html = negotiation.choose(request.headers.get("Accept")).format is negotiation.HTML
+    except NotAcceptable:
+        wants_html = True
+    if wants_html:
+        narrower = f"SELECT ?p ?o WHERE {{ {sparql_iri(iri)} ?p ?o }} LIMIT 100" if iri else ""
+        body = render_template("too_slow.html", iri=iri, limit=limit, busy=busy, narrower=narrower)
+        response = Response(body, status=503, mimetype="text/html")
+    else:
+        response = Response(message + "\n", status=503, mimetype="text/plain")
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 # -- ontology and shapes
