@@ -75,3 +75,11 @@ def test_sources_and_holdings_are_matched_by_slug_only():
     for kind in UNNAMED_KINDS:
         assert candidate("x", kind, ["KSBNM report"], ["KSBNM"]).names == ()
     assert candidate("x", "body", ["B"], ["KSBNM"]).names == (("alt label", "KSBNM"), ("label", "B"))
+
+
+def test_a_short_word_matches_a_name_only_exactly():
+    """Short words are close to too many short names: ``mia`` is not ``MWIA``; ``ksbmn`` is near ``KSBNM``."""
+    acronyms = [Candidate("x-agency", (("alt label", "MWIA"),)), Candidate("y-council", (("alt label", "KSBNM"),))]
+    assert close_matches("mia-en-2019-report", acronyms) == []
+    assert [m.slug for m in close_matches("mia-ksbmn", acronyms)] == ["y-council"]
+    assert [m.slug for m in close_matches("csto-mwia", acronyms)] == ["x-agency"]  # exactly: fine

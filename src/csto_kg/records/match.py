@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 #: Kinds whose label is an optional description rather than a name: matched by slug only.
@@ -26,7 +27,11 @@ UNNAMED_KINDS = ("source", "post-holding", "rank-holding")
 #: What a match of part of the slug counts, against a match of the whole (a label matching all of
 #: ``ksbnm`` in ``csto-ksbnm`` ranks above a slug that shares ``csto-``, below an exact label).
 PART_WEIGHT = 0.95
-CUTOFF = 0.6
+#: A word of the slug nearly matches a name (``ksbmn`` for ``KSBNM``) when it has at least
+#: NEAR_LENGTH letters and is this close; a shorter word only when it is the name.
+PART_NEAR = 0.8
+NEAR_LENGTH = 5
+CUTOFF = 0.6  # as difflib.get_close_matches
 
 # Russian, and the letters Belarusian, Ukrainian, Kazakh, Kyrgyz and Tajik add; close to the
 # spellings the records' slugs use (aleksandr-gorovoy, valentina-kazakova).
@@ -42,6 +47,7 @@ def latin(text: str) -> str:
     return "".join(_CYRILLIC.get(c, c) if "\u0400" <= c <= "\u04ff" else c for c in text.lower())
 
 
+@lru_cache(maxsize=65536)
 def slug_form(text: str) -> str:
     """``text`` as a slug would spell it: ``Коллективная безопасность`` -> ``kollektivnaya-bezopasnost``."""
     plain = unicodedata.normalize("NFKD", latin(text))
@@ -87,15 +93,15 @@ def candidate(slug: str, kind: str, labels: Iterable[str] = (), alt_labels: Iter
 
 def close_matches(wanted: str, candidates: Iterable[Candidate], n: int = 1, cutoff: float = CUTOFF) -> list[Match]:
     """The ``n`` candidates closest to the slug ``wanted``, best first (ties: by slug)."""
-    parts = _parts(wanted)
+    scorer = _Scorer(wanted, cutoff)
     found = []
     for c in candidates:
         if c.slug == wanted:
             continue
-        best = Match(c.slug, _score(wanted, parts, c.slug, cutoff))
+        best = Match(c.slug, scorer.score(c.slug))
         for what, text in c.names:
             form = slug_form(text)
-            score = _score(wanted, parts, form, cutoff) if form else 0.0
+            score = scorer.score(form, best.score) if form else 0.0
             if score > best.score:  # on a tie the slug is the reason
                 best = Match(c.slug, score, f"{what} {text}")
         if best.score >= cutoff:
@@ -117,19 +123,35 @@ def _parts(slug: str) -> list[str]:
     return [r for r in dict.fromkeys(runs) if len(r) >= 3 and not r.replace("-", "").isdigit()]
 
 
-def _score(wanted: str, parts: list[str], form: str, cutoff: float) -> float:
-    """How close ``form`` (a slug, or a label's slug form) is to ``wanted`` or to one of its ``parts``."""
-    score = 1.0 if form == wanted else _ratio(wanted, form, cutoff)
-    for part in parts:
-        if score >= PART_WEIGHT:
-            break
-        score = max(score, PART_WEIGHT * (1.0 if part == form else _ratio(part, form, cutoff / PART_WEIGHT)))
-    return score
+class _Scorer:
+    """How close a slug or a label's slug form is to ``wanted``: to the whole, or to a run of its
+    words, which counts :data:`PART_WEIGHT` of the whole. A run matches when it is the form; a word
+    of :data:`NEAR_LENGTH` letters or more also when it nearly is (:data:`PART_NEAR`), which short
+    words, close to too many short names, do not. One matcher per target, reused for every form."""
 
+    def __init__(self, wanted: str, cutoff: float):
+        self.wanted = wanted
+        self.cutoff = cutoff
+        self.parts = set(_parts(wanted))
+        words = [w for w in dict.fromkeys(wanted.split("-")) if w in self.parts and len(w) >= NEAR_LENGTH]
+        self.targets = [(target, weight, least, difflib.SequenceMatcher(None, "", target, autojunk=False))
+                        for target, weight, least in [(wanted, 1.0, cutoff), *((w, PART_WEIGHT, PART_NEAR) for w in words)]]
 
-def _ratio(a: str, b: str, cutoff: float) -> float:
-    """difflib's similarity of ``a`` and ``b``, or 0 when its cheap upper bounds are below ``cutoff``."""
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
-        return 0.0
-    return matcher.ratio()
+    def score(self, form: str, floor: float = 0.0) -> float:
+        """The score of ``form`` when it is above ``floor`` (and close enough at all); else ``floor``."""
+        if form == self.wanted:
+            return max(floor, 1.0)
+        best = max(floor, PART_WEIGHT) if form in self.parts else floor
+        for target, weight, least, matcher in self.targets:
+            if weight <= best:
+                break  # the weights only go down
+            need = max(best / weight, least)
+            if 2 * min(len(form), len(target)) / (len(form) + len(target)) < need:
+                continue  # difflib's cheapest bound, without a call
+            matcher.set_seq1(form)
+            if matcher.quick_ratio() < need:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= need and ratio * weight > best:
+                best = ratio * weight
+        return best
