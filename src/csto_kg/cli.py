@@ -253,8 +253,8 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
     path = data_dir / "meetings" / f"{stem}.yaml"
     if path.exists():
         raise click.UsageError(f"{path} already exists; choose another --slug")
-    wrong = _unknown_entities(data_dir, [("--body", body, ("body",))] if body else [],
-                              [("--source", source, ("source",)) for source in sources])
+    wrong = _unknown_entities(data_dir, [*([("--body", body, ("body",))] if body else []),
+                                         *(("--source", source, ("source",)) for source in sources)])
     if wrong:
         raise click.UsageError("\n".join(wrong))
     text = MEETING_SKELETON.format(
@@ -271,12 +271,11 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
     click.echo(str(path))
 
 
-def _unknown_entities(data_dir: Path, *options: list[tuple[str, str, tuple[str, ...]]]) -> list[str]:
+def _unknown_entities(data_dir: Path, wanted: list[tuple[str, str, tuple[str, ...]]]) -> list[str]:
     """What is wrong with each ``(option, slug, kinds)`` as a reference to an entity of the data folder,
     in the words (and with the near matches) of `validate`."""
     from .records import SLUG, EntityIndex, read_file, record_files, reference_problem
 
-    wanted = [option for group in options for option in group]
     if not wanted:
         return []
     index = EntityIndex(e for path, name in record_files(data_dir, ("entities",)) for e in read_file(path, name).entities)

@@ -74,7 +74,7 @@ def foreign_script(text: str) -> str | None:
     if sum(others.values()) <= latin:
         return None
     script = max(sorted(others), key=others.__getitem__)
-    return script if script in ("CJK",) else script.capitalize()
+    return script if script == "CJK" else script.capitalize()
 
 
 def iri_problem(value: str) -> str | None:
