@@ -109,13 +109,13 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
                        "an end date on or after the date", meeting.end.text)
 
-    for where, mark, item in reader.items(top, "delegations", ""):
+    for where, mark, item in reader.items(top, "delegations", "", by="state"):
         entry = reader.mapping(item, where, mark, _DELEGATION_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
             meeting.delegations.append(Delegation(state, entry.mark, _item_sources(reader, entry, where, sources),
                                                   reader.text(entry, "note", where)))
 
-    for where, mark, item in reader.items(top, "participations", ""):
+    for where, mark, item in reader.items(top, "participations", "", by="n"):
         entry = reader.mapping(item, where, mark, _PARTICIPATION_FIELDS, ("n", "roles"))
         if entry is None:
             continue
@@ -151,7 +151,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         if number:
             meeting.participations.append(participation)
 
-    for where, mark, item in reader.items(top, "agenda", ""):
+    for where, mark, item in reader.items(top, "agenda", "", by="n"):
         entry = reader.mapping(item, where, mark, _AGENDA_FIELDS, ("n", "subject"))
         if entry is None:
             continue
@@ -162,7 +162,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                                              reader.ref(entry, "proposed_by", where, _ACTORS),
                                              _item_sources(reader, entry, where, sources)))
 
-    for where, mark, item in reader.items(top, "decisions", ""):
+    for where, mark, item in reader.items(top, "decisions", "", by="n"):
         entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type", "appointee", "post"))
         if entry is None:
             continue
@@ -285,13 +285,13 @@ def _check_meeting_consistency(reader: _Reader, meeting: Meeting) -> None:
         seen: dict[int, Mark] = {}
         for item in items:
             if item.number in seen:
-                reader.problem(item.mark, f"{what}.n", f"number {item.number} is used twice (first on line {seen[item.number].line})",
+                reader.problem(item.mark, f"{what}[n={item.number}].n", f"number {item.number} is used twice (first on line {seen[item.number].line})",
                                "a number not used by another entry of this meeting", item.number)
             seen.setdefault(item.number, item.mark)
     states: dict[str, Mark] = {}
     for delegation in meeting.delegations:
         if delegation.state.slug in states:
-            reader.problem(delegation.mark, "delegations.state",
+            reader.problem(delegation.mark, f"delegations[state={delegation.state.slug}].state",
                            f"{delegation.state.slug!r} has a second delegation (first on line {states[delegation.state.slug].line})",
                            "one delegation per state", delegation.state.slug)
         states.setdefault(delegation.state.slug, delegation.mark)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 from ..problems import Problem
+from .match import candidate, close_matches, did_you_mean
 from .model import Entity, Records, Ref
 
 
@@ -21,9 +21,11 @@ class EntityIndex:
                 self.duplicates.append((entity, first))
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
-        candidates = [s for s, e in self.by_slug.items() if e.kind in kinds]
-        close = difflib.get_close_matches(slug, candidates, n=1, cutoff=0.6)
-        return f" (did you mean {close[0]!r}?)" if close else ""
+        """`` (did you mean ...?)`` naming the entity of one of ``kinds`` whose slug, label or alternative
+        label is closest to ``slug`` (:mod:`~csto_kg.records.match`), or ""."""
+        candidates = (candidate(s, e.kind, e.labels.pref.values(), (t for texts in e.labels.alt.values() for t in texts))
+                      for s, e in self.by_slug.items() if e.kind in kinds)
+        return did_you_mean(close_matches(slug, candidates))
 
 
 def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
@@ -42,8 +44,9 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
             yield m.file, ref, "sources"
         yield from ((m.file, ref, "joint_with") for ref in m.joint_with)
         for d in m.delegations:
-            yield m.file, d.state, "delegations.state"
-            yield from ((m.file, r, "delegations.sources") for r in d.sources)
+            where = f"delegations[state={d.state.slug}]"
+            yield m.file, d.state, f"{where}.state"
+            yield from ((m.file, r, f"{where}.sources") for r in d.sources)
         for p in m.participations:
             where = f"participations[n={p.number}]"
             for name, ref in (("person", p.person), ("on_behalf_of", p.on_behalf_of), ("rank", p.rank)):
@@ -116,14 +119,20 @@ def duplicate_slugs(index: EntityIndex) -> list[Problem]:
 def unknown_references(records: Records, index: EntityIndex) -> list[Problem]:
     problems = []
     for file, ref, name in references(records):
-        target = index.by_slug.get(ref.slug)
-        mark = ref.slug.mark
-        if target is None:
-            problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"unknown {' or '.join(ref.kinds)} {ref.slug!r}{index.suggest(ref.slug, ref.kinds)}",
-                                    f"the slug of {_a(' or '.join(ref.kinds))} defined in data/entities/", value=ref.slug))
-        elif target.kind not in ref.kinds:
-            problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"{ref.slug!r} is {_a(target.kind)}, not {_a(' or '.join(ref.kinds))}",
-                                    f"the slug of {_a(' or '.join(ref.kinds))}", value=ref.slug))
+        wrong = reference_problem(index, ref.slug, ref.kinds)
+        if wrong is not None:
+            mark = ref.slug.mark
+            problems.append(Problem(file, mark.line, mark.column, name, *wrong, value=ref.slug))
     return problems
+
+
+def reference_problem(index: EntityIndex, slug: str, kinds: tuple[str, ...]) -> tuple[str, str] | None:
+    """What is wrong with ``slug`` as a reference to an entity of one of ``kinds`` (the message and what
+    was expected), or None when it names one."""
+    target = index.by_slug.get(slug)
+    if target is None:
+        return (f"unknown {' or '.join(kinds)} {slug!r}{index.suggest(slug, kinds)}",
+                f"the slug of {_a(' or '.join(kinds))} defined in data/entities/")
+    if target.kind not in kinds:
+        return f"{slug!r} is {_a(target.kind)}, not {_a(' or '.join(kinds))}", f"the slug of {_a(' or '.join(kinds))}"
+    return None
