@@ -189,6 +189,27 @@ def test_new_meeting_skeleton_validates_once_filled(tmp_path, data_copy, runner)
     assert result.exit_code == 1 and "body: is missing" in result.stdout
 
 
+def test_new_meeting_refuses_unknown_bodies_and_sources(data_copy, runner):
+    """--body and --source are checked against the entity files, with validate's words and near matches;
+    nothing is written when one is wrong."""
+    args = ["new", "meeting", "--data", str(data_copy), "--date", "2022-05-01", "--slug", "ccim-25"]
+    cases = {  # the options -> what the error says
+        ("--body", "csto-ksbnm"): "--body: unknown body 'csto-ksbnm' (did you mean 'csto-ccim' (alt label KSBNM)?); "
+                                  "expected the slug of a body defined in data/entities/",
+        ("--body", "russia"): "--body: 'russia' is a state, not a body; expected the slug of a body",
+        ("--body", "csto-ccim", "--source", "mia-en-2019-06-21-ccim22"):
+            "--source: unknown source 'mia-en-2019-06-21-ccim22' (did you mean 'mia-en-2019-06-21-ccim-22'?)",
+        ("--source", "mia-en-2019-06-21-ccim-22", "--source", "Bad Slug"): "--source: 'Bad Slug' is not a slug",
+    }
+    for options, message in cases.items():
+        result = runner.invoke(main, [*args, *options])
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert not (data_copy / "meetings" / "2022-05-01-ccim-25.yaml").exists()
+    both = runner.invoke(main, [*args, "--body", "csto-ksbnm", "--source", "russia"])
+    assert both.exit_code == 2 and "--body: unknown body" in both.output and "--source: 'russia' is a state" in both.output
+    assert len(cases) == 4
+
+
 def test_validate_github_and_strict(runner):
     bad = str(FIXTURES / "bad-records" / "meetings" / "2019-01-03-unknown-role.yaml")
     result = runner.invoke(main, ["validate", "--data", str(DATA), "--format", "github", bad])

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from csto_kg.check.build import build
 from csto_kg.cli import main
 from csto_kg.problems import InvalidRecords
+from csto_kg.records.model import foreign_script
 from csto_kg.store.embedded import EmbeddedStore
 
 from .conftest import DATA
@@ -177,6 +178,9 @@ awkward_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st
                        min_size=1, max_size=40).filter(str.strip)  # notes: line breaks and control characters too
 awkward_label = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")) | st.sampled_from('"\\<>@._:#'),
                         min_size=1, max_size=40).filter(str.strip)  # labels: one line, no control characters
+english_label = awkward_label.filter(lambda t: foreign_script(t) is None)  # an English label: mostly Latin letters
+non_latin_label = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Mn", "Zs", "Pd"), min_codepoint=0x370),
+                          min_size=1, max_size=30).filter(lambda t: t.strip() and foreign_script(t) is not None)
 valid_participation = st.fixed_dictionaries(
     {"roles": st.lists(st.sampled_from(["attendee", "observer", "chair", "secretary", "invited-guest"]),
                        min_size=1, max_size=2, unique=True),
@@ -195,10 +199,10 @@ valid_representatives = st.fixed_dictionaries(  # unnamed, on behalf of a state,
     optional={"count": st.integers(1, 9), "rank": st.just("not-stated"), "note": awkward_text})
 valid_document = st.fixed_dictionaries(
     {"kind": st.sampled_from(["declaration", "agreement", "plan", "protocol", "statement", "decision"])},
-    optional={"title": awkward_label, "language": st.sampled_from(["en", "ru", "hy"]), "subject": awkward_label,
+    optional={"title": english_label, "language": st.sampled_from(["en", "ru", "hy"]), "subject": english_label,
               "adopted_by": st.sampled_from(["csto-cdm", "russia", "csto"]), "note": awkward_text})
 valid_meeting = st.fixed_dictionaries(
-    {"label": awkward_label,  # dates the file name 2019-01-01-hostile can be, exact or EDTF
+    {"label": english_label,  # dates the file name 2019-01-01-hostile can be, exact or EDTF
      "date": st.sampled_from(["2019", "2019-01", "2019-01-01", "2019?", "2019-XX-01", "201X", "../2019-01-31",
                               "[2018-06-01, 2019-01-01]", "2018-12/2019-02"])},
     optional={"session": st.one_of(st.integers(1, 99), st.fixed_dictionaries({"number": st.integers(1, 99),
@@ -212,7 +216,7 @@ valid_meeting = st.fixed_dictionaries(
               "absent": st.lists(st.fixed_dictionaries({"state": st.sampled_from(["kyrgyzstan", "tajikistan"])},
                                                        optional={"reason": awkward_text}),
                                  max_size=2, unique_by=lambda a: a["state"]),
-              "agenda": st.lists(awkward_label, max_size=3)})
+              "agenda": st.lists(english_label, max_size=3)})
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -244,3 +248,40 @@ def test_a_record_that_validates_builds_and_round_trips(tmp_path_factory, runner
                                 "<http://www.w3.org/2002/07/owl#sameAs> "
                                 "<https://w3id.org/csto-kg/id/meeting/2018-12-31-hostile-before> }"))
     _round_trip(runner, store, folder)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(name=non_latin_label, where=st.sampled_from(["label", "agenda subject", "alt label", "document title"]))
+def test_a_name_in_another_script_is_no_english_label(tmp_path_factory, validator, name, where):
+    """Written mostly in another script than Latin, a name is refused as the English label (a plain text
+    is one), and accepted under a language tag of its own; so is an adopted document's title."""
+    from csto_kg.check.files import validate_files
+
+    folder = tmp_path_factory.mktemp("script")
+    path = folder / "2019-01-01-script.yaml"
+    base = {"label": "Test meeting", "body": "csto-ccim", "date": "2019", "sources": ["mia-en-2019-06-21-ccim-22"]}
+    if where == "label":
+        as_english, as_own = {**base, "label": name}, {**base, "label": {"en": "Test meeting", "und": name}}
+        field = "label"
+    elif where == "agenda subject":
+        as_english = {**base, "agenda": [{"n": 1, "subject": {"en": name}}]}
+        as_own = {**base, "agenda": [{"n": 1, "subject": {"en": "A subject", "und": name}}]}
+        field = "agenda[n=1].subject.en"
+    elif where == "document title":  # English unless its language says otherwise
+        adoption = {"n": 1, "type": "adoption", "kind": "declaration", "title": name}
+        as_english, as_own = {**base, "decisions": [adoption]}, {**base, "decisions": [{**adoption, "language": "und"}]}
+        field = "decisions[n=1].title"
+    else:  # an entity's alternative label
+        path = folder / "entities" / "script.yaml"
+        path.parent.mkdir()
+        entity = {"slug": "somebody-new", "label": "Somebody New"}
+        as_english = {"people": [{**entity, "alt_labels": {"en": [name]}}]}
+        as_own = {"people": [{**entity, "alt_labels": {"und": [name]}}]}
+        field = "people[slug=somebody-new].alt_labels.en"
+    path.write_text(yaml.safe_dump(as_english, allow_unicode=True), encoding="utf-8")
+    report, _ = validate_files([path], folder if path.parent.name == "entities" else DATA, validator)
+    assert [p.field for p in report.errors()] == [field] and "script, not English" in report.errors()[0].message
+    path.write_text(yaml.safe_dump(as_own, allow_unicode=True), encoding="utf-8")
+    report, _ = validate_files([path], folder if path.parent.name == "entities" else DATA, validator)
+    assert report.conforms, [str(p) for p in report.problems]

@@ -194,6 +194,19 @@ def test_unknown_slug_suggests_near_matches(client):
     assert "/id/state/russia" in Page(other_kind.get_data(as_text=True)).links
 
 
+def test_unknown_slug_suggests_entities_by_label_too(client):
+    """The 404's near matches are those of a record's references: a label or acronym counts."""
+    response = client.get("/id/body/csto-ksbnm")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    check_html(html)
+    first = Page(html.split('class="suggestions"', 1)[1].split("</ul>", 1)[0]).links[0]
+    assert first == "/id/body/csto-ccim" and "(alt label KSBNM)" in html
+    text = client.get("/id/body/csto-ksbnm", headers={"Accept": "text/plain"}).get_data(as_text=True)
+    assert text.splitlines()[1].startswith("did you mean ") and "/id/body/csto-ccim" in text.splitlines()[1]
+    assert "; alt label KSBNM)?" in text.splitlines()[1]
+
+
 def test_unknown_slug_for_a_program_is_plain_text(client):
     response = client.get("/id/person/valentina-kazakov", headers={"Accept": "text/turtle"})
     assert response.status_code == 404

@@ -70,17 +70,17 @@ def test_empty_entity_file_is_fine(tmp_path: Path):
 # -- a label is one line: every field that is a label, every kind of line break and control character
 
 LABEL_FIELDS = {  # where the label goes -> (record name, text with {label} in it, the field reported)
-    "entity label": ("entities/people.yaml", "people:\n  - slug: somebody\n    label: {label}\n", "people[0].label"),
+    "entity label": ("entities/people.yaml", "people:\n  - slug: somebody\n    label: {label}\n", "people[slug=somebody].label"),
     "entity label, by language": ("entities/people.yaml",
                                   "people:\n  - slug: somebody\n    label:\n      en: Somebody\n      ru: {label}\n",
-                                  "people[0].label.ru"),
+                                  "people[slug=somebody].label.ru"),
     "alternative label": ("entities/people.yaml",
                           "people:\n  - slug: somebody\n    label: Somebody\n    alt_labels:\n      en: [Some, {label}]\n",
-                          "people[0].alt_labels.en"),
+                          "people[slug=somebody].alt_labels.en"),
     "meeting label": ("meetings/2019-01-01-x.yaml", "label: {label}\nbody: b\ndate: 2019\nsources: s\n", "label"),
     "agenda subject": ("meetings/2019-01-01-x.yaml",
                        "label: X\nbody: b\ndate: 2019\nsources: s\nagenda:\n  - n: 1\n    subject: {label}\n",
-                       "agenda[0].subject"),
+                       "agenda[n=1].subject"),
 }
 NOT_ONE_LINE = {  # YAML for the label -> what the problem says
     '"first\\nsecond"': "'first\\nsecond' spans more than one line",
@@ -140,7 +140,7 @@ def test_an_entity_with_a_bad_label_still_resolves_references(tmp_path):
         encoding="utf-8")
     (tmp_path / "meetings" / "2019-01-01-x.yaml").write_text("label: X\nbody: b\ndate: 2019\nsources: s\n",
                                                               encoding="utf-8")
-    assert [(p.file, p.field) for p in read_records(tmp_path).errors] == [("entities/all.yaml", "bodies[0].label")]
+    assert [(p.file, p.field) for p in read_records(tmp_path).errors] == [("entities/all.yaml", "bodies[slug=b].label")]
 
 
 # -- values that go into IRIs and typed literals as they are: matched whole, the store's rules included
@@ -219,7 +219,7 @@ def test_a_count_of_representatives_and_the_fields_of_each_type_of_decision(tmp_
     assert [(d.number, d.type, d.kind) for d in record.meeting.decisions] == [(1, "adoption", "protocol"),
                                                                                 (2, "election", None)]
     assert [(p.line, p.field, p.message) for p in record.problems] == [
-        (18, "decisions[1].kind", "is not a field of a decision of type election")]
+        (18, "decisions[n=2].kind", "is not a field of a decision of type election")]
 
 
 # -- what the sources say exactly: acting posts, their own words, inferred numbers, values not stated
@@ -264,24 +264,24 @@ def test_acting_posts_own_words_inferred_session_and_rank_not_stated_are_read(tm
     ("session: {number: 25, inferred: true}", "session.inferred", "'yes' is not true or false"),
     ("session: {number: 25, inferred: true}", "session.number", "is missing"),
     ("session: {number: 25, inferred: true}", "session.inferrred", "unknown key 'inferrred' (did you mean 'inferred'?)"),
-    ("post_as_stated: {en: Acting Secretary General, ru: [", "participations[0].post_as_stated",
+    ("post_as_stated: {en: Acting Secretary General, ru: [", "participations[n=1].post_as_stated",
      "is the text 'Acting Secretary General'; expected a mapping of language tag"),
-    ("post_as_stated: {en: Acting Secretary General, ru: [", "participations[0].post_as_stated.en-a",
+    ("post_as_stated: {en: Acting Secretary General, ru: [", "participations[n=1].post_as_stated.en-a",
      "'en-a' is not a language tag"),
-    ("role_as_stated: {en: represented the Secretariat}", "participations[0].role_as_stated.en",
+    ("role_as_stated: {en: represented the Secretariat}", "participations[n=1].role_as_stated.en",
      "spans more than one line"),
-    ("rank: not-stated", "participations[0].rank", "'not stated' is not valid; expected a slug"),
+    ("rank: not-stated", "participations[n=1].rank", "'not stated' is not valid; expected a slug"),
 ])
 def test_a_bad_new_field_is_an_error_at_its_line(tmp_path, change, field, message):
     replacements = {
         "session.inferred": ("inferred: true", "inferred: yes"),
         "session.number": ("number: 25, ", ""),
         "session.inferrred": ("inferred: true", "inferrred: true"),
-        "participations[0].post_as_stated": ("{en: Acting Secretary General, ru: [исполняющий обязанности генсека, врио генсека]}",
+        "participations[n=1].post_as_stated": ("{en: Acting Secretary General, ru: [исполняющий обязанности генсека, врио генсека]}",
                                              "Acting Secretary General"),
-        "participations[0].post_as_stated.en-a": ("{en: Acting", "{en-a: x, en: Acting"),
-        "participations[0].role_as_stated.en": ("{en: represented the Secretariat}", '{en: "represented\\nthe Secretariat"}'),
-        "participations[0].rank": ("rank: not-stated", "rank: not stated"),
+        "participations[n=1].post_as_stated.en-a": ("{en: Acting", "{en-a: x, en: Acting"),
+        "participations[n=1].role_as_stated.en": ("{en: represented the Secretariat}", '{en: "represented\\nthe Secretariat"}'),
+        "participations[n=1].rank": ("rank: not-stated", "rank: not stated"),
     }
     old, new = replacements[field]
     assert EXACTLY.count(old) == 1
@@ -300,5 +300,94 @@ def test_wikidata_not_stated_and_the_reserved_slug(tmp_path):
     record = read_file(path, "entities/states.yaml")
     [state] = record.entities
     assert state.wikidata is None and state.not_stated == {"wikidata": Mark(4, 15)}
-    assert [(p.line, p.field) for p in record.problems] == [(6, "ranks[0].slug")]
+    assert [(p.line, p.field) for p in record.problems] == [(6, "ranks[slug=not-stated].slug")]
     assert "'not-stated' is reserved" in record.problems[0].message
+
+
+# -- an English label is written in Latin letters: a plain text label is the English one
+
+ENGLISH_IN_ANOTHER_SCRIPT = {  # record name, YAML -> the field reported (None: fine)
+    "plain entity label": ("entities/x.yaml", "states:\n  - slug: s\n    label: Россия\n", "states[slug=s].label"),
+    "en entity label": ("entities/x.yaml", "states:\n  - slug: s\n    label: {en: Россия, ru: Россия}\n",
+                        "states[slug=s].label.en"),
+    "en alternative label": ("entities/x.yaml", "states:\n  - slug: s\n    label: Russia\n    alt_labels: {en: [RF, Россия]}\n",
+                             "states[slug=s].alt_labels.en"),
+    "meeting label": ("meetings/2019-01-01-x.yaml", "label: Заседание\nbody: b\ndate: 2019\nsources: s\n", "label"),
+    "agenda subject": ("meetings/2019-01-01-x.yaml",
+                       "label: X\nbody: b\ndate: 2019\nsources: s\nagenda:\n  - n: 4\n    subject: О миграции\n",
+                       "agenda[n=4].subject"),
+    "Armenian": ("entities/x.yaml", "states:\n  - slug: s\n    label: Հայաստան\n", "states[slug=s].label"),
+    "in its own language": ("entities/x.yaml", "states:\n  - slug: s\n    label: {en: Russia, ru: Россия}\n"
+                            "    alt_labels: {ru: [Российская Федерация]}\n", None),
+    "mostly Latin": ("entities/x.yaml", "places:\n  - slug: s\n    label: Yerevan (Ереван)\n", None),
+    "accents": ("entities/x.yaml", "places:\n  - slug: s\n    label: Réunion, Łódź, Çorum\n", None),
+    "no letters": ("entities/x.yaml", "places:\n  - slug: s\n    label: \"1917 - 2024\"\n", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ENGLISH_IN_ANOTHER_SCRIPT))
+def test_an_english_label_in_another_script_is_an_error(tmp_path, case):
+    name, text, field = ENGLISH_IN_ANOTHER_SCRIPT[case]
+    path = tmp_path / "record.yaml"
+    path.write_text(text, encoding="utf-8")
+    problems = read_file(path, name).problems
+    if field is None:
+        assert problems == []
+        return
+    [problem] = problems
+    assert (problem.field, problem.severity) == (field, "error")
+    assert "script, not English" in problem.message and ": {" in problem.expected, problem
+
+
+def test_english_in_another_script_cases_count():
+    assert len(ENGLISH_IN_ANOTHER_SCRIPT) == 10
+
+
+def test_the_real_english_labels_are_latin():
+    from csto_kg.records.model import foreign_script
+
+    records = read_records(DATA)
+    english = [str(t) for e in records.entities for lang, t in e.labels.pref.items() if lang == "en"]
+    english += [str(t) for e in records.entities for t in e.labels.alt.get("en", [])]
+    english += [str(m.labels.pref["en"]) for m in records.meetings]
+    english += [str(a.subject.pref["en"]) for m in records.meetings for a in m.agenda]
+    assert len(english) > 200 and [t for t in english if foreign_script(t)] == []
+    others = [str(t) for e in records.entities for lang, t in e.labels.pref.items() if lang == "ru"]
+    assert others and all(foreign_script(t) == "Cyrillic" for t in others)
+
+
+# -- an entry of a list is named by its key: a number, a slug; by its position only without one
+
+def test_items_are_named_by_their_key(tmp_path):
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text("label: X\nbody: b\ndate: 2019\nsources: s\n"
+                    "delegations:\n  - state: russia\n    nots: x\n  - nots: y\n"
+                    "participations:\n  - n: 6\n    post: p\n    roles: [Chairman]\n"
+                    "  - n: six\n    post: p\n    roles: [attendee]\n"
+                    "  - post: p\n    roles: [attendee]\n"
+                    "agenda:\n  - n: 2\n    subject: S\n    nots: x\n"
+                    "decisions:\n  - n: 3\n    type: apointment\n    appointee: a\n    post: p\n", encoding="utf-8")
+    fields = [p.field for p in read_file(path, "meetings/2019-01-01-x.yaml").problems]
+    assert fields == ["delegations[state=russia].nots", "delegations[1].nots", "delegations[1].state",
+                      "participations[n=6].roles[0]", "participations[1].n", "participations[2].n",
+                      "agenda[n=2].nots", "decisions[n=3].type"]
+    entities = tmp_path / "people.yaml"
+    entities.write_text("people:\n  - slug: somebody\n    label: S\n    nots: x\n  - label: T\n    nots: y\n", encoding="utf-8")
+    fields = [p.field for p in read_file(entities, "entities/people.yaml").problems]
+    assert fields == ["people[slug=somebody].nots", "people[1].nots", "people[1].slug"]
+
+
+def test_cross_file_and_shape_messages_name_items_by_key_too(tmp_path, validator):
+    """The reference check and the shapes name a delegation by its state and a participation by its
+    number, as the reader does."""
+    from csto_kg.check.files import validate_files
+
+    path = tmp_path / "2019-01-01-x.yaml"
+    path.write_text("label: X\nbody: csto-ccim\ndate: 2019\nsources: [mia-en-2019-06-21-ccim-22]\n"
+                    "delegations:\n  - state: rusia\n  - state: belarus\n    sources: [nope]\n"
+                    "participations:\n  - n: 9\n    person: valentina-kazakova\n    roles: [attendee]\n"
+                    "    on_behalf_of: cholpon-ata\n", encoding="utf-8")  # a place: a body would do
+    report, _ = validate_files([path], DATA, validator)
+    assert sorted(p.field for p in report.errors()) == [
+        "delegations[state=belarus].sources", "delegations[state=rusia].state",
+        "participations[n=9].on_behalf_of"]

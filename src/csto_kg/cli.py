@@ -253,7 +253,9 @@ def new() -> None:
 @data_option
 def new_meeting(date: str, slug: str, body: str | None, session: int | None, sources: tuple[str, ...],
                 label: str | None, data_dir: Path) -> None:
-    """Write a commented skeleton of a meeting record to data/meetings/DATE-SLUG.yaml."""
+    """Write a commented skeleton of a meeting record to data/meetings/DATE-SLUG.yaml.
+
+    --body and --source must name a body and sources defined in the data folder's entity files."""
     from .records import DATE, MEETING_FILE
 
     stem = f"{date}-{slug}"
@@ -262,6 +264,10 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
     path = data_dir / "meetings" / f"{stem}.yaml"
     if path.exists():
         raise click.UsageError(f"{path} already exists; choose another --slug")
+    wrong = _unknown_entities(data_dir, [*([("--body", body, ("body",))] if body else []),
+                                         *(("--source", source, ("source",)) for source in sources)])
+    if wrong:
+        raise click.UsageError("\n".join(wrong))
     text = MEETING_SKELETON.format(
         label=label or "<name of the meeting, in English>",
         body=f"body: {body}" if body else "# body: <slug of the body that met>   (required)",
@@ -317,6 +323,25 @@ def migrate(name: str, targets: tuple[str, ...], dry_run: bool) -> None:
     click.echo(f"{name}: {verb} {len(changes)} line(s) in {files} file(s)"
                + (f"; {failed} target(s) left as they were" if failed else ""), err=True)
     sys.exit(2 if failed else 0)
+
+
+def _unknown_entities(data_dir: Path, wanted: list[tuple[str, str, tuple[str, ...]]]) -> list[str]:
+    """What is wrong with each ``(option, slug, kinds)`` as a reference to an entity of the data folder,
+    in the words (and with the near matches) of `validate`."""
+    from .records import SLUG, EntityIndex, read_file, record_files, reference_problem
+
+    if not wanted:
+        return []
+    index = EntityIndex(e for path, name in record_files(data_dir, ("entities",)) for e in read_file(path, name).entities)
+    wrong = []
+    for option, slug, kinds in wanted:
+        if not SLUG.match(slug):
+            problem = (f"{slug!r} is not a slug", "lowercase ASCII letters, digits and single hyphens, e.g. 'csto-ccim'")
+        else:
+            problem = reference_problem(index, slug, kinds)
+        if problem is not None:
+            wrong.append(f"{option}: {problem[0]}; expected {problem[1]}")
+    return wrong
 
 
 @main.command()

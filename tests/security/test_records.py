@@ -32,10 +32,10 @@ CASES = {  # how a label is broken -> (file, the text as it was, as it is now, t
         f"{MEETING}:2:8: label: '22nd meeting\\nof the council' spans more than one line; {ONE_LINE}"),
     "entity label, carriage return": (
         "entities/people.yaml", "    label: Aleksandr Gorovoy\n", '    label: "Aleksandr\\rGorovoy"\n',
-        f"entities/people.yaml:5:12: people[0].label: 'Aleksandr\\rGorovoy' spans more than one line; {ONE_LINE}"),
+        f"entities/people.yaml:5:12: people[slug=aleksandr-gorovoy].label: 'Aleksandr\\rGorovoy' spans more than one line; {ONE_LINE}"),
     "alternative label, line separator": (
         "entities/states.yaml", "    alt_labels: {en: Russian Federation}\n", '    alt_labels: {en: "Russian\\u2028Federation"}\n',
-        f"entities/states.yaml:21:22: states[4].alt_labels.en: 'Russian\\u2028Federation' spans more than one line; {ONE_LINE}"),
+        f"entities/states.yaml:21:22: states[slug=russia].alt_labels.en: 'Russian\\u2028Federation' spans more than one line; {ONE_LINE}"),
 }
 SPARQL_LABEL = ("SELECT ?l WHERE { <https://w3id.org/csto-kg/id/meeting/2019-06-20-ccim-22> "
                 "<http://www.w3.org/2000/01/rdf-schema#label> ?l }")

@@ -9,7 +9,6 @@ SPARQL query, so ``csto-kg validate`` does not parse every entity file of a larg
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,10 @@ from rdflib import URIRef
 
 from ..graph.rdfize import RecordGraph, rdfize
 from ..graph.sparql_terms import iri as sparql_iri, literal
-from ..graph.vocab import ID, iri
+from ..graph.vocab import ID, RDFS, SKOS, iri
 from .. import records as rec
 from ..records import ENTITY_SECTIONS, Labels
+from ..records.match import UNNAMED_KINDS, candidate, close_matches, did_you_mean
 from ..records.yamlsafe import Mark, Text
 from ..store import Store
 from .validate import Validator, entity_types
@@ -164,13 +164,21 @@ class StoreIndex:
                                                    (post_in[len(ID):].split("/", 1)[0],))
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
+        """As :meth:`~csto_kg.records.rules.EntityIndex.suggest`, with the slugs and labels the store holds."""
         candidates = []
         for kind in kinds:
             prefix = f"{ID}{kind}/"
-            query = f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), {literal(prefix)})) }}"
-            candidates += [row["s"].value[len(prefix):] for row in self.store.query(query, use_default_graph_as_union=True)]
-        close = difflib.get_close_matches(slug, [c for c in candidates if "/" not in c], n=1, cutoff=0.6)
-        return f" (did you mean {close[0]!r}?)" if close else ""
+            names = "" if kind in UNNAMED_KINDS else f"""
+                OPTIONAL {{ VALUES ?p {{ <{RDFS.label}> <{SKOS.altLabel}> }} ?s ?p ?name }}"""
+            query = f"""SELECT DISTINCT ?s ?p ?name WHERE {{
+                ?s a ?t FILTER(STRSTARTS(STR(?s), {literal(prefix)})) {names} }}"""
+            found: dict[str, tuple[list[str], list[str]]] = {}
+            for row in self.store.query(query, use_default_graph_as_union=True):
+                labels, alt_labels = found.setdefault(row["s"].value[len(prefix):], ([], []))
+                if names and row["name"] is not None:
+                    (alt_labels if row["p"].value == str(SKOS.altLabel) else labels).append(row["name"].value)
+            candidates += [candidate(s, kind, *labelled) for s, labelled in found.items() if "/" not in s]
+        return did_you_mean(close_matches(slug, candidates))
 
 
 class StoreContext:

@@ -350,14 +350,15 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
     for d in m.delegations:
         node = iri(f"{s}/delegation/{d.state.slug}")
         delegations[d.state.slug] = node
-        b.node(node, d.mark, "delegations")
-        b.add(node, RDF.type, IGO.Delegation, d.mark, "delegations")
-        b.add(node, IGO.inMeeting, s, d.mark, "delegations")
-        b.ref(node, IGO.ofState, d.state, "delegations.state")
+        where = f"delegations[state={d.state.slug}]"
+        b.node(node, d.mark, where)
+        b.add(node, RDF.type, IGO.Delegation, d.mark, where)
+        b.add(node, IGO.inMeeting, s, d.mark, where)
+        b.ref(node, IGO.ofState, d.state, f"{where}.state")
         b.add(node, RDFS.label, text_literal(f"Delegation of {b.label_of(d.state)} to the {meeting_label}", lang="en"),
-              d.mark, "delegations")
-        b.sources(node, d.sources or m.sources, "delegations.sources")
-        b.text(node, SKOS.note, d.note, "delegations.note")
+              d.mark, where)
+        b.sources(node, d.sources or m.sources, f"{where}.sources")
+        b.text(node, SKOS.note, d.note, f"{where}.note")
 
     for p in m.participations:
         node = iri(f"{s}/participation/{p.number}")
@@ -441,15 +442,16 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
 
     for a in m.absent:
         node = iri(f"{s}/absence/{a.state.slug}")
-        b.node(node, a.mark, "absent")
-        b.add(node, RDF.type, IGO.Absence, a.mark, "absent")
-        b.add(node, IGO.inMeeting, s, a.mark, "absent")
-        b.ref(node, IGO.absentee, a.state, "absent.state")
-        b.text(node, IGO.reason, a.reason, "absent.reason")
-        b.text(node, SKOS.note, a.note, "absent.note")
-        b.sources(node, a.sources or m.sources, "absent.sources")
+        where = f"absent[state={a.state.slug}]"
+        b.node(node, a.mark, where)
+        b.add(node, RDF.type, IGO.Absence, a.mark, where)
+        b.add(node, IGO.inMeeting, s, a.mark, where)
+        b.ref(node, IGO.absentee, a.state, f"{where}.state")
+        b.text(node, IGO.reason, a.reason, f"{where}.reason")
+        b.text(node, SKOS.note, a.note, f"{where}.note")
+        b.sources(node, a.sources or m.sources, f"{where}.sources")
         b.add(node, RDFS.label, text_literal(f"{b.label_of(a.state)} absent from the {meeting_label}", lang="en"),
-              a.mark, "absent")
+              a.mark, where)
 
     if m.next_meeting is not None:
         n = m.next_meeting

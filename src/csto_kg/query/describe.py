@@ -10,7 +10,6 @@ the content negotiation in :mod:`csto_kg.web` are thin shells over these functio
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -20,8 +19,9 @@ from ..graph.formats import Format
 from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
 from ..store import Store
-from ..graph.vocab import ID, OWL, PREFIXES, RDFS, expand
-from ..records.kinds import KINDS
+from ..graph.vocab import ID, OWL, PREFIXES, RDFS, SKOS, expand
+from ..records.kinds import ENTITY_SECTIONS, KINDS
+from ..records.match import UNNAMED_KINDS, Candidate, close_matches
 
 MAX_BNODE_DEPTH = 4
 MAX_INBOUND = 5000
@@ -111,6 +111,7 @@ def serialize(graph: Graph, fmt: Format) -> bytes:
 class Suggestion:
     iri: str
     label: str
+    why: str = ""  # the label or alternative label that matched, e.g. "alt label KSBNM"; "" for the slug
 
 
 #: The classes whose instances have IRIs of each kind (records.kinds): suggestions are looked up
@@ -121,9 +122,10 @@ KIND_CLASSES = {kind.name: [str(expand(cls)) for cls in kind.classes] for kind i
 def near_matches(store: Store, iri: str, limit: int = 5) -> list[Suggestion]:
     """Known resources whose IRI is close to ``iri`` (a mistyped or guessed slug).
 
-    Candidates are first the resources of the same kind (``id/{kind}/``), then resources
-    of any kind with the same slug (``id/person/russia`` -> ``id/state/russia``). Inside a
-    meeting (``id/meeting/{slug}/participation/9``) the candidates are the meetings.
+    Candidates are first the resources of the same kind (``id/{kind}/``), compared by slug, label
+    and alternative labels as a record's references are (:mod:`csto_kg.records.match`), then
+    resources of any kind with the same slug (``id/person/russia`` -> ``id/state/russia``). Inside
+    a meeting (``id/meeting/{slug}/participation/9``) the candidates are the meetings.
     """
     if not iri.startswith(ID):
         return []
@@ -133,7 +135,12 @@ def near_matches(store: Store, iri: str, limit: int = 5) -> list[Suggestion]:
     slug = parts[1] if len(parts) > 1 else ""
     names = {n: ID + n for n in _names_of_kind(store, kind) if ID + n != iri}
     wanted = "/".join(parts[:2])
-    found = [names[n] for n in difflib.get_close_matches(wanted, _closest_first(wanted, names), n=limit, cutoff=0.6)]
+    named = _names_and_labels(store, kind)
+    pool = list(names) if named else _closest_first(wanted, names)  # a label may match a slug far from it
+    candidates = [Candidate(n.split("/", 1)[1], named.get(n, ())) for n in pool if "/" in n]
+    matches = close_matches(slug, candidates, n=limit)
+    found = [names[f"{kind}/{m.slug}"] for m in matches]
+    why = {names[f"{kind}/{m.slug}"]: m.why for m in matches}
     if wanted != rest and wanted in names and ID + wanted not in found:
         found.insert(0, ID + wanted)  # the meeting exists; the part inside it does not
     if len(found) < limit and slug:
@@ -147,7 +154,7 @@ def near_matches(store: Store, iri: str, limit: int = 5) -> list[Suggestion]:
         for solution in store.query(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l "
                                     "FILTER LANGMATCHES(LANG(?l), 'en') }"):
             labels.setdefault(solution["s"].value, solution["l"].value)
-    return [Suggestion(c, labels.get(c, "")) for c in found[:limit]]
+    return [Suggestion(c, labels.get(c, ""), why.get(c, "")) for c in found[:limit]]
 
 
 _NAMES: dict[tuple, tuple[str, ...]] = {}
@@ -170,8 +177,33 @@ def _names_of_kind(store: Store, kind: str) -> tuple[str, ...]:
     return _NAMES[key]
 
 
+_LABELS: dict[tuple, dict[str, tuple[tuple[str, str], ...]]] = {}
+
+
+def _names_and_labels(store: Store, kind: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``{kind}/{slug}`` -> the labels and alternative labels of every entity of a kind that records
+    name (not sources, holdings, meetings), as :class:`~csto_kg.records.match.Candidate` names; kept per build."""
+    if kind not in ENTITY_SECTIONS.values() or kind in UNNAMED_KINDS:
+        return {}
+    key = (id(store), store.build_id(), kind)
+    if key not in _LABELS:
+        values = " ".join(sparql_iri(c) for c in KIND_CLASSES[kind])
+        query = (f"SELECT DISTINCT ?s ?p ?l WHERE {{ VALUES ?t {{ {values} }} ?s a ?t . "
+                 f"VALUES ?p {{ <{RDFS.label}> <{SKOS.altLabel}> }} ?s ?p ?l }}")
+        found: dict[str, set[tuple[str, str]]] = {}
+        prefix = ID + kind + "/"
+        for row in store.query(query):
+            if row["s"].value.startswith(prefix):
+                what = "alt label" if row["p"].value == str(SKOS.altLabel) else "label"
+                found.setdefault(row["s"].value[len(ID):], set()).add((what, row["l"].value))
+        if len(_LABELS) > 64:
+            _LABELS.clear()
+        _LABELS[key] = {name: tuple(sorted(labels)) for name, labels in found.items()}
+    return _LABELS[key]
+
+
 def _closest_first(wanted: str, names: dict[str, str], keep: int = 2000) -> list[str]:
-    """At most ``keep`` names, those sharing the longest prefix with ``wanted`` first (difflib is slow)."""
+    """At most ``keep`` names, those sharing the longest prefix with ``wanted`` first (matching is slow)."""
     if len(names) <= keep:
         return list(names)
 

@@ -167,7 +167,7 @@ def read_entity_file(reader: _Reader, data: object) -> list[Entity]:
     for section, kind in ENTITY_SECTIONS.items():
         if section not in top:
             continue
-        for where, mark, item in reader.items(top, section, ""):
+        for where, mark, item in reader.items(top, section, "", by="slug"):
             entity = _read_entity(reader, kind, where, mark, item)
             if entity is not None:
                 entities.append(entity)

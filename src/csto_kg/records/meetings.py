@@ -8,10 +8,10 @@ from .yamlsafe import Mapping, Mark, Sequence, Text
 from .model import (
     Absence, AgendaItem, AnnouncedMeeting, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Labels,
     MEETING_FILE, MEETING_FILE_DATE, MEETING_FORMATS, Meeting, NOT_STATED, Participation, ROLES, Ref, SLUG,
-    ends_before,
+    ends_before, foreign_script,
 )
 from .dates import is_day
-from .reader import _Reader, _describe, _mark_of
+from .reader import _Reader, _describe, _is_english, _mark_of
 from .rules import ROLE_EXPECTED
 
 
@@ -130,13 +130,13 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         reader.problem(meeting.end.mark, "end_date", f"{meeting.end.text} is before the date {start.text}",
                        "an end date on or after the date", meeting.end.text)
 
-    for where, mark, item in reader.items(top, "delegations", ""):
+    for where, mark, item in reader.items(top, "delegations", "", by="state"):
         entry = reader.mapping(item, where, mark, _DELEGATION_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
             meeting.delegations.append(Delegation(state, entry.mark, _item_sources(reader, entry, where, sources),
                                                   reader.text(entry, "note", where)))
 
-    for where, mark, item in reader.items(top, "participations", ""):
+    for where, mark, item in reader.items(top, "participations", "", by="n"):
         entry = reader.mapping(item, where, mark, _PARTICIPATION_FIELDS, ("n", "roles"))
         if entry is None:
             continue
@@ -180,7 +180,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         if number:
             meeting.participations.append(participation)
 
-    for where, mark, item in reader.items(top, "agenda", ""):
+    for where, mark, item in reader.items(top, "agenda", "", by="n"):
         entry = reader.mapping(item, where, mark, _AGENDA_FIELDS, ("n", "subject"))
         if entry is None:
             continue
@@ -191,7 +191,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
                                              reader.ref(entry, "proposed_by", where, _ACTORS),
                                              _item_sources(reader, entry, where, sources)))
 
-    for where, mark, item in reader.items(top, "decisions", ""):
+    for where, mark, item in reader.items(top, "decisions", "", by="n"):
         entry = reader.mapping(item, where, mark, _DECISION_FIELDS, ("n", "type"))
         if entry is None:
             continue
@@ -221,8 +221,14 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             decision.subject = reader.text(entry, "subject", where)
             if decision.subject is not None:
                 reader.one_line(decision.subject, f"{where}.subject")
+                _english_text(reader, decision.subject, f"{where}.subject",
+                              "the subject in English, in your words (the document's own title goes under 'title', "
+                              "with its 'language')")
             if decision.title is not None:
                 reader.one_line(decision.title, f"{where}.title")
+                if decision.language is None or _is_english(decision.language):
+                    _english_text(reader, decision.title, f"{where}.title",
+                                  "the title's language under 'language' (e.g. language: ru), or an English title")
             if "language" in entry and "title" not in entry:
                 reader.problem(entry.key_marks["language"], f"{where}.language", "is given without a title",
                                "'language' only with 'title', for the title's language")
@@ -233,7 +239,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
         if number and complete and not missing:
             meeting.decisions.append(decision)
 
-    for where, mark, item in reader.items(top, "absent", ""):
+    for where, mark, item in reader.items(top, "absent", "", by="state"):
         entry = reader.mapping(item, where, mark, _ABSENT_FIELDS, ("state",))
         if entry is not None and (state := reader.ref(entry, "state", where, ("state",))):
             meeting.absent.append(Absence(state, entry.mark, reader.text(entry, "reason", where),
@@ -330,6 +336,14 @@ def _session(reader: _Reader, top: Mapping) -> tuple[int | None, bool]:
     return reader.integer(entry, "number", "session"), bool(reader.boolean(entry, "inferred", "session"))
 
 
+def _english_text(reader: _Reader, value: Text, name: str, expected: str) -> None:
+    """A problem when ``value``, an English text that names something (it makes an English label),
+    is written mostly in another script than Latin."""
+    script = foreign_script(value)
+    if script is not None:
+        reader.problem(value.mark, name, f"{value!r} is in {script} script, not English", expected, value)
+
+
 def _choice_item(reader: _Reader, value: object, name: str, mark: Mark) -> Text | None:
     """A role's slug; whether a role the scheme does not hold is defined in the data is checked
     across files (:func:`csto_kg.records.rules.unknown_references`)."""
@@ -352,13 +366,13 @@ def _check_meeting_consistency(reader: _Reader, meeting: Meeting) -> None:
         seen: dict[int, Mark] = {}
         for item in items:
             if item.number in seen:
-                reader.problem(item.mark, f"{what}.n", f"number {item.number} is used twice (first on line {seen[item.number].line})",
+                reader.problem(item.mark, f"{what}[n={item.number}].n", f"number {item.number} is used twice (first on line {seen[item.number].line})",
                                "a number not used by another entry of this meeting", item.number)
             seen.setdefault(item.number, item.mark)
     states: dict[str, Mark] = {}
     for delegation in meeting.delegations:
         if delegation.state.slug in states:
-            reader.problem(delegation.mark, "delegations.state",
+            reader.problem(delegation.mark, f"delegations[state={delegation.state.slug}].state",
                            f"{delegation.state.slug!r} has a second delegation (first on line {states[delegation.state.slug].line})",
                            "one delegation per state", delegation.state.slug)
         states.setdefault(delegation.state.slug, delegation.mark)
@@ -373,16 +387,16 @@ def _check_meeting_consistency(reader: _Reader, meeting: Meeting) -> None:
     for absence in meeting.absent:
         slug = absence.state.slug
         if slug in absent:
-            reader.problem(absence.mark, "absent.state", f"{slug!r} is listed as absent twice (first on line {absent[slug].line})",
+            reader.problem(absence.mark, f"absent[state={slug}].state", f"{slug!r} is listed as absent twice (first on line {absent[slug].line})",
                            "one entry per absent state", slug)
         absent.setdefault(slug, absence.mark)
         if slug in states:
-            reader.problem(absence.state.slug.mark, "absent.state",
+            reader.problem(absence.state.slug.mark, f"absent[state={slug}].state",
                            f"{slug!r} is listed as absent, but the meeting lists a delegation of it (line {states[slug].line})",
                            "a state either under 'delegations' or under 'absent', not both", slug)
         present = next((p for p in meeting.participations if p.on_behalf_of and p.on_behalf_of.slug == slug), None)
         if present is not None:
-            reader.problem(absence.state.slug.mark, "absent.state",
+            reader.problem(absence.state.slug.mark, f"absent[state={slug}].state",
                            f"{slug!r} is listed as absent, but participation n={present.number} is on its behalf",
                            "a state either absent or taking part, not both", slug)
     heads = [p for p in meeting.participations if "head-of-delegation" in p.roles and p.on_behalf_of]

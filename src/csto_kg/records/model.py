@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +67,26 @@ def is_language_tag(tag: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def foreign_script(text: str) -> str | None:
+    """The script most of ``text``'s letters are written in when it is not Latin (``Cyrillic`` for
+    ``Россия``), or None: an English label is written in Latin letters (accents and the like allowed);
+    a text without letters, or with as many Latin letters as others, is not foreign."""
+    latin, others = 0, {}
+    for char in text:
+        if not unicodedata.category(char).startswith("L"):
+            continue
+        name = unicodedata.name(char, "")
+        if "LATIN" in name or unicodedata.normalize("NFKD", char)[:1].isascii():
+            latin += 1
+        else:
+            script = name.split(" ", 1)[0] or "unnamed"
+            others[script] = others.get(script, 0) + 1
+    if sum(others.values()) <= latin:
+        return None
+    script = max(sorted(others), key=others.__getitem__)
+    return script if script == "CJK" else script.capitalize()
 
 
 def iri_problem(value: str) -> str | None:

@@ -11,7 +11,7 @@ from .yamlsafe import Mapping, Mark, Sequence, Text
 from .dates import EXAMPLES as EDTF_EXAMPLES, is_day, read as read_edtf
 from .model import (
     DATE, LANG, LINE_BREAKS, Labels, NOT_IN_A_LABEL, NOT_STATED, ONE_LINE, PartialDate, Ref, SLUG, URL,
-    iri_problem, is_language_tag,
+    foreign_script, iri_problem, is_language_tag,
 )
 
 
@@ -47,8 +47,12 @@ class _Reader:
                              "is missing" if key not in value else "is empty", allowed[key])
         return value
 
-    def items(self, parent: Mapping, key: str, where: str) -> list[tuple[str, Mark, object]]:
-        """The entries of a list-valued key, with their field names and marks."""
+    def items(self, parent: Mapping, key: str, where: str, by: str | None = None) -> list[tuple[str, Mark, object]]:
+        """The entries of a list-valued key, with their field names and marks.
+
+        An entry is named by its key field ``by`` when it has a valid one: ``participations[n=6]``
+        (a number), ``delegations[state=russia]`` (a slug); else by its position, ``participations[4]``.
+        """
         value = parent.get(key)
         if value is None:
             return []
@@ -56,7 +60,7 @@ class _Reader:
             self.problem(_mark_of(value, parent.key_marks[key]), _join(where, key),
                          f"is {_describe(value)}", "a list ('- ' entries)")
             return []
-        return [(f"{_join(where, key)}[{i}]", value.item_marks[i], item) for i, item in enumerate(value)]
+        return [(f"{_join(where, key)}[{_item_key(item, by) or i}]", value.item_marks[i], item) for i, item in enumerate(value)]
 
     # -- scalars
 
@@ -179,6 +183,7 @@ class _Reader:
         if isinstance(value, Text):
             if not value.strip():
                 return self.problem(value.mark, name, "is blank", "a label in English")
+            self.english(value, name, key)
             return Labels({"en": self.one_line(value, name)})
         if not isinstance(value, Mapping):
             self.problem(_mark_of(value, parent.key_marks[key]), name, f"is {_describe(value)}",
@@ -192,10 +197,26 @@ class _Reader:
                 continue
             text = self.text(value, lang, name)
             if text is not None:
+                if _is_english(lang):
+                    self.english(text, f"{name}.{lang}", key)
                 pref[lang] = self.one_line(text, f"{name}.{lang}")
         if "en" not in pref and not any(p.field.startswith(name) for p in self.problems):
             self.problem(value.mark, name, "has no English label", "an 'en' entry")
         return Labels(pref)
+
+    def english(self, value: Text, name: str, key: str, alternative: bool = False) -> None:
+        """A problem when ``value``, an English label, is written mostly in another script than Latin
+        (``label: Россия``): a name in another language goes under its own language tag."""
+        script = foreign_script(value)
+        if script is None:
+            return
+        tag = "ru" if script == "Cyrillic" else "<its language tag>"
+        if alternative:
+            expected = f"English names under en, others under their language's tag: {key}: {{{tag}: [{value}]}}"
+        else:
+            expected = (f"an English label (a label given as plain text is English), the name in its own language "
+                        f"beside it: {key}: {{en: <the English name>, {tag}: {value}}}")
+        self.problem(value.mark, name, f"{value!r} is in {script} script, not English", expected, value)
 
     def alt_labels(self, parent: Mapping, key: str, where: str) -> dict[str, list[Text]]:
         value = parent.get(key)
@@ -215,6 +236,8 @@ class _Reader:
             entries = texts if isinstance(texts, Sequence) else [texts]
             for i, text in enumerate(entries):
                 if isinstance(text, Text) and text.strip():
+                    if _is_english(lang):
+                        self.english(text, f"{name}.{lang}", key, alternative=True)
                     alt.setdefault(lang, []).append(self.one_line(text, f"{name}.{lang}"))
                 else:
                     self.problem(_mark_of(text, value.key_marks[lang]), f"{name}.{lang}", f"is {_describe(text)}", "a text")
@@ -244,6 +267,21 @@ class _Reader:
             if one:
                 found.append(one)
         return found
+
+
+def _item_key(item: object, by: str | None) -> str | None:
+    """``n=6`` or ``state=russia``: the key ``by`` of a list entry, when it has a valid one."""
+    value = item.get(by) if by is not None and isinstance(item, Mapping) else None
+    if not isinstance(value, Text):
+        return None
+    if by == "n":
+        valid = value.isascii() and value.isdigit() and 0 < int(value) and len(value) <= 9
+        return f"n={int(value)}" if valid else None
+    return f"{by}={value}" if SLUG.match(value) else None
+
+
+def _is_english(lang: str) -> bool:
+    return lang == "en" or lang.startswith("en-")
 
 
 def _join(where: str, key: str) -> str:

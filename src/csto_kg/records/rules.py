@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 from ..problems import Problem
+from .match import candidate, close_matches, did_you_mean
 from .model import Entity, ROLES, Records, Ref
 
 
@@ -21,11 +21,14 @@ class EntityIndex:
                 self.duplicates.append((entity, first))
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
-        candidates = [s for s, e in self.by_slug.items() if e.kind in kinds]
-        if "role" in kinds:  # the roles of ontology/roles.ttl are not entities of the data
-            candidates += ROLES
-        close = difflib.get_close_matches(slug, candidates, n=1, cutoff=0.6)
-        return f" (did you mean {close[0]!r}?)" if close else ""
+        """`` (did you mean ...?)`` naming the entity of one of ``kinds`` whose slug, label or alternative
+        label is closest to ``slug`` (:mod:`~csto_kg.records.match`), or "". The roles of
+        ontology/roles.ttl, which are not entities of the data, are candidates for a role."""
+        candidates = [candidate(s, e.kind, e.labels.pref.values(), (t for texts in e.labels.alt.values() for t in texts))
+                      for s, e in self.by_slug.items() if e.kind in kinds]
+        if "role" in kinds:
+            candidates += [candidate(role, "role") for role in ROLES if role not in self.by_slug]
+        return did_you_mean(close_matches(slug, candidates))
 
 
 def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
@@ -44,8 +47,9 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
             yield m.file, ref, "sources"
         yield from ((m.file, ref, "joint_with") for ref in m.joint_with)
         for d in m.delegations:
-            yield m.file, d.state, "delegations.state"
-            yield from ((m.file, r, "delegations.sources") for r in d.sources)
+            where = f"delegations[state={d.state.slug}]"
+            yield m.file, d.state, f"{where}.state"
+            yield from ((m.file, r, f"{where}.sources") for r in d.sources)
         for p in m.participations:
             where = f"participations[n={p.number}]"
             for name, ref in (("person", p.person), ("on_behalf_of", p.on_behalf_of), ("rank", p.rank)):
@@ -65,8 +69,9 @@ def references(records: Records) -> Iterable[tuple[str, Ref, str]]:
                     yield m.file, ref, f"decisions[n={d.number}].{name}"
             yield from ((m.file, r, f"decisions[n={d.number}].sources") for r in d.sources)
         for a in m.absent:
-            yield m.file, a.state, "absent.state"
-            yield from ((m.file, r, "absent.sources") for r in a.sources)
+            where = f"absent[state={a.state.slug}]"
+            yield m.file, a.state, f"{where}.state"
+            yield from ((m.file, r, f"{where}.sources") for r in a.sources)
         if m.next_meeting:
             for name, ref in (("host_state", m.next_meeting.host_state), ("place", m.next_meeting.place)):
                 if ref:
@@ -155,20 +160,24 @@ def role_cycles(index: EntityIndex) -> list[Problem]:
 def unknown_references(records: Records, index: EntityIndex) -> list[Problem]:
     problems = []
     for file, ref, name in references(records):
-        if ref.kinds == ("role",) and ref.slug in ROLES:
-            continue  # a role of ontology/roles.ttl
-        target = index.by_slug.get(ref.slug)
-        mark = ref.slug.mark
-        if ref.kinds == ("role",) and (target is None or target.kind != "role"):
-            problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"{ref.slug!r} is not a role{index.suggest(ref.slug, ref.kinds)}",
-                                    ROLE_EXPECTED, value=ref.slug))
-        elif target is None:
-            problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"unknown {_either(ref.kinds)} {ref.slug!r}{index.suggest(ref.slug, ref.kinds)}",
-                                    f"the slug of {_a(_either(ref.kinds))} defined in data/entities/", value=ref.slug))
-        elif target.kind not in ref.kinds:
-            problems.append(Problem(file, mark.line, mark.column, name,
-                                    f"{ref.slug!r} is {_a(target.kind)}, not {_a(_either(ref.kinds))}",
-                                    f"the slug of {_a(_either(ref.kinds))}", value=ref.slug))
+        wrong = reference_problem(index, ref.slug, ref.kinds)
+        if wrong is not None:
+            mark = ref.slug.mark
+            problems.append(Problem(file, mark.line, mark.column, name, *wrong, value=ref.slug))
     return problems
+
+
+def reference_problem(index: EntityIndex, slug: str, kinds: tuple[str, ...]) -> tuple[str, str] | None:
+    """What is wrong with ``slug`` as a reference to an entity of one of ``kinds`` (the message and what
+    was expected), or None when it names one. A role is one of ontology/roles.ttl or of the data."""
+    if kinds == ("role",) and slug in ROLES:
+        return None  # a role of ontology/roles.ttl
+    target = index.by_slug.get(slug)
+    if kinds == ("role",) and (target is None or target.kind != "role"):
+        return f"{slug!r} is not a role{index.suggest(slug, kinds)}", ROLE_EXPECTED
+    if target is None:
+        return (f"unknown {_either(kinds)} {slug!r}{index.suggest(slug, kinds)}",
+                f"the slug of {_a(_either(kinds))} defined in data/entities/")
+    if target.kind not in kinds:
+        return f"{slug!r} is {_a(target.kind)}, not {_a(_either(kinds))}", f"the slug of {_a(_either(kinds))}"
+    return None

@@ -311,7 +311,7 @@ def _not_found(path: str, problem: str | None):
         wants_html = True
     if not wants_html:
         lines = [problem or f"nothing is known about {iri}"]
-        lines += [f"did you mean {href(s.iri) or s.iri} ({s.label})?" for s in suggestions]
+        lines += [f"did you mean {href(s.iri) or s.iri} ({s.label}{'; ' + s.why if s.why else ''})?" for s in suggestions]
         return Response("\n".join(lines) + "\n", status=404, mimetype="text/plain")
     body = render_template("not_found.html", iri=iri, problem=problem, suggestions=suggestions,
                            kinds=[kind.name for kind in KINDS])
