@@ -114,3 +114,18 @@ def test_a_bad_participation_list_is_a_usage_error(runner, target):
 def test_an_unknown_migration_is_a_usage_error(runner):
     result = runner.invoke(main, ["migrate", "rank-not-stating", "x.yaml"])
     assert result.exit_code == 2 and "rank-not-stated" in result.output
+
+
+def test_the_cli_starts_without_reading_the_migrations():
+    """`csto-kg --help` and every other command start without importing the migrations (and the YAML libraries)."""
+    import subprocess
+    import sys
+
+    found = subprocess.run([sys.executable, "-c", "import sys, csto_kg.cli; print('csto_kg.records.migrations' in sys.modules)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "False"
+
+
+def test_an_unknown_migration_is_named_with_the_choices(runner, tmp_path):
+    result = runner.invoke(main, ["migrate", "rank-not-stat", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2 and "'rank-not-stat' is not a migration; choose from: rank-not-stated" in result.output

@@ -282,14 +282,8 @@ def new_meeting(date: str, slug: str, body: str | None, session: int | None, sou
     click.echo(str(path))
 
 
-def _migration_names() -> list[str]:
-    from .records.migrations import MIGRATIONS
-
-    return sorted(MIGRATIONS)
-
-
 @main.command()
-@click.argument("name", metavar="MIGRATION", type=click.Choice(_migration_names()))
+@click.argument("name", metavar="MIGRATION")
 @click.argument("targets", metavar="TARGET...", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Say which lines would be added; write nothing.")
 def migrate(name: str, targets: tuple[str, ...], dry_run: bool) -> None:
@@ -301,8 +295,11 @@ def migrate(name: str, targets: tuple[str, ...], dry_run: bool) -> None:
     the file does not have, or cannot be changed by adding lines (nothing is written to it).
     """
     from .problems import CstoKgError
-    from .records.migrations import MIGRATIONS, Target
+    from .records.migrations import MIGRATIONS, Target  # read here, not when the CLI starts
 
+    if name not in MIGRATIONS:
+        raise click.BadParameter(f"{name!r} is not a migration; choose from: {', '.join(sorted(MIGRATIONS))}",
+                                 param_hint="MIGRATION")
     _what, apply = MIGRATIONS[name]
     try:
         parsed = [Target.parse(t) for t in targets]
