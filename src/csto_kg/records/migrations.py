@@ -13,7 +13,6 @@ with the lines to add by hand.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .model import NOT_STATED
-from .yaml_write import WriteRefused, _append_key, _only_added, _write_atomically, _yaml
+from .yaml_write import WriteRefused, _append_key, _write_atomically, _yaml, dump_adding_only
 
 # The keys a participation's rank follows, in the order README's examples give them.
 _BEFORE_RANK = ("n", "person", "roles", "role_as_stated", "on_behalf_of", "count", "post", "acting_post", "post_as_stated")
@@ -94,15 +93,8 @@ def rank_not_stated(target: Target, dry_run: bool = False) -> list[Change]:
             _append_key(entry, "rank", NOT_STATED)
         else:
             entry.insert(after + 1, "rank", NOT_STATED)
-    out = io.StringIO()
-    yaml.dump(document, out)
-    new = out.getvalue()
-    if "\r\n" in text:
-        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
-    added = _only_added(text, new)
-    lines = new.splitlines()
-    if added is None or len(added) != len(todo) or not all(
-            re.fullmatch(rf"\s*rank: {NOT_STATED}\s*", lines[n - 1]) for n in added):
+    new = dump_adding_only(yaml, document, text, len(todo), rf"\s*rank: {NOT_STATED}\s*")
+    if new is None:
         raise WriteRefused(f"{path}: adding the lines would reformat others, so the file was left as it is; "
                            f"expected you to add by hand 'rank: {NOT_STATED}' to participations n={', n='.join(todo)}")
     if not dry_run:

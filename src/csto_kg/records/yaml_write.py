@@ -105,6 +105,21 @@ def _only_added(old: str, new: str) -> list[int] | None:
     return added
 
 
+def dump_adding_only(yaml: YAML, document: object, text: str, count: int, added_line: str) -> str | None:
+    """``document`` written back, when that adds exactly ``count`` lines matching ``added_line`` to
+    ``text`` and changes no other line (line endings kept); None otherwise."""
+    out = io.StringIO()
+    yaml.dump(document, out)
+    new = out.getvalue()
+    if "\r\n" in text:
+        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
+    added = _only_added(text, new)
+    lines = new.splitlines()
+    if added is None or len(added) != count or not all(re.fullmatch(added_line, lines[n - 1]) for n in added):
+        return None
+    return new
+
+
 def add_qids(path: Path, qids: dict[str, str]) -> list[Added]:
     """Add ``wikidata: QID`` to each entry of ``path`` whose slug is in ``qids``.
 
@@ -129,14 +144,8 @@ def add_qids(path: Path, qids: dict[str, str]) -> list[Added]:
         todo.append((slug, qid))
     if not todo:
         return []
-    out = io.StringIO()
-    yaml.dump(document, out)
-    new = out.getvalue()
-    if "\r\n" in text:
-        new = new.replace("\r\n", "\n").replace("\n", "\r\n")
-    added = _only_added(text, new)
-    if added is None or len(added) != len(todo) or not all(
-            re.match(r"^\s*wikidata: Q[0-9]+\s*$", new.splitlines()[n - 1]) for n in added):
+    new = dump_adding_only(yaml, document, text, len(todo), r"\s*wikidata: Q[0-9]+\s*")
+    if new is None:
         wanted = ", ".join(f"{slug}: wikidata: {qid}" for slug, qid in todo)
         raise WriteRefused(f"{path}: adding the QID would reformat other lines, so the file was left as it is; "
                            f"expected you to add by hand: {wanted}")
