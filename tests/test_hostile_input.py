@@ -179,6 +179,13 @@ awkward_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st
 awkward_label = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")) | st.sampled_from('"\\<>@._:#'),
                         min_size=1, max_size=40).filter(str.strip)  # labels: one line, no control characters
 english_label = awkward_label.filter(lambda t: foreign_script(t) is None)  # an English label: mostly Latin letters
+
+
+def stated_in(others: list[str]):
+    """A source's own wording by language: English in Latin letters, the other languages anything."""
+    return st.tuples(st.one_of(st.none(), english_label),
+                     st.dictionaries(st.sampled_from(others), awkward_label, max_size=len(others))).filter(
+        lambda t: t[0] is not None or t[1]).map(lambda t: {**t[1], **({"en": t[0]} if t[0] is not None else {})})
 non_latin_label = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Mn", "Zs", "Pd"), min_codepoint=0x370),
                           min_size=1, max_size=30).filter(lambda t: t.strip() and foreign_script(t) is not None)
 valid_participation = st.fixed_dictionaries(
@@ -187,8 +194,8 @@ valid_participation = st.fixed_dictionaries(
      "person": st.sampled_from(["aleksandr-gorovoy", "valentina-kazakova"])},
     optional={"post": st.sampled_from(["csto-ccim-secretary", "csto-deputy-secretary-general"]),
               "acting_post": st.sampled_from(["csto-secretary-general", "kyrgyzstan-president"]),
-              "post_as_stated": st.dictionaries(st.sampled_from(["en", "ru", "hy"]), awkward_label, min_size=1, max_size=2),
-              "role_as_stated": st.dictionaries(st.sampled_from(["en", "ru"]), awkward_label, min_size=1, max_size=1),
+              "post_as_stated": stated_in(["ru", "hy"]),
+              "role_as_stated": stated_in(["ru"]),
               "on_behalf_of": st.sampled_from(["russia", "csto", "belarus"]),
               "rank": st.sampled_from(["police-major-general", "police-colonel-general", "not-stated"]),
               "note": awkward_text})
