@@ -18,12 +18,13 @@ LAYERS = {
     "csto_kg": 0, "csto_kg.problems": 0, "csto_kg.settings": 0, "csto_kg.retry": 0,
     "csto_kg.records": 1,
     "csto_kg.graph": 2,
-    "csto_kg.store": 3,
-    "csto_kg.check": 4,
-    "csto_kg.query": 5,
-    "csto_kg.wikidata": 6,
-    "csto_kg.web": 7,
-    "csto_kg.cli": 8,
+    "csto_kg.tenure": 3,
+    "csto_kg.store": 4,
+    "csto_kg.check": 5,
+    "csto_kg.query": 6,
+    "csto_kg.wikidata": 7,
+    "csto_kg.web": 8,
+    "csto_kg.cli": 9,
 }
 
 

@@ -586,5 +586,60 @@ def report(fmt: str, store_location: str) -> None:
         click.echo(as_table(findings))
 
 
+@main.command()
+@click.argument("post")
+@click.option("--on", "day", metavar="YYYY-MM-DD", help="Only those who held it on this day.")
+@click.option("--acting", is_flag=True, help="Holders in an acting capacity instead of substantive ones.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@data_option
+def holders(post: str, day: str | None, acting: bool, fmt: str, data_dir: Path) -> None:
+    """Every holder of POST (a post's slug), or those who held it on a day: "certainly" when the
+    bounds the evidence gives guarantee it, "possibly" when they only allow it; with the bounds,
+    how each is known and the sources. Read from the records, as the build reasons them."""
+    import re
+
+    from .records import read_records
+    from .tenure import derive, holders as tenure_holders
+
+    if day is not None and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        click.echo(f"error: --on {day!r} is not a day; expected YYYY-MM-DD, e.g. 2019-06-01", err=True)
+        sys.exit(2)
+    records = read_records(data_dir)
+    if records.errors:
+        _print_problems(records.errors)
+        sys.exit(1)
+    if not any(e.kind == "post" and e.slug == post for e in records.entities):
+        click.echo(f"error: {post!r} is not a post of {data_dir}; expected a post's slug, e.g. csto-secretary-general",
+                   err=True)
+        sys.exit(2)
+    tenures, _conflicts = derive(records)
+    found = tenure_holders(tenures, post, day, acting)
+    rows = [{"person": t.person, "on": how, "acting": t.acting,
+             "earliest_start": t.earliest_start, "latest_start": t.latest_start,
+             "earliest_end": t.earliest_end, "latest_end": t.latest_end,
+             "start_basis": t.start_basis, "end_basis": t.end_basis,
+             "sources": t.sources, "files": t.files} for t, how in found]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"no {'acting ' if acting else ''}holder of {post}" + (f" on {day}" if day else ""))
+    for row in rows:
+        start = _span(row["earliest_start"], row["latest_start"])
+        end = _span(row["earliest_end"], row["latest_end"], open_end=True)
+        click.echo(f"{row['person']}{' (' + row['on'] + ')' if row['on'] else ''}: "
+                   f"from {start} ({row['start_basis'] or 'unknown'}) until {end} ({row['end_basis'] or 'unknown'})")
+        click.echo(f"  sources: {', '.join(row['sources']) or '-'}; records: {', '.join(row['files'])}")
+
+
+def _span(first: str | None, last: str | None, open_end: bool = False) -> str:
+    """``2019-06-20``, ``2019-06-20..2019-12-31`` or an open side as ``..``."""
+    if first is not None and first == last:
+        return first
+    if first is None and last is None:
+        return "open" if open_end else "unknown"
+    return f"{first or ''}..{last or ''}"
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

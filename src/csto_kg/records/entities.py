@@ -20,7 +20,8 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
     "state": {},
     "organization": {"type": "one of " + ", ".join(ORGANIZATION_TYPES), "part_of": "the state or organization it belongs to"},
     "body": {"unit_of": "the organization (or body) it is a unit of"},
-    "post": {"post_in": "the organization, body or state the post is in"},
+    "post": {"post_in": "the organization, body or state the post is in",
+             "single_holder": "true when one person at a time holds the post (a successor's start ends the predecessor's tenure)"},
     "place": {"country": "the state it lies in", "within": "the place (region) it lies in"},
     "person": {},
     "rank": {"seniority": "its order among ranks: a whole number, higher is more senior"},
@@ -113,6 +114,7 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["unit_of"] = reader.ref(entry, "unit_of", where, ("organization", "body"))
     elif kind == "post":
         f["post_in"] = reader.ref(entry, "post_in", where, ("organization", "body", "state"))
+        f["single_holder"] = reader.boolean(entry, "single_holder", where)
     elif kind == "place":
         f["country"] = reader.ref(entry, "country", where, ("state",))
         f["within"] = reader.ref(entry, "within", where, ("place",))

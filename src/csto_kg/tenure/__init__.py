@@ -1,0 +1,8 @@
+"""Tenures: who held which post when, reasoned at build time from every piece of evidence in the
+records (post-holdings, appointments and elections, participations stating a post) and written
+to its own named graph. Imports records/ and graph/ only."""
+
+from .derive import Conflict, Evidence, Tenure, derive, holders
+from .rdf import TENURES_GRAPH, tenure_nquads
+
+__all__ = ["Conflict", "Evidence", "Tenure", "derive", "holders", "tenure_nquads", "TENURES_GRAPH"]

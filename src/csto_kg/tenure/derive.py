@@ -1,0 +1,209 @@
+"""Deriving tenures from records.
+
+Each piece of evidence bounds when a person held a post (``acting`` kept apart from substantive
+holding): a post-holding states its start, end or a date it was held; an appointment or election
+starts a holding (``effective_from``, else the meeting's date); a participation stating the post
+attests it on the meeting's date. The evidence for one person, post and capacity makes one tenure
+with earliest/latest start and end, each with how it is known. For a post declared
+``single_holder: true``, a successor's earliest start is the latest end of an open predecessor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..graph.vocab import entity_iri
+from ..records.model import Meeting, PartialDate, Records
+
+STATED, APPOINTMENT, ATTESTED, SUCCESSION = "stated", "appointment", "attested", "succession"
+
+
+@dataclass
+class Evidence:
+    basis: str  # stated, appointment or attested
+    file: str  # the record file, relative to the data folder
+    line: int
+    sources: list[str]
+    start: tuple[str | None, str | None] | None = None  # earliest, latest start it gives
+    end: tuple[str | None, str | None] | None = None  # earliest, latest end it gives
+    held: tuple[str, str] | None = None  # a span in which it was held (an attestation, a holding's date)
+    node: str = ""  # the IRI of the post-holding, decision or participation
+    decision: str | None = None  # appointment or election
+
+
+@dataclass
+class Tenure:
+    person: str
+    post: str
+    acting: bool
+    earliest_start: str | None = None
+    latest_start: str | None = None
+    earliest_end: str | None = None
+    latest_end: str | None = None
+    start_basis: str | None = None
+    end_basis: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.person}--{self.post}" + ("--acting" if self.acting else "")
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({s for e in self.evidence for s in e.sources})
+
+    @property
+    def files(self) -> list[str]:
+        return sorted({e.file for e in self.evidence})
+
+    def on(self, day: str) -> str | None:
+        """``certainly`` when the bounds guarantee the post was held on ``day``, ``possibly`` when
+        they only allow it, else None."""
+        if (self.earliest_start is not None and day < self.earliest_start) or \
+                (self.latest_end is not None and day > self.latest_end):
+            return None
+        if self.latest_start is not None and self.latest_start <= day and \
+                self.earliest_end is not None and day <= self.earliest_end:
+            return "certainly"
+        return "possibly"
+
+
+@dataclass
+class Conflict:
+    message: str
+    files: list[str]
+
+
+def _bounds(date: PartialDate | None) -> tuple[str | None, str | None] | None:
+    return None if date is None else (date.earliest, date.latest)
+
+
+def _meeting_span(m: Meeting) -> tuple[str, str] | None:
+    first, last = m.start.earliest, (m.end or m.start).latest
+    return (first, last) if first and last else None
+
+
+def _evidence(records: Records) -> dict[tuple[str, str, bool], list[Evidence]]:
+    found: dict[tuple[str, str, bool], list[Evidence]] = {}
+
+    def add(person, post, acting, evidence):
+        found.setdefault((str(person), str(post), acting), []).append(evidence)
+
+    for record in records.files:
+        for e in record.entities:
+            f = e.fields
+            if e.kind != "post-holding" or f.get("person") is None or f.get("post") is None:
+                continue
+            ev = Evidence(STATED, record.name, e.mark.line, [str(s.slug) for s in e.sources],
+                          start=_bounds(f.get("start")), end=_bounds(f.get("end")),
+                          node=str(entity_iri(e.kind, e.slug)))
+            if f.get("date") is not None and f["date"].earliest and f["date"].latest:
+                ev.held = (f["date"].earliest, f["date"].latest)
+            add(f["person"].slug, f["post"].slug, f.get("role") == "acting", ev)
+        m = record.meeting
+        if m is None:
+            continue
+        span = _meeting_span(m)
+        meeting = str(entity_iri("meeting", m.slug))
+        for d in m.decisions:
+            if d.type not in ("appointment", "election") or d.appointee is None or d.post is None:
+                continue
+            start = d.effective_from or m.start
+            add(d.appointee.slug, d.post.slug, False,
+                Evidence(APPOINTMENT, record.name, d.mark.line, [str(s.slug) for s in d.sources or m.sources],
+                         start=_bounds(start), node=f"{meeting}/decision/{d.number}",
+                         decision=str(d.type)))
+        if span is None:
+            continue
+        for p in m.participations:
+            if p.person is None:
+                continue
+            for acting, posts in ((False, p.posts), (True, p.acting_posts)):
+                for post in posts:
+                    add(p.person.slug, post.slug, acting,
+                        Evidence(ATTESTED, record.name, p.mark.line, [str(s.slug) for s in p.sources or m.sources],
+                                 held=span, node=f"{meeting}/participation/{p.number}"))
+    return found
+
+
+def _merge(person: str, post: str, acting: bool, evidence: list[Evidence], conflicts: list[Conflict]) -> Tenure:
+    t = Tenure(person, post, acting, evidence=sorted(evidence, key=lambda e: (e.file, e.line)))
+    # a start: stated first, then an appointment
+    for basis in (STATED, APPOINTMENT):
+        starts = [e.start for e in t.evidence if e.basis == basis and e.start is not None]
+        if starts and t.start_basis is None:
+            t.earliest_start = max((s[0] for s in starts if s[0]), default=None)
+            t.latest_start = min((s[1] for s in starts if s[1]), default=None)
+            t.start_basis = basis
+    ends = [e.end for e in t.evidence if e.end is not None]
+    if ends:
+        t.earliest_end = max((s[0] for s in ends if s[0]), default=None)
+        t.latest_end = min((s[1] for s in ends if s[1]), default=None)
+        t.end_basis = STATED
+    for e in t.evidence:
+        if e.held is None:
+            continue
+        first, last = e.held
+        basis = ATTESTED if e.basis == ATTESTED else STATED
+        if t.latest_start is None or last < t.latest_start:
+            t.latest_start = last
+            t.start_basis = t.start_basis or basis
+        if t.earliest_end is None or first > t.earliest_end:
+            t.earliest_end = first
+            t.end_basis = t.end_basis or basis
+        # held before an election starts it: a re-election, which does not give the start; held
+        # before an appointment starts it: a conflict
+        appointed = [a for a in t.evidence if a.decision == "appointment" and a.start and a.start[0]]
+        for a in appointed:
+            if last < a.start[0]:
+                conflicts.append(Conflict(
+                    f"{person} is attested as {post} on {last}, before being appointed to it from {a.start[0]}",
+                    sorted({e.file, a.file})))
+    if t.earliest_start and t.latest_start and t.latest_start < t.earliest_start:
+        t.earliest_start, t.start_basis = None, ATTESTED
+    if t.earliest_end is None and t.latest_start is not None:
+        t.earliest_end = t.latest_start  # held at least on the day it certainly had begun by
+        t.end_basis = t.end_basis or t.start_basis
+    return t
+
+
+def derive(records: Records) -> tuple[list[Tenure], list[Conflict]]:
+    """Every tenure the records give evidence of, and the conflicts between them."""
+    conflicts: list[Conflict] = []
+    tenures = [_merge(person, post, acting, ev, conflicts)
+               for (person, post, acting), ev in sorted(_evidence(records).items())]
+    single = {str(e.slug) for e in records.entities if e.kind == "post" and e.fields.get("single_holder")}
+    for post in sorted(single):
+        held = sorted((t for t in tenures if t.post == post and not t.acting),
+                      key=lambda t: (t.earliest_start or t.latest_start or "", t.person))
+        for i, t in enumerate(held):
+            later = [s for s in held[i + 1:] if s.earliest_start and (t.latest_start or "") < s.earliest_start]
+            if later and t.latest_end is None:
+                successor = later[0]
+                if t.earliest_end and t.earliest_end > successor.earliest_start:
+                    conflicts.append(Conflict(
+                        f"{t.person} is shown holding {post} on {t.earliest_end}, after {successor.person}"
+                        f" took it from {successor.earliest_start}", sorted(set(t.files + successor.files))))
+                else:
+                    t.latest_end, t.end_basis = successor.earliest_start, SUCCESSION
+            for other in held[i + 1:]:
+                first = max(x for x in (t.latest_start, other.latest_start) if x) if t.latest_start and other.latest_start else None
+                last = min(t.earliest_end or "", other.earliest_end or "")
+                if first and last and first <= last and STATED in (t.start_basis, t.end_basis) \
+                        and STATED in (other.start_basis, other.end_basis):
+                    conflicts.append(Conflict(
+                        f"{t.person} and {other.person} both hold the single-holder post {post} on {first}",
+                        sorted(set(t.files + other.files))))
+    return tenures, conflicts
+
+
+def holders(tenures: list[Tenure], post: str, on: str | None = None, acting: bool = False) -> list[tuple[Tenure, str | None]]:
+    """The tenures of ``post`` (acting ones when ``acting``), with ``certainly``/``possibly`` on ``on``."""
+    found = []
+    for t in tenures:
+        if t.post != post or t.acting != acting:
+            continue
+        how = t.on(on) if on else None
+        if on is None or how is not None:
+            found.append((t, how))
+    return sorted(found, key=lambda pair: (pair[0].earliest_start or pair[0].latest_start or "", pair[0].person))
