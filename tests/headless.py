@@ -13,8 +13,29 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
+
+
+def webdriver_chrome(profile: Path, browser_log: bool = False):
+    """Headless Chromium driven through ChromeDriver (Selenium), never fetching a driver; ``browser_log``
+    keeps the console's messages for ``driver.get_log("browser")``."""
+    import os
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch drivers
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*FLAGS, "--window-size=1280,1000", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    if browser_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    return driver
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -6,16 +6,14 @@ Screenshots go to ``$CSTO_KG_TEST_ARTIFACTS`` (default ``.csto-kg/test-artifacts
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from .conftest import ROOT
+from .headless import CHROMEDRIVER, CHROMIUM, webdriver_chrome
 from .live_endpoint import serve
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 ARTIFACTS = Path(os.environ.get("CSTO_KG_TEST_ARTIFACTS") or ROOT / ".csto-kg" / "test-artifacts")
 
 pytestmark = [
@@ -33,18 +31,8 @@ def live(built_store):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is part of the [test] extra")
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch drivers
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
+    pytest.importorskip("selenium.webdriver", reason="selenium is part of the [test] extra")
+    driver = webdriver_chrome(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 

@@ -14,7 +14,6 @@ One server for the module, over the real records plus one graph of hostile state
 from __future__ import annotations
 
 import os
-import shutil
 from html.parser import HTMLParser
 from urllib.parse import quote
 
@@ -26,6 +25,7 @@ from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.graph.vocab import ID, IGO
 
 from ..conftest import DATA
+from ..headless import CHROMEDRIVER, CHROMIUM, webdriver_chrome
 from ..live_endpoint import serve
 
 SCRIPT_IRIS = [
@@ -271,27 +271,14 @@ def test_odd_slug_is_not_found(live, slug, accept, mimetype):
 
 # -- in a browser: no link to run script, and the pages work under the policy
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 WATCH_CSP = """window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is part of the [test] extra")
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch drivers
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
+    pytest.importorskip("selenium.webdriver", reason="selenium is part of the [test] extra")
+    driver = webdriver_chrome(tmp_path_factory.mktemp("chromium-profile"), browser_log=True)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_CSP})
     yield driver
     driver.quit()
