@@ -13,12 +13,11 @@ from ..store.opening import open_store
 from .errors import error_response, json_error
 from .headers import SecurityHeaders
 from .pages import bp as pages_bp
-from .request_body import strict_params
+from .request_body import MAX_BODY, strict_params
 from .sparql import SparqlDispatch
 from .sparql import bp as sparql_bp
 from .validation import bp as validation_bp
 
-MAX_BODY = 1 << 20  # bytes in any request body; /sparql and /validate enforce theirs on the stream
 API_PATHS = ("/sparql", "/validate", "/api", "/healthz")  # where every error is JSON of one shape
 
 

@@ -8,12 +8,11 @@ from werkzeug.wrappers import Request
 
 from ..problems import CstoKgError
 from ..query.sparql import BadQuery, UpdateRefused
-from .request_body import read_body, strict_params
+from .request_body import MAX_BODY, read_body, strict_params
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-MAX_BODY = 1 << 20  # bytes
 
 
 class MethodNotAllowed(CstoKgError):

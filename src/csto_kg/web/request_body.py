@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request
 
 from ..problems import CstoKgError
 
+MAX_BODY = 1 << 20  # bytes in any request body, a query's included
 MAX_FIELDS = 1000  # parameters in one query string or form
 
 
