@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from csto_kg.tenure import derive, tenure_nquads
 from csto_kg.check.build import build, is_stale, ontology_nquads
 from csto_kg.problems import InvalidRecords, QueryTimeout, StoreTimeout, StoreUnavailable, UsageError
 from csto_kg.records import read_records
@@ -35,7 +36,7 @@ def expected_nquads(data_dir: Path, validator) -> str:
     """The quads a build of ``data_dir`` must leave in the store, computed without any store."""
     records = read_records(data_dir)
     assert not [p for p in records.problems if p.severity == "error"]
-    return nquads(record_graphs(records)) + ontology_nquads()
+    return nquads(record_graphs(records)) + ontology_nquads() + tenure_nquads(*derive(records))
 
 
 def canonical(quads) -> set[str]:

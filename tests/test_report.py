@@ -75,6 +75,12 @@ def test_overlapping_holders(findings):
     assert row["open_ended"] is True
 
 
+def test_tenure_conflicts_say_where_each_piece_of_evidence_is_written(findings):
+    assert findings["tenure_conflicts"] == [{
+        "message": "anna-one and boris-two both hold the single-holder post council-secretary on 2019-06-30",
+        "evidence_at": ["entities/entities.yaml:49", "entities/entities.yaml:55"]}]
+
+
 def test_partial_dates_are_compared_by_every_day_they_can_mean():
     # Held until 2 Nov 2018; the next holding starts some day in November 2018: not certainly overlapping.
     holdings = [
@@ -114,13 +120,16 @@ def test_cli_prints_json(runner, fixture_store):
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {name: len(rows) for name, rows in doc.items() if name != "counts"} == {
-        "without_qid": 1, "single_source": 1, "inferred_dates": 2, "rank_decreases": 1, "overlapping_holdings": 1}
+        "without_qid": 1, "single_source": 1, "inferred_dates": 2, "rank_decreases": 1, "overlapping_holdings": 1,
+        "tenure_conflicts": 1}
 
 
 def test_cli_prints_tables(runner, fixture_store):
     result = runner.invoke(main, ["report", "--store", str(fixture_store.path)])
     assert result.exit_code == 0, result.output
     assert "== Posts with overlapping holders (1)" in result.output
+    assert "== Conflicting evidence of who held a post (tenure reasoning) (1)" in result.output
+    assert "entities/entities.yaml:49, entities/entities.yaml:55" in result.output
     assert "person/anna-one" in result.output
     assert "== Entities without a Wikidata QID (1)" in result.output
 

@@ -175,6 +175,8 @@ def test_a_synthetic_set_gives_exactly_the_expected_tenures(synthetic):
          ["meetings/2014-05-20-council-x-1.yaml"]),
         ("clara and dmitri both hold the single-holder post head-x on 2017-06-01", ["entities/all.yaml"]),
     ]
+    # each conflict says where its evidence is written, line by line
+    assert all(len(c.places) == 2 and all(p.rsplit(":", 1)[1].isdigit() for p in c.places) for c in conflicts)
     text = tenure_nquads(tenures, conflicts)
     assert text.count("<https://w3id.org/csto-kg/graph/tenures> .\n") == len(text.splitlines())
     assert "<https://w3id.org/csto-kg/ontology#actingPost> <https://w3id.org/csto-kg/id/post/deputy-x>" in text

@@ -632,6 +632,44 @@ def holders(post: str, day: str | None, acting: bool, fmt: str, data_dir: Path) 
         click.echo(f"  sources: {', '.join(row['sources']) or '-'}; records: {', '.join(row['files'])}")
 
 
+@main.command()
+@click.argument("person")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@store_option
+def career(person: str, fmt: str, store_location: str) -> None:
+    """PERSON's (a person's slug) career: the posts held, acting ones marked, with the bounds of each
+    tenure and how they are known; the ranks stated; the meetings attended; in time order, with
+    sources. Read from the built store (`csto-kg build` first); exit 2 when there is none."""
+    from .problems import CstoKgError
+    from .query.tenures import career as read_career, exists
+    from .store.opening import open_store
+
+    try:
+        store = open_store(store_location)
+        if not exists(store, "person", person):
+            click.echo(f"error: {person!r} is not a person of the store; expected a person's slug, e.g. "
+                       "valery-semerikov", err=True)
+            sys.exit(2)
+        found = read_career(store, person)
+    except CstoKgError as err:
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    events = [(t["earliest_start"] or t["latest_start"] or "", "post",
+               f"{'acting ' if t['acting'] else ''}{t['post']}: from {_span(t['earliest_start'], t['latest_start'])}"
+               f" ({t['start_basis'] or 'unknown'}) until {_span(t['earliest_end'], t['latest_end'], open_end=True)}"
+               f" ({t['end_basis'] or 'unknown'})", t["sources"]) for t in found["posts"]]
+    events += [(r["date"] or "", "rank", f"{r['rank']} on {r['date'] or 'an unknown date'}", r["sources"])
+               for r in found["ranks"]]
+    events += [(m["date"] or "", "meeting", f"{m['meeting']}" + (f" as {', '.join(m['roles'])}" if m["roles"] else "")
+                + (f" for {m['on_behalf_of']}" if m["on_behalf_of"] else ""), m["sources"]) for m in found["meetings"]]
+    for when, what, text, sources in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+        click.echo(f"{when or '?':<12} {what:<8} {text}")
+        click.echo(f"{'':<21} sources: {', '.join(sources) or '-'}")
+
+
 def _span(first: str | None, last: str | None, open_end: bool = False) -> str:
     """``2019-06-20``, ``2019-06-20..2019-12-31`` or an open side as ``..``."""
     if first is not None and first == last:

@@ -24,6 +24,7 @@ from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
 from ..store import Store
+from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_nquads
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
 from .validate import Validator
@@ -98,6 +99,8 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
     """
     if not previous or previous.get("schema_digest") != schema or not isinstance(previous.get("records"), dict):
         return None
+    if any(isinstance(info, dict) and "tenure" not in info for info in previous["records"].values()):
+        return None  # built before tenures were reasoned: their evidence is not at hand
     before: dict[str, dict] = previous["records"]
     changed, now = set(), set()
     for path, name in record_files(data_dir):
@@ -174,13 +177,20 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                                     "warnings": sum(p.severity == "warning" for p in result.problems)}
             if result.former_ids:
                 records[result.name]["former_ids"] = [list(f) for f in result.former_ids]
+            records[result.name]["tenure"] = result.tenure
+            if result.single_holder:
+                records[result.name]["single_holder"] = result.single_holder
+        progress("reasoning tenures")
+        tenures_file = Path(work) / "tenures.nq"
+        tenures_file.write_text(tenures_nquads(records), encoding="utf-8")
+        files.append(tenures_file)
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
         try:
             if plan is not None:
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
-                stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH)]
+                stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH), str(TENURES_GRAPH)]
                 final = store.update(stale_graphs, files, manifest)
             else:
                 final = store.replace(files, manifest)
@@ -195,6 +205,14 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                        time.perf_counter() - started, processed=len(outcome.results),
                        warning_count=sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
                                          else len(info.get("warnings", [])) for info in records.values()))
+
+
+def tenures_nquads(records: dict[str, dict]) -> str:
+    """The tenures reasoned from the evidence of every record (``records``: the build's per-record
+    information, which keeps each record's evidence), as N-Quads in the tenures graph."""
+    claims = [claim_from_row(row) for info in records.values() for row in info.get("tenure", ())]
+    single = {post for info in records.values() for post in info.get("single_holder", ())}
+    return tenure_nquads(*reason(claims, single))
 
 
 def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from ..graph.rdfize import RecordGraph, rdfize
 from ..problems import Problem
 from .. import records as rec
+from ..tenure import claim_row, record_evidence, single_holder_posts
 from .context import Context, RecordContext, file_digest
 from .validate import Validator
 
@@ -45,6 +46,8 @@ class FileResult:
     deps: str = ""
     quads: int = 0
     former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
+    tenure: list[list] = field(default_factory=list)  # its evidence of who held which post when (claim rows)
+    single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
 
 
 @dataclass
@@ -144,6 +147,8 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
             return result
         out.writelines(lines)
         result.quads = len(lines)
+        result.tenure = [claim_row(c) for c in record_evidence(record)]
+        result.single_holder = single_holder_posts(record)
     return result
 
 

@@ -260,6 +260,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.ref(s, ORG.unitOf, f.get("unit_of"), "unit_of")
     elif e.kind == "post":
         b.ref(s, ORG.postIn, f.get("post_in"), "post_in")
+        if f.get("single_holder"):
+            b.add(s, RDF.type, IGO.SingleHolderPost, e.slug.mark, "single_holder")
     elif e.kind == "place":
         b.ref(s, IGO.country, f.get("country"), "country")
         b.ref(s, SCHEMA.containedInPlace, f.get("within"), "within")

@@ -8,7 +8,11 @@ Six sections, each a list of rows (dicts of plain strings and numbers):
 * ``single_source``: meetings, participations, decisions, post- and rank-holdings that cite one source;
 * ``inferred_dates``: anything whose date carries a ``date_certainty`` note;
 * ``rank_decreases``: a person whose rank (by the ranks' ``seniority``) is lower at a later date;
-* ``overlapping_holdings``: two people holding the same post at the same time.
+* ``overlapping_holdings``: two people holding the same post at the same time;
+* ``tenure_conflicts``: evidence about who held a post that cannot all be true, as the build's tenure
+  reasoning found it (two holders of a single-holder post at once, a holder shown in it after a
+  successor took it, a person attested in a post before being appointed to it), with where each
+  piece of evidence is written (``meetings/x.yaml:12``).
 
 Partial dates (``2019``, ``2019-06``) and EDTF dates (``2018?``, ``[2017-04-26, 2018-04-26]``)
 are compared by the days they can mean (``igo:earliestDate``, ``igo:latestDate``): a finding is
@@ -106,7 +110,20 @@ SELECT ?holding ?post ?person ?start ?start_earliest ?start_latest ?end ?end_ear
 }}
 """
 
-SECTIONS = ("counts", "without_qid", "single_source", "inferred_dates", "rank_decreases", "overlapping_holdings")
+TENURE_CONFLICTS = PREFIXES + """
+SELECT ?conflict ?message (GROUP_CONCAT(?at; SEPARATOR=" ") AS ?evidence_at) WHERE {
+  GRAPH <https://w3id.org/csto-kg/graph/tenures> {
+    ?conflict a igo:TenureConflict ;
+              rdfs:comment ?message .
+    OPTIONAL { ?conflict igo:evidenceAt ?at }
+  }
+}
+GROUP BY ?conflict ?message
+ORDER BY ?message
+"""
+
+SECTIONS = ("counts", "without_qid", "single_source", "inferred_dates", "rank_decreases", "overlapping_holdings",
+            "tenure_conflicts")
 TITLES = {
     "counts": "Resources by class",
     "without_qid": "Entities without a Wikidata QID",
@@ -114,6 +131,7 @@ TITLES = {
     "inferred_dates": "Facts with inferred or uncertain dates (date_certainty)",
     "rank_decreases": "Persons whose rank goes down over time (likely curation errors)",
     "overlapping_holdings": "Posts with overlapping holders",
+    "tenure_conflicts": "Conflicting evidence of who held a post (tenure reasoning)",
 }
 
 
@@ -218,6 +236,8 @@ def build_report(store) -> Report:
         "inferred_dates": _select(store, INFERRED_DATES),
         "rank_decreases": rank_decreases(_select(store, RANK_OBSERVATIONS)),
         "overlapping_holdings": overlapping_holdings(_select(store, HOLDINGS)),
+        "tenure_conflicts": [{"message": row["message"], "evidence_at": sorted(row["evidence_at"].split())}
+                             for row in _select(store, TENURE_CONFLICTS)],
     })
 
 
@@ -225,6 +245,8 @@ def _short(value) -> str:
     """IRIs shortened to their last two segments (``person/valery-semerikov``) for reading."""
     if value is None:
         return ""
+    if isinstance(value, list):
+        return ", ".join(_short(v) for v in value)
     text = str(value)
     if text.startswith(("https://", "http://")):
         for base in ("https://w3id.org/csto-kg/id/", "https://w3id.org/csto-kg/ontology#"):

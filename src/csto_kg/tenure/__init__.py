@@ -2,7 +2,9 @@
 records (post-holdings, appointments and elections, participations stating a post) and written
 to its own named graph. Imports records/ and graph/ only."""
 
-from .derive import Conflict, Evidence, Tenure, derive, holders
+from .derive import (Conflict, Evidence, Tenure, claim_from_row, claim_row, derive, holders, reason, record_evidence,
+                     single_holder_posts)
 from .rdf import TENURES_GRAPH, tenure_nquads
 
-__all__ = ["Conflict", "Evidence", "Tenure", "derive", "holders", "tenure_nquads", "TENURES_GRAPH"]
+__all__ = ["Conflict", "Evidence", "Tenure", "claim_from_row", "claim_row", "derive", "holders", "reason",
+           "record_evidence", "single_holder_posts", "tenure_nquads", "TENURES_GRAPH"]

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..graph.vocab import entity_iri
-from ..records.model import Meeting, PartialDate, Records
+from typing import Iterable
+
+from ..records.model import Meeting, PartialDate, RecordFile, Records
 
 STATED, APPOINTMENT, ATTESTED, SUCCESSION = "stated", "appointment", "attested", "succession"
 
@@ -56,6 +58,10 @@ class Tenure:
     def files(self) -> list[str]:
         return sorted({e.file for e in self.evidence})
 
+    @property
+    def places(self) -> list[str]:
+        return sorted({f"{e.file}:{e.line}" for e in self.evidence})
+
     def on(self, day: str) -> str | None:
         """``certainly`` when the bounds guarantee the post was held on ``day``, ``possibly`` when
         they only allow it, else None."""
@@ -71,7 +77,11 @@ class Tenure:
 @dataclass
 class Conflict:
     message: str
-    files: list[str]
+    places: list[str]  # where the evidence involved is written: "meetings/x.yaml:12"
+
+    @property
+    def files(self) -> list[str]:
+        return sorted({place.rsplit(":", 1)[0] for place in self.places})
 
 
 def _bounds(date: PartialDate | None) -> tuple[str | None, str | None] | None:
@@ -83,47 +93,68 @@ def _meeting_span(m: Meeting) -> tuple[str, str] | None:
     return (first, last) if first and last else None
 
 
-def _evidence(records: Records) -> dict[tuple[str, str, bool], list[Evidence]]:
-    found: dict[tuple[str, str, bool], list[Evidence]] = {}
+Claim = tuple[str, str, bool, Evidence]  # person, post, acting, the evidence
 
-    def add(person, post, acting, evidence):
-        found.setdefault((str(person), str(post), acting), []).append(evidence)
 
-    for record in records.files:
-        for e in record.entities:
-            f = e.fields
-            if e.kind != "post-holding" or f.get("person") is None or f.get("post") is None:
-                continue
-            ev = Evidence(STATED, record.name, e.mark.line, [str(s.slug) for s in e.sources],
-                          start=_bounds(f.get("start")), end=_bounds(f.get("end")),
-                          node=str(entity_iri(e.kind, e.slug)))
-            if f.get("date") is not None and f["date"].earliest and f["date"].latest:
-                ev.held = (f["date"].earliest, f["date"].latest)
-            add(f["person"].slug, f["post"].slug, f.get("role") == "acting", ev)
-        m = record.meeting
-        if m is None:
+def record_evidence(record: RecordFile) -> list[Claim]:
+    """The evidence one record file gives of who held which post when."""
+    found: list[Claim] = []
+    for e in record.entities:
+        f = e.fields
+        if e.kind != "post-holding" or f.get("person") is None or f.get("post") is None:
             continue
-        span = _meeting_span(m)
-        meeting = str(entity_iri("meeting", m.slug))
-        for d in m.decisions:
-            if d.type not in ("appointment", "election") or d.appointee is None or d.post is None:
-                continue
-            start = d.effective_from or m.start
-            add(d.appointee.slug, d.post.slug, False,
-                Evidence(APPOINTMENT, record.name, d.mark.line, [str(s.slug) for s in d.sources or m.sources],
-                         start=_bounds(start), node=f"{meeting}/decision/{d.number}",
-                         decision=str(d.type)))
-        if span is None:
+        ev = Evidence(STATED, record.name, e.mark.line, [str(s.slug) for s in e.sources],
+                      start=_bounds(f.get("start")), end=_bounds(f.get("end")),
+                      node=str(entity_iri(e.kind, e.slug)))
+        if f.get("date") is not None and f["date"].earliest and f["date"].latest:
+            ev.held = (f["date"].earliest, f["date"].latest)
+        found.append((str(f["person"].slug), str(f["post"].slug), f.get("role") == "acting", ev))
+    m = record.meeting
+    if m is None:
+        return found
+    span = _meeting_span(m)
+    meeting = str(entity_iri("meeting", m.slug))
+    for d in m.decisions:
+        if d.type not in ("appointment", "election") or d.appointee is None or d.post is None:
             continue
-        for p in m.participations:
-            if p.person is None:
-                continue
-            for acting, posts in ((False, p.posts), (True, p.acting_posts)):
-                for post in posts:
-                    add(p.person.slug, post.slug, acting,
-                        Evidence(ATTESTED, record.name, p.mark.line, [str(s.slug) for s in p.sources or m.sources],
-                                 held=span, node=f"{meeting}/participation/{p.number}"))
+        start = d.effective_from or m.start
+        found.append((str(d.appointee.slug), str(d.post.slug), False,
+                      Evidence(APPOINTMENT, record.name, d.mark.line, [str(s.slug) for s in d.sources or m.sources],
+                               start=_bounds(start), node=f"{meeting}/decision/{d.number}",
+                               decision=str(d.type))))
+    if span is None:
+        return found
+    for p in m.participations:
+        if p.person is None:
+            continue
+        for acting, posts in ((False, p.posts), (True, p.acting_posts)):
+            for post in posts:
+                found.append((str(p.person.slug), str(post.slug), acting,
+                              Evidence(ATTESTED, record.name, p.mark.line,
+                                       [str(s.slug) for s in p.sources or m.sources],
+                                       held=span, node=f"{meeting}/participation/{p.number}")))
     return found
+
+
+def single_holder_posts(record: RecordFile) -> list[str]:
+    """The posts a record file declares ``single_holder: true``."""
+    return [str(e.slug) for e in record.entities if e.kind == "post" and e.fields.get("single_holder")]
+
+
+def claim_row(claim: Claim) -> list:
+    """A claim as a JSON-able row, kept with a record's build information so that an incremental
+    build reasons over the evidence of the records it does not read again."""
+    person, post, acting, e = claim
+    return [person, post, int(acting), e.basis, e.file, e.line, e.sources, e.start and list(e.start),
+            e.end and list(e.end), e.held and list(e.held), e.node, e.decision]
+
+
+def claim_from_row(row: list) -> Claim:
+    person, post, acting, basis, file, line, sources, start, end, held, node, decision = row
+    return (person, post, bool(acting),
+            Evidence(basis, file, line, list(sources), start=tuple(start) if start else None,
+                     end=tuple(end) if end else None, held=tuple(held) if held else None, node=node,
+                     decision=decision))
 
 
 def _merge(person: str, post: str, acting: bool, evidence: list[Evidence], conflicts: list[Conflict]) -> Tenure:
@@ -158,7 +189,7 @@ def _merge(person: str, post: str, acting: bool, evidence: list[Evidence], confl
             if last < a.start[0]:
                 conflicts.append(Conflict(
                     f"{person} is attested as {post} on {last}, before being appointed to it from {a.start[0]}",
-                    sorted({e.file, a.file})))
+                    sorted({f"{e.file}:{e.line}", f"{a.file}:{a.line}"})))
     if t.earliest_start and t.latest_start and t.latest_start < t.earliest_start:
         t.earliest_start, t.start_basis = None, ATTESTED
     if t.earliest_end is None and t.latest_start is not None:
@@ -169,10 +200,17 @@ def _merge(person: str, post: str, acting: bool, evidence: list[Evidence], confl
 
 def derive(records: Records) -> tuple[list[Tenure], list[Conflict]]:
     """Every tenure the records give evidence of, and the conflicts between them."""
+    return reason([c for record in records.files for c in record_evidence(record)],
+                  {post for record in records.files for post in single_holder_posts(record)})
+
+
+def reason(claims: Iterable[Claim], single: set[str]) -> tuple[list[Tenure], list[Conflict]]:
+    """The tenures ``claims`` give evidence of, ``single`` being the single-holder posts."""
     conflicts: list[Conflict] = []
-    tenures = [_merge(person, post, acting, ev, conflicts)
-               for (person, post, acting), ev in sorted(_evidence(records).items())]
-    single = {str(e.slug) for e in records.entities if e.kind == "post" and e.fields.get("single_holder")}
+    grouped: dict[tuple[str, str, bool], list[Evidence]] = {}
+    for person, post, acting, evidence in claims:
+        grouped.setdefault((person, post, acting), []).append(evidence)
+    tenures = [_merge(person, post, acting, ev, conflicts) for (person, post, acting), ev in sorted(grouped.items())]
     for post in sorted(single):
         held = sorted((t for t in tenures if t.post == post and not t.acting),
                       key=lambda t: (t.earliest_start or t.latest_start or "", t.person))
@@ -183,7 +221,7 @@ def derive(records: Records) -> tuple[list[Tenure], list[Conflict]]:
                 if t.earliest_end and t.earliest_end > successor.earliest_start:
                     conflicts.append(Conflict(
                         f"{t.person} is shown holding {post} on {t.earliest_end}, after {successor.person}"
-                        f" took it from {successor.earliest_start}", sorted(set(t.files + successor.files))))
+                        f" took it from {successor.earliest_start}", sorted(set(t.places + successor.places))))
                 else:
                     t.latest_end, t.end_basis = successor.earliest_start, SUCCESSION
             for other in held[i + 1:]:
@@ -193,7 +231,7 @@ def derive(records: Records) -> tuple[list[Tenure], list[Conflict]]:
                         and STATED in (other.start_basis, other.end_basis):
                     conflicts.append(Conflict(
                         f"{t.person} and {other.person} both hold the single-holder post {post} on {first}",
-                        sorted(set(t.files + other.files))))
+                        sorted(set(t.places + other.places))))
     return tenures, conflicts
 
 

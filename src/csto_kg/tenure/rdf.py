@@ -9,15 +9,17 @@ from ..graph.vocab import GRAPH, IGO, ORG, PROV, RDF, RDFS, XSD, entity_iri, iri
 TENURES_GRAPH = iri(GRAPH + "tenures")
 
 
-def tenure_iri(key: str):
-    return entity_iri("tenure", key)
+def tenure_iri(person: str, post: str, acting: bool = False):
+    """``.../id/tenure/{person}/{post}``, with ``/acting`` for an acting tenure."""
+    return entity_iri("tenure", f"{person}/{post}" + ("/acting" if acting else ""))
 
 
 def tenure_nquads(tenures, conflicts=()) -> str:
     """The tenures as N-Quads: each an igo:Tenure (and org:Membership) with org:member, igo:post
     (igo:actingPost when acting), its xsd:date bounds, how each bound is known, the evidence
     (igo:evidence) and prov:wasDerivedFrom the evidence's sources; each conflict an
-    igo:TenureConflict with its message (rdfs:comment) and the record files involved (igo:recordFile)."""
+    igo:TenureConflict with its message (rdfs:comment) and where the evidence involved is written
+    (igo:evidenceAt, "meetings/x.yaml:12")."""
     g = ox.NamedNode(str(TENURES_GRAPH))
     quads = []
 
@@ -25,7 +27,7 @@ def tenure_nquads(tenures, conflicts=()) -> str:
         quads.append(ox.Quad(ox.NamedNode(str(s)), ox.NamedNode(str(p)), o, g))
 
     for t in tenures:
-        s = tenure_iri(t.key)
+        s = tenure_iri(t.person, t.post, t.acting)
         add(s, RDF.type, ox.NamedNode(str(IGO.Tenure)))
         add(s, ORG.member, ox.NamedNode(str(entity_iri("person", t.person))))
         add(s, IGO.actingPost if t.acting else IGO.post, ox.NamedNode(str(entity_iri("post", t.post))))
@@ -48,6 +50,6 @@ def tenure_nquads(tenures, conflicts=()) -> str:
         s = entity_iri("tenure-conflict", str(n))
         add(s, RDF.type, ox.NamedNode(str(IGO.TenureConflict)))
         add(s, RDFS.comment, ox.Literal(c.message, language="en"))
-        for name in c.files:
-            add(s, IGO.recordFile, ox.Literal(name))
+        for place in c.places:
+            add(s, IGO.evidenceAt, ox.Literal(place))
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")

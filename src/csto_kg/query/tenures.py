@@ -1,0 +1,138 @@
+"""Who held which post when, and a person's career, read from a built store.
+
+The tenures are those the build reasoned (the ``.../graph/tenures`` named graph); meetings, ranks and
+sources are the records' own. ``store`` is anything with ``query(text)`` giving pyoxigraph results:
+a store, or the pages' reader, which runs each query in the endpoint's workers under its time limit.
+"""
+
+from __future__ import annotations
+
+from ..graph.sparql_terms import iri as sparql_iri
+from ..graph.vocab import ID
+
+PREFIXES = """
+PREFIX igo: <https://w3id.org/csto-kg/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <http://schema.org/>
+PREFIX time: <http://www.w3.org/2006/time#>
+"""
+
+_TENURE_DETAILS = """
+  OPTIONAL { ?tenure igo:earliestStart ?earliest_start } OPTIONAL { ?tenure igo:latestStart ?latest_start }
+  OPTIONAL { ?tenure igo:earliestEnd ?earliest_end } OPTIONAL { ?tenure igo:latestEnd ?latest_end }
+  OPTIONAL { ?tenure igo:startBasis ?start_basis } OPTIONAL { ?tenure igo:endBasis ?end_basis }
+  OPTIONAL { ?tenure prov:wasDerivedFrom ?source }
+  OPTIONAL { ?tenure igo:evidence ?evidence }
+"""
+_BOUNDS = ("earliest_start", "latest_start", "earliest_end", "latest_end", "start_basis", "end_basis")
+
+
+def slug(iri: str | None) -> str | None:
+    """``valery-semerikov`` for ``.../id/person/valery-semerikov``."""
+    if iri is None:
+        return None
+    return iri[len(ID):].split("/", 1)[1] if iri.startswith(ID) and "/" in iri[len(ID):] else iri
+
+
+def _rows(store, query: str) -> list[dict]:
+    answer = store.query(PREFIXES + query)
+    names = [v.value for v in answer.variables]
+    return [{n: (None if s[n] is None else s[n].value) for n in names} for s in answer]
+
+
+def _grouped(rows: list[dict], key: str, many: tuple[str, ...]) -> list[dict]:
+    found: dict[str, dict] = {}
+    for row in rows:
+        entry = found.setdefault(row[key], {**{k: v for k, v in row.items() if k not in many},
+                                            **{k: set() for k in many}})
+        for k in many:
+            if row[k] is not None:
+                entry[k].add(row[k])
+    return [{**entry, **{k: sorted(entry[k]) for k in many}} for entry in found.values()]
+
+
+def on_day(tenure: dict, day: str) -> str | None:
+    """``certainly`` when a tenure's bounds guarantee it was held on ``day``, ``possibly`` when they
+    only allow it, else None (the same rule as the build's reasoning)."""
+    if (tenure["earliest_start"] and day < tenure["earliest_start"]) or (tenure["latest_end"] and day > tenure["latest_end"]):
+        return None
+    if tenure["latest_start"] and tenure["latest_start"] <= day and tenure["earliest_end"] and day <= tenure["earliest_end"]:
+        return "certainly"
+    return "possibly"
+
+
+def holders(store, post: str, on: str | None = None, acting: bool = False) -> list[dict]:
+    """The tenures of the post with slug ``post`` (acting ones when ``acting``), in time order; with
+    ``on`` (YYYY-MM-DD), those held that day, each saying ``certainly`` or ``possibly``."""
+    predicate = "igo:actingPost" if acting else "igo:post"
+    found = _grouped(_rows(store, f"""
+        SELECT ?tenure ?person ?label {' '.join('?' + b for b in _BOUNDS)} ?source ?evidence WHERE {{
+          ?tenure a igo:Tenure ; {predicate} {sparql_iri(ID + 'post/' + post)} ; org:member ?person .
+          OPTIONAL {{ ?person rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
+          {_TENURE_DETAILS}
+        }}"""), "tenure", ("source", "evidence"))
+    result = []
+    for t in found:
+        how = on_day(t, on) if on else None
+        if on is not None and how is None:
+            continue
+        result.append({"person": slug(t["person"]), "label": t["label"], "on": how, "acting": acting,
+                       **{b: t[b] for b in _BOUNDS}, "sources": [slug(s) for s in t["source"]],
+                       "evidence": t["evidence"], "tenure": t["tenure"]})
+    return sorted(result, key=lambda r: (r["earliest_start"] or r["latest_start"] or "", r["person"]))
+
+
+def career(store, person: str) -> dict:
+    """The person with slug ``person``: the posts held (tenures, acting ones marked), the ranks
+    stated, and the meetings attended (with roles, the post and rank stated there), each in time order
+    with its sources."""
+    p = sparql_iri(ID + "person/" + person)
+    posts = _grouped(_rows(store, f"""
+        SELECT ?tenure ?post ?label ?acting {' '.join('?' + b for b in _BOUNDS)} ?source ?evidence WHERE {{
+          ?tenure a igo:Tenure ; org:member {p} .
+          {{ ?tenure igo:post ?post BIND (false AS ?acting) }} UNION {{ ?tenure igo:actingPost ?post BIND (true AS ?acting) }}
+          OPTIONAL {{ ?post rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
+          {_TENURE_DETAILS}
+        }}"""), "tenure", ("source", "evidence"))
+    ranks = _grouped(_rows(store, f"""
+        SELECT ?evidence ?rank ?label ?date ?source WHERE {{
+          {{ ?evidence a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .
+             OPTIONAL {{ ?evidence igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }} }}
+          UNION
+          {{ ?evidence a igo:Participation ; igo:participant {p} ; igo:rank ?rank ; igo:inMeeting/schema:startDate ?date }}
+          OPTIONAL {{ ?rank rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
+          OPTIONAL {{ ?evidence prov:wasDerivedFrom ?source }}
+        }}"""), "evidence", ("source",))
+    meetings = _grouped(_rows(store, f"""
+        SELECT ?participation ?meeting ?label ?date ?role ?on_behalf_of ?post ?acting_post ?rank ?source WHERE {{
+          ?participation igo:participant {p} ; igo:inMeeting ?meeting .
+          OPTIONAL {{ ?meeting schema:startDate ?date }}
+          OPTIONAL {{ ?meeting rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
+          OPTIONAL {{ ?participation igo:role ?role }} OPTIONAL {{ ?participation igo:onBehalfOf ?on_behalf_of }}
+          OPTIONAL {{ ?participation igo:post ?post }} OPTIONAL {{ ?participation igo:actingPost ?acting_post }}
+          OPTIONAL {{ ?participation igo:rank ?rank }}
+          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
+        }}"""), "participation", ("role", "post", "acting_post", "source"))
+    return {
+        "person": person,
+        "posts": sorted(({"post": slug(t["post"]), "label": t["label"], "acting": t["acting"] == "true",
+                          **{b: t[b] for b in _BOUNDS}, "sources": [slug(s) for s in t["source"]],
+                          "evidence": t["evidence"], "tenure": t["tenure"]} for t in posts),
+                        key=lambda r: (r["earliest_start"] or r["latest_start"] or "", r["post"])),
+        "ranks": sorted(({"rank": slug(r["rank"]), "label": r["label"], "date": r["date"],
+                          "sources": [slug(s) for s in r["source"]], "evidence": r["evidence"]} for r in ranks),
+                        key=lambda r: (r["date"] or "", r["rank"])),
+        "meetings": sorted(({"meeting": slug(m["meeting"]), "label": m["label"], "date": m["date"],
+                             "roles": [slug(x) for x in m["role"]], "on_behalf_of": slug(m["on_behalf_of"]),
+                             "posts": [slug(x) for x in m["post"]], "acting_posts": [slug(x) for x in m["acting_post"]],
+                             "rank": slug(m["rank"]), "sources": [slug(s) for s in m["source"]],
+                             "participation": m["participation"]} for m in meetings),
+                           key=lambda r: (r["date"] or "", r["meeting"])),
+    }
+
+
+def exists(store, kind: str, name: str) -> bool:
+    """Whether the store knows ``.../id/{kind}/{name}``."""
+    return bool(store.query(f"ASK {{ {sparql_iri(ID + kind + '/' + name)} ?p ?o }}"))
