@@ -90,3 +90,33 @@ def test_person_page_reached_from_the_meeting(live, browser):
     screenshot(browser, "person-page")
     # no script is needed to read a page
     assert browser.execute_script("return document.querySelectorAll('script').length") == 0
+
+
+def test_timelines_render_on_the_post_and_person_pages(live, browser):
+    """The post's holders and the person's career are drawn (server-side SVG, no script), each bar a
+    link to its tenure's evidence."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(live.url + "/id/post/csto-secretary-general")
+    figure = browser.find_element(By.ID, "holders-timeline")
+    svg = figure.find_element(By.TAG_NAME, "svg")
+    assert svg.size["width"] > 400 and svg.size["height"] > 80  # drawn, not collapsed
+    bars = figure.find_elements(By.CSS_SELECTOR, "a.bar")
+    assert len(bars) == 4 and len(figure.find_elements(By.CSS_SELECTOR, "a.bar.acting")) == 1
+    held = [b.find_element(By.CSS_SELECTOR, "rect.held") for b in bars]
+    assert all(r.size["width"] >= 2 for r in held)
+    xs = [r.location["x"] for r in held]
+    assert xs == sorted(xs)  # the holders in time order, left to right
+    browser.execute_script("window.scrollTo(0, arguments[0])", figure.location["y"] - 20)
+    screenshot(browser, "post-timeline")
+    browser.get(live.url + "/id/tenure/stanislav-zas/csto-secretary-general")
+    assert "/id/meeting/2019-11-28-csc-bishkek/decision/" in browser.page_source  # the evidence, linked
+
+    browser.get(live.url + "/id/person/valery-semerikov")
+    career = browser.find_element(By.ID, "career-timeline")
+    points = career.find_elements(By.CSS_SELECTOR, "a.point circle")
+    assert len(points) == 5 and all(p.is_displayed() for p in points)
+    assert len(career.find_elements(By.CSS_SELECTOR, "a.bar")) == 2
+    browser.execute_script("window.scrollTo(0, arguments[0])", career.location["y"] - 20)
+    screenshot(browser, "person-timeline")
+    assert browser.execute_script("return document.querySelectorAll('script').length") == 0

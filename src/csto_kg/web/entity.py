@@ -22,7 +22,9 @@ import pyoxigraph as ox
 from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ID, PREFIXES
 from ..query.workers import TimeBudget
+from ..query import tenures as tenure_answers
 from ..records.kinds import KINDS, kind_of_path
+from .timeline import Bar, Point
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
@@ -103,6 +105,10 @@ def rows(store, query: str) -> list[dict]:
     answer = store.query(PROLOGUE + query)
     names = [v.value for v in answer.variables]
     return [{n: _value(s[n]) for n in names} for s in answer]
+
+
+#: A tenure's bounds and how they are known, in the order :class:`~csto_kg.web.timeline.Bar` takes them.
+TENURE_BOUNDS = ("earliest_start", "latest_start", "earliest_end", "latest_end", "start_basis", "end_basis")
 
 
 def kind_of(iri: str) -> str:
@@ -371,7 +377,13 @@ def person_view(store, iri: str) -> dict:
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     ranks.sort(key=lambda r: (str(r["date"] or ""), r["holding"]))
-    return {"participations": participations, "posts": posts, "appointments": appointments, "ranks": ranks}
+    held = tenure_answers.career(store, iri.rsplit("/", 1)[1])
+    bars = [Bar(t["label"] or t["post"], t["tenure"], *(t[b] for b in TENURE_BOUNDS), acting=t["acting"])
+            for t in held["posts"]]
+    points = [Point(m["label"] or m["meeting"], ID + "meeting/" + m["meeting"], m["date"]) for m in held["meetings"]
+              if m["date"]]
+    return {"participations": participations, "posts": posts, "appointments": appointments, "ranks": ranks,
+            "timeline_bars": bars, "timeline_points": points}
 
 
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
@@ -460,8 +472,13 @@ def post_view(store, iri: str) -> dict:
            OPTIONAL {{ ?participation igo:actingPost {p} BIND (true AS ?acting) }}
            OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}""",
         "participation", ("role", "source"))
+    slug = iri.rsplit("/", 1)[1]
+    tenures = tenure_answers.holders(store, slug) + tenure_answers.holders(store, slug, acting=True)
+    tenures.sort(key=lambda t: (t["earliest_start"] or t["latest_start"] or "", t["person"]))
+    bars = [Bar(t["label"] or t["person"], t["tenure"], *(t[b] for b in TENURE_BOUNDS), acting=t["acting"])
+            for t in tenures]
     return {"holders": holders, "participations": participations,
-            "totals": {"participations": participation_total}}
+            "totals": {"participations": participation_total}, "timeline_bars": bars}
 
 
 VIEWS = {"meeting": meeting_view, "person": person_view, "agent": agent_view, "post": post_view}

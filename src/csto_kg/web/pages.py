@@ -33,6 +33,7 @@ from ..graph.formats import RDF_FORMATS, RESULT_FORMATS, NotAcceptable, with_suf
 from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ONTOLOGY_IRI, PREFIXES
 from . import docs, negotiation
+from .timeline import timeline
 from .entity import Iri, Labels, Literal, PageReader, kind_of, page_data, rows
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -127,7 +128,12 @@ def is_iri(value) -> bool:
 
 @bp.app_context_processor
 def helpers() -> dict:
-    return {"href": href, "short": short, "base_iri": base_iri, "rdf_formats": RDF_FORMATS}
+    return {"href": href, "short": short, "base_iri": base_iri, "rdf_formats": RDF_FORMATS, "timeline": draw_timeline}
+
+
+def draw_timeline(bars, points=(), title: str = "Timeline"):
+    """A timeline's SVG for a page, its bars and points linking where :func:`href` says."""
+    return timeline(bars, points, link=href, title=title)
 
 
 # -- the workbench
