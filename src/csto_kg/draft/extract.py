@@ -265,6 +265,9 @@ class Extractor:
                     if state_m is not None:
                         state = _value(state_m, s)
                         last_delegation = state
+                        if state.value not in {v.value for v in d.delegations} and \
+                                self.lex.kind(str(state.value)) == "state":
+                            d.delegations.append(state)  # the text says the state's delegation was there
                     elif role == "delegation-member" and last_delegation is not None:
                         state = Value(last_delegation.value, f"the delegation of sentence {last_delegation.sentence}",
                                       -1, -1, s.n)

@@ -198,19 +198,27 @@ def _people(lex: Lexicon, tokens: list[Token]) -> list[tuple[int, int, str, str]
                 certain, first = letters in initials, j + 1
                 contradicted = not certain
             elif before is not None and before.text[:1].isupper() and before.text.isalpha():
-                if name_keys(before.text, endings) & firsts:
+                if _first_name_meets(name_keys(before.text, endings), firsts):
                     certain, first = True, i - 1
                 elif is_cyrillic(before.text) and {"Name"} <= _grammemes(before.text):
                     contradicted = True
                 elif not is_cyrillic(before.text) and before.end >= token.start - 1 and _looks_like_first_name(before.text):
                     contradicted = True
             if not certain and not contradicted and after is not None and after.text[:1].isupper() \
-                    and name_keys(after.text, endings) & firsts:  # "Горовой Александр"
+                    and _first_name_meets(name_keys(after.text, endings), firsts):  # "Горовой Александр"
                 certain, last = True, i + 2
             if contradicted:
                 continue
             found.append((first, last, "person" if certain else "person?", slug))
     return found
+
+
+def _first_name_meets(sounds: frozenset[str], firsts: frozenset[str]) -> bool:
+    """Whether a first name sounds like one of a person's: the same, or nearly (Aleksandr, Alexander)."""
+    import difflib
+
+    return bool(sounds & firsts) or any(difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+                                        for a in sounds for b in firsts if min(len(a), len(b)) >= 4)
 
 
 def _grammemes(word: str) -> frozenset[str]:

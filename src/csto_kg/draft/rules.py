@@ -45,6 +45,7 @@ class Rules:
                 for key in keys(word):
                     self.document_words.setdefault(key, kind)
         self.needs_title = set(data.get("needs_title", ()))
+        self.document_joins = {lang: _compile(v) for lang, v in data.get("document_joins", {}).items()}
         self.demonyms = data["demonyms"]
         self.surname_endings = {k: [str(x) for x in v] for k, v in data["surname_endings"].items()}
         self.months = {lang: [m.lower() for m in names] for lang, names in data["months"].items()}
@@ -131,6 +132,12 @@ class Rules:
                 title = Value(q.group(1).strip(), q.group(1), s.start + a, s.start + a + len(q.group(1)), s.n)
             if kind in self.needs_title and title is None:
                 continue
+            if found:
+                previous_kind, previous_m, previous_title = found[-1]
+                since = previous_title.end - s.start if previous_title is not None else previous_m.end()
+                between = s.text[since:word_m.start()]
+                if not any(p.search(between) for p, _who in self.document_joins.get(lang, ())):
+                    continue
             if title is not None and any(f[2] is not None and f[2].value == title.value for f in found):
                 continue
             found.append((kind, word_m, title))

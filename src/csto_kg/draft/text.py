@@ -124,7 +124,7 @@ def grammemes(word: str) -> frozenset[str]:
 
 
 _SOUNDS = (("shch", "sch"), ("kh", "h"), ("x", "ks"), ("ye", "e"), ("yo", "o"), ("yu", "u"), ("ya", "a"),
-           ("iy", "i"), ("yy", "i"), ("ii", "i"), ("ai", "ay"), ("y", "i"), ("j", "i"), ("w", "v"), ("ph", "f"))
+           ("zh", "j"), ("iy", "i"), ("yy", "i"), ("ii", "i"), ("ai", "ay"), ("y", "i"), ("j", "i"), ("w", "v"), ("ph", "f"))
 
 
 def latin_name(text: str) -> str:
