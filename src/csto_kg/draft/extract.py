@@ -240,7 +240,10 @@ class Extractor:
                     hits.append((m.start(), m.end(), rule.role, who, rule.delegation, m.group(0)))
         if not hits:
             return False, last_delegation
-        hits.sort()
+        hits.sort(key=lambda h: (h[0], -h[1]))
+        # words matched by two patterns of one role ("В состав делегации также вошёл", "также вошёл") count once
+        hits = [h for h in hits if not any(o is not h and o[2] == h[2] and o[0] <= h[0] and h[1] <= o[1]
+                                           and (o[0], -o[1]) < (h[0], -h[1]) for o in hits)]
         groups = self._groups(s, mentions)
         if not groups:
             if any(m.kind == "post" for m in mentions) or any(m.kind == "rank" for m in mentions):
