@@ -20,7 +20,7 @@ LAYERS = {
     "csto_kg.graph": 2,
     "csto_kg.tenure": 3,
     "csto_kg.store": 4,
-    "csto_kg.check": 5,
+    "csto_kg.check": 5, "csto_kg.draft": 5,
     "csto_kg.query": 6,
     "csto_kg.wikidata": 7,
     "csto_kg.web": 8,

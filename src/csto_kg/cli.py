@@ -342,6 +342,48 @@ def _unknown_entities(data_dir: Path, wanted: list[tuple[str, str, tuple[str, ..
 
 
 @main.command()
+@click.argument("text_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", required=True, help="Slug of the source the text is (a source of the entity files).")
+@click.option("--lang", type=click.Choice(["auto", "en", "ru"]), default="auto", show_default=True,
+              help="The text's language (auto: by its script).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the draft here instead of standard output.")
+@click.option("--stubs", type=click.Path(path_type=Path),
+              help="Where the new entities go (default: beside --output, NAME.new-entities.yaml).")
+@data_option
+def draft(text_file: Path, source: str, lang: str, output: Path | None, stubs: Path | None, data_dir: Path) -> None:
+    """Draft a meeting record from a report's TEXT_FILE: every value with the words it came from,
+    uncertain matches as commented choices, what cannot be placed as TODO comments, new entities
+    in a separate stubs file. Writes only the draft (and its stubs); never a record of data/."""
+    try:
+        from .draft import draft_text
+    except ImportError as error:  # the optional libraries of the draft extra
+        raise click.UsageError(f"csto-kg draft needs the draft extra ({error.name} is missing); "
+                               "install it with pip install 'csto-kg[draft]'") from error
+    wrong = _unknown_entities(data_dir, [("--source", source, ("source",))])
+    if wrong:
+        raise click.UsageError("\n".join(wrong))
+    try:
+        text = text_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.UsageError(f"{text_file}: cannot be read as UTF-8 text ({error})") from error
+    if stubs is None and output is not None:
+        stubs = output.with_name(output.name.removesuffix(".yaml") + ".new-entities.yaml")
+    result = draft_text(text, source, data_dir, lang, text_name=text_file.name,
+                        stubs_name=str(stubs) if stubs else "printed on standard error")
+    if output is None:
+        click.echo(result.record, nl=False)
+    else:
+        output.write_text(result.record, encoding="utf-8")
+        click.echo(str(output), err=True)
+    if result.stubs:
+        if stubs is None:
+            click.echo(result.stubs, err=True, nl=False)
+        else:
+            stubs.write_text(result.stubs, encoding="utf-8")
+            click.echo(f"{stubs}: {len(result.draft.stubs)} new entities to review", err=True)
+
+
+@main.command()
 @click.argument("query_text", metavar="QUERY", required=False)
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,

@@ -34,7 +34,7 @@ CASES = {  # how a label is broken -> (file, the text as it was, as it is now, t
         "entities/people.yaml", "    label: Aleksandr Gorovoy\n", '    label: "Aleksandr\\rGorovoy"\n',
         f"entities/people.yaml:5:12: people[slug=aleksandr-gorovoy].label: 'Aleksandr\\rGorovoy' spans more than one line; {ONE_LINE}"),
     "alternative label, line separator": (
-        "entities/states.yaml", "    alt_labels: {en: Russian Federation}\n", '    alt_labels: {en: "Russian\\u2028Federation"}\n',
+        "entities/states.yaml", "    alt_labels: {en: Russian Federation, ru: [Россия, Российская Федерация]}\n", '    alt_labels: {en: "Russian\\u2028Federation", ru: [Россия, Российская Федерация]}\n',
         f"entities/states.yaml:21:22: states[slug=russia].alt_labels.en: 'Russian\\u2028Federation' spans more than one line; {ONE_LINE}"),
 }
 SPARQL_LABEL = ("SELECT ?l WHERE { <https://w3id.org/csto-kg/id/meeting/2019-06-20-ccim-22> "

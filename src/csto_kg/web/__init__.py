@@ -18,6 +18,7 @@ from .request_body import MAX_BODY, strict_params
 from .sparql import SparqlDispatch
 from .sparql import bp as sparql_bp
 from .validation import bp as validation_bp
+from .drafting import bp as drafting_bp
 
 API_PATHS = ("/sparql", "/validate", "/api", "/healthz")  # where every error is JSON of one shape
 
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # /sparql answered without Flask's per-request work; every answer gets the security headers
     app.wsgi_app = SecurityHeaders(SparqlDispatch(app, app.wsgi_app))
     app.register_blueprint(validation_bp)
+    app.register_blueprint(drafting_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
 
