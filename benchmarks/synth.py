@@ -241,11 +241,14 @@ def entity_files(world: World) -> dict[str, str]:
             out(f"  - slug: {slug}-{post}")
             out(f"    label: {post_label} of the {label}")
             out(f"    post_in: {slug}")
+            if post == "secretary-general":
+                out("    single_holder: true")
     for body in world.bodies:
         for post, post_label in (("chairman", "Chairman"), ("secretary", "Secretary")):
             out(f"  - slug: {body.slug}-{post}")
             out(f"    label: {post_label} of the {body.label}")
             out(f"    post_in: {body.slug}")
+            out("    single_holder: true")
     for s in range(1, STATES + 1):
         for kind, (pattern, _ladder) in AGENCIES.items():
             for post, post_label in AGENCY_POSTS:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
-from ..graph.vocab import GRAPH, IGO, ORG, PROV, RDF, RDFS, XSD, entity_iri, iri
+from ..graph.rdfize import nquads_string
+from ..graph.vocab import GRAPH, ID, IGO, ORG, PROV, RDF, RDFS, XSD, entity_iri, iri
 
 TENURES_GRAPH = iri(GRAPH + "tenures")
 
@@ -19,37 +18,33 @@ def tenure_nquads(tenures, conflicts=()) -> str:
     (igo:actingPost when acting), its xsd:date bounds, how each bound is known, the evidence
     (igo:evidence) and prov:wasDerivedFrom the evidence's sources; each conflict an
     igo:TenureConflict with its message (rdfs:comment) and where the evidence involved is written
-    (igo:evidenceAt, "meetings/x.yaml:12")."""
-    g = ox.NamedNode(str(TENURES_GRAPH))
-    quads = []
+    (igo:evidenceAt, "meetings/x.yaml:12").
 
-    def add(s, p, o):
-        quads.append(ox.Quad(ox.NamedNode(str(s)), ox.NamedNode(str(p)), o, g))
-
+    Written as text, term by term (every IRI is made of slugs; every literal is escaped), since a
+    build at scale has hundreds of thousands of these quads."""
+    g = f" <{TENURES_GRAPH}> .\n"
+    a, member, post_p, acting_p = f"<{RDF.type}>", f"<{ORG.member}>", f"<{IGO.post}>", f"<{IGO.actingPost}>"
+    label, comment, tenure_c = f"<{RDFS.label}>", f"<{RDFS.comment}>", f"<{IGO.Tenure}>"
+    bounds = [f"<{IGO.earliestStart}>", f"<{IGO.latestStart}>", f"<{IGO.earliestEnd}>", f"<{IGO.latestEnd}>"]
+    start_basis, end_basis, evidence = f"<{IGO.startBasis}>", f"<{IGO.endBasis}>", f"<{IGO.evidence}>"
+    derived, date = f"<{PROV.wasDerivedFrom}>", f"^^<{XSD.date}>"
+    lines: list[str] = []
     for t in tenures:
-        s = tenure_iri(t.person, t.post, t.acting)
-        add(s, RDF.type, ox.NamedNode(str(IGO.Tenure)))
-        add(s, ORG.member, ox.NamedNode(str(entity_iri("person", t.person))))
-        add(s, IGO.actingPost if t.acting else IGO.post, ox.NamedNode(str(entity_iri("post", t.post))))
-        label = f"{t.person} as {'acting ' if t.acting else ''}{t.post}"
-        add(s, RDFS.label, ox.Literal(label, language="en"))
-        for prop, value in ((IGO.earliestStart, t.earliest_start), (IGO.latestStart, t.latest_start),
-                            (IGO.earliestEnd, t.earliest_end), (IGO.latestEnd, t.latest_end)):
+        s = f"<{ID}tenure/{t.person}/{t.post}{'/acting' if t.acting else ''}>"
+        lines += [f"{s} {a} {tenure_c}{g}", f"{s} {member} <{ID}person/{t.person}>{g}",
+                  f"{s} {acting_p if t.acting else post_p} <{ID}post/{t.post}>{g}",
+                  f"{s} {label} {nquads_string(t.person + ' as ' + ('acting ' if t.acting else '') + t.post)}@en{g}"]
+        for prop, value in zip(bounds, (t.earliest_start, t.latest_start, t.earliest_end, t.latest_end)):
             if value is not None:
-                add(s, prop, ox.Literal(value, datatype=ox.NamedNode(str(XSD.date))))
+                lines.append(f'{s} {prop} "{value}"{date}{g}')
         if t.start_basis:
-            add(s, IGO.startBasis, ox.Literal(t.start_basis))
+            lines.append(f'{s} {start_basis} "{t.start_basis}"{g}')
         if t.end_basis:
-            add(s, IGO.endBasis, ox.Literal(t.end_basis))
-        for e in t.evidence:
-            if e.node:
-                add(s, IGO.evidence, ox.NamedNode(e.node))
-        for source in t.sources:
-            add(s, PROV.wasDerivedFrom, ox.NamedNode(str(entity_iri("source", source))))
+            lines.append(f'{s} {end_basis} "{t.end_basis}"{g}')
+        lines += [f"{s} {evidence} <{e.node}>{g}" for e in t.evidence if e.node]
+        lines += [f"{s} {derived} <{ID}source/{source}>{g}" for source in t.sources]
     for n, c in enumerate(conflicts, 1):
-        s = entity_iri("tenure-conflict", str(n))
-        add(s, RDF.type, ox.NamedNode(str(IGO.TenureConflict)))
-        add(s, RDFS.comment, ox.Literal(c.message, language="en"))
-        for place in c.places:
-            add(s, IGO.evidenceAt, ox.Literal(place))
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+        s = f"<{ID}tenure-conflict/{n}>"
+        lines += [f"{s} {a} <{IGO.TenureConflict}>{g}", f"{s} {comment} {nquads_string(c.message)}@en{g}"]
+        lines += [f"{s} <{IGO.evidenceAt}> {nquads_string(place)}{g}" for place in c.places]
+    return "".join(dict.fromkeys(lines))
