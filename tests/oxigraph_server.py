@@ -193,8 +193,9 @@ def dataset_oxigraph(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def dataset_virtuoso(tmp_path_factory):
-    """The session's Virtuoso for the D0..D3 dataset, stopping queries itself after REMOTE_TIMEOUT_S."""
-    server = virtuoso(tmp_path_factory.mktemp("virtuoso-dataset"), int(REMOTE_TIMEOUT_S))
+    """The session's Virtuoso for the D0..D3 dataset, stopping queries itself after REMOTE_TIMEOUT_S,
+    and calling SERVICE endpoints (the endpoint's allow-list decides which)."""
+    server = virtuoso(tmp_path_factory.mktemp("virtuoso-dataset"), int(REMOTE_TIMEOUT_S)).allow_service()
     yield server
     server.stop()
 

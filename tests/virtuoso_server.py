@@ -137,6 +137,15 @@ class VirtuosoServer:
         lines = urllib.request.urlopen(request, timeout=30).read().decode("utf-8").splitlines()[1:]
         return [line.strip('"<>') for line in lines if line]
 
+    def allow_service(self) -> VirtuosoServer:
+        """Let anonymous queries call SERVICE endpoints, which a default install refuses
+        ("SQ070: Must have select privileges on view DB.DBA.SPARQL_SINV_2")."""
+        subprocess.run([shutil.which("isql-vt") or "isql-vt", f"127.0.0.1:{self.sql_port}", USER, PASSWORD,
+                        'exec=GRANT SELECT ON DB.DBA.SPARQL_SINV_2 TO "SPARQL"; '
+                        'GRANT EXECUTE ON DB.DBA.SPARQL_SINV_IMP TO "SPARQL";'],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+        return self
+
     def reset(self) -> VirtuosoServer:
         """Running, and holding nothing but Virtuoso's own graphs (what a test that writes starts from)."""
         if not self.running():

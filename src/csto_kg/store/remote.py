@@ -48,6 +48,7 @@ from ..graph.vocab import GRAPH
 STAGING = "urn:csto-kg:staging:"
 MANIFEST_GRAPH = "urn:csto-kg:manifest"
 MANIFEST_PREDICATE = "urn:csto-kg:manifest#json"
+NO_GRAPH = "urn:csto-kg:no-graph"  # never written: the named graph of a dataset that has none
 SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
                 "text/tab-separated-values")
 # an answer to CONSTRUCT or DESCRIBE: any media type of an RDF format but those results share (application/json)
@@ -383,6 +384,8 @@ class RemoteStore:
             else:
                 defaults = live
             named = live if named_graphs is None else [_iri(g) for g in named_graphs]
+            if not named:  # no named graphs: a graph no build has (Virtuoso reads none as "every graph")
+                named = [NO_GRAPH]
             params = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
         seconds = self.time_limit_ms / 1000 if self.time_limit_ms else self.write_timeout
         if self.timeout_param and self.time_limit_ms:
