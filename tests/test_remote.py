@@ -219,6 +219,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
     status = 503
     delay = 0.0
     seen: list[dict] = []
+    extra_headers: dict[str, str] = {}
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -230,6 +231,8 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         self.send_response(self.status)
         self.send_header("Content-Type", "application/sparql-results+json" if self.status == 200 else "text/plain")
         self.send_header("Content-Length", str(len(payload)))
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         try:
             self.wfile.write(payload)
@@ -244,7 +247,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def scripted():
-    handler = type("Handler", (Scripted,), {"seen": [], "status": 503, "delay": 0.0})
+    handler = type("Handler", (Scripted,), {"seen": [], "status": 503, "delay": 0.0, "extra_headers": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -323,6 +326,26 @@ def test_the_time_limit_is_sent_and_enforced_on_our_side(scripted):
     assert form["timeout"] == ["0.3"]
     assert form["default-graph-uri"] == [f"{GRAPH}ontology"]
     assert len(scripted.seen) == 1  # a query past its limit is not retried
+
+
+def test_a_partial_answer_past_the_stores_own_limit_is_a_timeout(scripted):
+    """Virtuoso answers a query past its MaxQueryExecutionTime with what it has and X-SQL-State: S1TAT."""
+    store = remote_store(scripted.url, CSTO_KG_STORE_RETRIES="0")
+    store._live = (time.monotonic() + 60, [f"{GRAPH}ontology"])
+    scripted.status, scripted.extra_headers = 200, {"X-SQL-State": "S1TAT"}
+    with pytest.raises(StoreTimeout, match="CSTO_KG_SPARQL_TIME_LIMIT_MS"):
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+    scripted.extra_headers = {}
+    assert list(store.query("SELECT * WHERE { ?s ?p ?o }")) == []  # the control: the same answer, complete
+
+
+def test_the_query_form_chooses_what_is_asked_for():
+    from csto_kg.store.remote import query_form
+
+    assert query_form("PREFIX a: <http://a/>\n# CONSTRUCT in a comment\nBASE <http://b/> ask { }") == "ask"
+    assert query_form("  select * {}") == "select"
+    assert query_form("DESCRIBE <x>") == query_form("PREFIX : <http://a/> CONSTRUCT WHERE { ?s ?p ?o }") == "graph"
+    assert query_form("INSERT DATA {}") is None and query_form("SELECTION") is None
 
 
 def test_serve_builds_into_a_remote_store_when_it_is_stale(data_copy, validator, fresh_remote):
