@@ -13,8 +13,9 @@ from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.check.validate import Validator
 
 from .oxigraph_server import (  # noqa: F401 - fixtures
-    any_store, backend, dataset_location, dataset_oxigraph, fresh_oxigraph, oxigraph_server, records_location,
-    remote_built_store)
+    any_store, backend, dataset_location, dataset_oxigraph, dataset_virtuoso, fresh_remote, oxigraph_built_store,
+    oxigraph_server, records_location, remote_built_store, remote_engine, scratch_virtuoso, virtuoso_built_store,
+    virtuoso_server)
 from .live_endpoint import listener  # noqa: F401 - a fixture for the endpoint tests
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,8 +1,8 @@
 """The endpoint served by ``csto-kg serve`` on a free loopback port, and a small dataset with graphs D0..D3.
 
 The endpoint tests run against each backend in turn (the ``backend`` fixtures in
-tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` loaded through
-:class:`~csto_kg.store.remote.RemoteStore`.
+tests/oxigraph_server.py): the embedded store, and a live ``oxigraph serve`` and Virtuoso loaded
+through :class:`~csto_kg.store.remote.RemoteStore`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import requests
 
 from csto_kg.store.embedded import EmbeddedStore
 
-from .oxigraph_server import free_port
+from .oxigraph_server import engine_settings, free_port
 
 EX = "http://example.org/"
 D = [f"{EX}D{i}" for i in range(4)]
@@ -103,7 +103,7 @@ def serve(store_path: Path | str, **config: Any) -> Iterator[Live]:
     """``csto-kg serve --no-build`` over ``store_path`` (a folder, or a remote store's URL) on a free
     loopback port, with ``config`` (``SPARQL_TIME_LIMIT_MS=...`` and so on) as its settings."""
     port = free_port()
-    env = {**os.environ, "CSTO_KG_SPARQL_WORKERS": "2"}
+    env = {**os.environ, "CSTO_KG_SPARQL_WORKERS": "2", **engine_settings(str(store_path))}
     env.update({SETTING_OF[key]: str(value) for key, value in config.items()})
     command = [sys.executable, "-m", "csto_kg.cli", "serve", "--no-build", "--store", str(store_path),
                "--host", "127.0.0.1", "--port", str(port)]

@@ -16,6 +16,7 @@ from csto_kg.web import create_app
 from csto_kg.web.entity import PageReader
 
 from .live_endpoint import serve
+from .oxigraph_server import engine_settings
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -114,8 +115,10 @@ def test_pages_query_the_store_only_through_the_workers(built_store, in_the_serv
         _close(app)
 
 
-def test_pages_of_a_remote_store_query_it_directly(remote_built_store):
+def test_pages_of_a_remote_store_query_it_directly(remote_built_store, monkeypatch):
     """A remote store stops each query at the time limit itself: no query workers are started."""
+    for name, value in engine_settings(remote_built_store.url).items():
+        monkeypatch.setenv(name, value)
     app = create_app({"STORE": remote_built_store.url, "TESTING": True})
     client = app.test_client()
     assert client.get("/id/meeting/2019-06-20-ccim-22", headers=BROWSER).status_code == 200

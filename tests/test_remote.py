@@ -1,5 +1,6 @@
-"""The remote store backend, against a real ``oxigraph serve`` on loopback (and a scripted HTTP
-server for the failures a real store rarely produces on demand)."""
+"""The remote store backend, against each real engine on loopback (``oxigraph serve`` and Virtuoso:
+the ``remote_engine`` fixtures), and a scripted HTTP server for the failures a real store rarely
+produces on demand."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ import pytest
 
 from csto_kg.tenure import derive, tenure_nquads
 from csto_kg.check.build import build, is_stale, ontology_nquads
-from csto_kg.problems import InvalidRecords, QueryTimeout, StoreTimeout, StoreUnavailable, UsageError
+from csto_kg.problems import InvalidRecords, QueryTimeout, StoreRejected, StoreTimeout, StoreUnavailable, UsageError
 from csto_kg.records import read_records
 from csto_kg.store.remote import MANIFEST_GRAPH, STAGING, RemoteStore
 from csto_kg.query.sparql import BadQuery, run, serialize
 from csto_kg.graph.vocab import GRAPH
 
 from .conftest import DATA, nquads, record_graphs
-from .oxigraph_server import remote_store
+from .oxigraph_server import engine_settings, remote_store
+from .virtuoso_server import OWN_GRAPHS as VIRTUOSO_OWN_GRAPHS
 
 EXTRA_RECORD = """\
 states:
@@ -49,7 +51,7 @@ def stored_quads(url: str) -> list[ox.Quad]:
     """Everything in the store's named graphs, staging and manifest included, read around RemoteStore."""
     store = remote_store(url)
     solutions = store._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions]
+    return [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions if s["g"].value not in VIRTUOSO_OWN_GRAPHS]
 
 
 def graphs_in(url: str) -> set[str]:
@@ -88,7 +90,8 @@ def test_the_default_graph_is_the_union_and_datasets_can_be_narrowed(remote_buil
     ontology = ox.NamedNode(f"{GRAPH}ontology")
     only = int(next(iter(remote_built_store.query(count, default_graph=[ontology])))["n"].value)
     assert 0 < only < union
-    graphs = [s["g"].value for s in remote_built_store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }")]
+    # { ?s ?p ?o }, not {}: Virtuoso matches no graph with an empty pattern
+    graphs = [s["g"].value for s in remote_built_store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
     assert sorted(graphs) == remote_built_store.manifest()["graphs"]
     from_clause = f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}ontology> WHERE {{ ?s ?p ?o }}"
     assert int(next(iter(remote_built_store.query(from_clause, use_default_graph_as_union=False)))["n"].value) == only
@@ -106,9 +109,11 @@ def test_ask_construct_and_syntax_errors_behave_as_embedded(remote_built_store):
         run(remote_built_store, "SELECT ?s WHERE { ?s ?p ")
 
 
-def test_endpoint_serves_from_the_remote_store(remote_built_store):
+def test_endpoint_serves_from_the_remote_store(remote_built_store, monkeypatch):
     from csto_kg.web import create_app
 
+    for name, value in engine_settings(remote_built_store.url).items():
+        monkeypatch.setenv(name, value)
     client = create_app({"STORE": remote_built_store.url, "TESTING": True}).test_client()
     response = client.get("/sparql", query_string={"query": (Path(__file__).parent / "queries" / "cq3-delegations.rq").read_text()},
                           headers={"Accept": "application/sparql-results+json"})
@@ -123,51 +128,51 @@ def test_export_from_the_remote_store_equals_the_embedded_export(remote_built_st
     assert canonical(remote) == canonical(embedded)
 
 
-def test_an_invalid_record_never_reaches_the_store(data_copy, validator, fresh_oxigraph):
-    store = remote_store(fresh_oxigraph.url)
+def test_an_invalid_record_never_reaches_the_store(data_copy, validator, fresh_remote):
+    store = remote_store(fresh_remote.url)
     build(data_copy, store, validator)
-    before = canonical(stored_quads(fresh_oxigraph.url))
+    before = canonical(stored_quads(fresh_remote.url))
     (data_copy / "entities" / "broken.yaml").write_text("states:\n  - slug: Not A Slug\n    label: x\n")
     with pytest.raises(InvalidRecords):
         build(data_copy, store, validator)
-    assert canonical(stored_quads(fresh_oxigraph.url)) == before
+    assert canonical(stored_quads(fresh_remote.url)) == before
     # nothing is even sent: with no store listening, the records' errors are still what fails
     with pytest.raises(InvalidRecords):
-        build(data_copy, remote_store(f"http://127.0.0.1:{fresh_oxigraph.port}/nowhere-listening",
+        build(data_copy, remote_store(f"http://127.0.0.1:{fresh_remote.port}/nowhere-listening",
                                       CSTO_KG_STORE_RETRIES="0"), validator)
 
 
 @pytest.mark.parametrize("load", ["gsp", "update"])
-def test_a_deleted_records_graph_is_removed(data_copy, validator, fresh_oxigraph, load):
-    store = remote_store(fresh_oxigraph.url, CSTO_KG_STORE_LOAD=load, CSTO_KG_STORE_BATCH="50")
+def test_a_deleted_records_graph_is_removed(data_copy, validator, fresh_remote, load):
+    store = remote_store(fresh_remote.url, CSTO_KG_STORE_LOAD=load, CSTO_KG_STORE_BATCH="50")
     extra = data_copy / "entities" / "extra.yaml"
     extra.write_text(EXTRA_RECORD)
     build(data_copy, store, validator)
-    assert f"{GRAPH}entities/extra" in graphs_in(fresh_oxigraph.url)
+    assert f"{GRAPH}entities/extra" in graphs_in(fresh_remote.url)
     assert bool(store.query("ASK { ?s ?p 'Testland'@en }"))
     extra.unlink()
     build(data_copy, store, validator)
-    assert f"{GRAPH}entities/extra" not in graphs_in(fresh_oxigraph.url)
+    assert f"{GRAPH}entities/extra" not in graphs_in(fresh_remote.url)
     assert not bool(store.query("ASK { ?s ?p 'Testland'@en }"))
-    assert_holds_exactly(fresh_oxigraph.url, data_copy, validator)
+    assert_holds_exactly(fresh_remote.url, data_copy, validator)
 
 
-def test_graphs_of_others_in_a_shared_store_are_left_alone(data_copy, validator, fresh_oxigraph):
-    store = remote_store(fresh_oxigraph.url)
+def test_graphs_of_others_in_a_shared_store_are_left_alone(data_copy, validator, fresh_remote):
+    store = remote_store(fresh_remote.url)
     store._put_graph("http://example.org/someone-else", b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
     build(data_copy, store, validator)
     build(data_copy, store, validator)
-    assert "http://example.org/someone-else" in graphs_in(fresh_oxigraph.url)
+    assert "http://example.org/someone-else" in graphs_in(fresh_remote.url)
     assert not bool(store.query("ASK { <http://example.org/a> ?p ?o }"))  # and invisible to our queries
 
 
 @pytest.mark.parametrize("load", ["gsp", "update"])
 def test_a_build_killed_midway_leaves_the_old_build_served_and_a_rerun_converges(
-        data_copy, validator, fresh_oxigraph, monkeypatch, load):
+        data_copy, validator, fresh_remote, monkeypatch, load):
     settings = {"CSTO_KG_STORE_LOAD": load, "CSTO_KG_STORE_BATCH": "100", "CSTO_KG_STORE_RETRIES": "2"}
     (data_copy / "entities" / "extra.yaml").write_text(EXTRA_RECORD)
-    build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)
-    old = canonical(q for q in stored_quads(fresh_oxigraph.url) if q.graph_name.value != MANIFEST_GRAPH)
+    build(data_copy, remote_store(fresh_remote.url, **settings), validator)
+    old = canonical(q for q in stored_quads(fresh_remote.url) if q.graph_name.value != MANIFEST_GRAPH)
 
     # the next build deletes a record and changes another; the server dies after a few loads
     (data_copy / "entities" / "extra.yaml").unlink()
@@ -178,32 +183,32 @@ def test_a_build_killed_midway_leaves_the_old_build_served_and_a_rerun_converges
     original = RemoteStore._send
 
     def dying_send(self, method, url, *args):
-        if method == "PUT" or (url.endswith("/update") and b"INSERT DATA" in (args[0] or b"")):
+        if method == "PUT" or (url == self.update_url and b"INSERT" in (args[0] or b"")):
             sent.append(url)
             if len(sent) == 3:
-                fresh_oxigraph.stop()  # SIGKILL: no clean shutdown
+                fresh_remote.stop()  # SIGKILL: no clean shutdown
         return original(self, method, url, *args)
 
     monkeypatch.setattr(RemoteStore, "_send", dying_send)
     with pytest.raises(StoreUnavailable, match="did not answer"):
-        build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)
+        build(data_copy, remote_store(fresh_remote.url, **settings), validator)
     monkeypatch.undo()
 
-    fresh_oxigraph.start()  # same folder, same port
-    left = stored_quads(fresh_oxigraph.url)
+    fresh_remote.start()  # same folder, same port
+    left = stored_quads(fresh_remote.url)
     assert any(q.graph_name.value.startswith(STAGING) for q in left), "the load was not interrupted midway"
-    survivor = remote_store(fresh_oxigraph.url)
+    survivor = remote_store(fresh_remote.url)
     served = canonical(ox.Quad(r["s"], r["p"], r["o"], r["g"])
                        for r in survivor.query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"))
     assert served == old  # readers still get the previous build, whole
 
-    build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)  # the rerun
-    assert_holds_exactly(fresh_oxigraph.url, data_copy, validator)
-    assert not any(g.startswith(STAGING) for g in graphs_in(fresh_oxigraph.url))
+    build(data_copy, remote_store(fresh_remote.url, **settings), validator)  # the rerun
+    assert_holds_exactly(fresh_remote.url, data_copy, validator)
+    assert not any(g.startswith(STAGING) for g in graphs_in(fresh_remote.url))
     assert bool(survivor.query("ASK { ?s ?p 'Russia (renamed)'@en }"))
 
-    build(data_copy, remote_store(fresh_oxigraph.url, **settings), validator)  # and again: idempotent
-    assert_holds_exactly(fresh_oxigraph.url, data_copy, validator)
+    build(data_copy, remote_store(fresh_remote.url, **settings), validator)  # and again: idempotent
+    assert_holds_exactly(fresh_remote.url, data_copy, validator)
 
 
 # -- failures on demand, from a scripted server
@@ -215,6 +220,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
     status = 503
     delay = 0.0
     seen: list[dict] = []
+    extra_headers: dict[str, str] = {}
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -226,6 +232,8 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         self.send_response(self.status)
         self.send_header("Content-Type", "application/sparql-results+json" if self.status == 200 else "text/plain")
         self.send_header("Content-Length", str(len(payload)))
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         self.end_headers()
         try:
             self.wfile.write(payload)
@@ -240,7 +248,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def scripted():
-    handler = type("Handler", (Scripted,), {"seen": [], "status": 503, "delay": 0.0})
+    handler = type("Handler", (Scripted,), {"seen": [], "status": 503, "delay": 0.0, "extra_headers": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -274,6 +282,23 @@ def test_credentials_are_sent_and_never_shown(scripted):
     assert scripted.seen[-1]["authorization"] == "Bearer tok-123"
 
 
+def test_a_default_virtuoso_takes_writes_with_digest_authentication_only(scratch_virtuoso, data_copy, validator):
+    server = scratch_virtuoso.reset()
+    settings = engine_settings(server.url)
+    wrong = "not-the-Passw0rd"
+    refused = [{**settings, "CSTO_KG_STORE_AUTH": "basic"}, {**settings, "CSTO_KG_STORE_PASSWORD": wrong},
+               {k: v for k, v in settings.items() if k not in ("CSTO_KG_STORE_USER", "CSTO_KG_STORE_PASSWORD")}]
+    for environ in refused:
+        store = RemoteStore(server.url, environ={**environ, "CSTO_KG_STORE_RETRIES": "0"})
+        with pytest.raises(StoreRejected, match=r"HTTP 401.*CSTO_KG_STORE_AUTH=digest") as failure:
+            build(data_copy, store, validator)
+        assert wrong not in str(failure.value) and wrong not in repr(store) and wrong not in str(vars(store))
+        assert not store.exists()
+    store = remote_store(server.url)  # dba's password, answering the digest challenge
+    build(data_copy, store, validator)
+    assert_holds_exactly(server.url, data_copy, validator)
+
+
 def test_a_url_with_credentials_is_refused():
     with pytest.raises(UsageError, match="CSTO_KG_STORE_USER"):
         RemoteStore("http://user:pw@127.0.0.1:9/", environ={})
@@ -304,8 +329,28 @@ def test_the_time_limit_is_sent_and_enforced_on_our_side(scripted):
     assert len(scripted.seen) == 1  # a query past its limit is not retried
 
 
-def test_serve_builds_into_a_remote_store_when_it_is_stale(data_copy, validator, fresh_oxigraph):
-    store = remote_store(fresh_oxigraph.url)
+def test_a_partial_answer_past_the_stores_own_limit_is_a_timeout(scripted):
+    """Virtuoso answers a query past its MaxQueryExecutionTime with what it has and X-SQL-State: S1TAT."""
+    store = remote_store(scripted.url, CSTO_KG_STORE_RETRIES="0")
+    store._live = (time.monotonic() + 60, [f"{GRAPH}ontology"])
+    scripted.status, scripted.extra_headers = 200, {"X-SQL-State": "S1TAT"}
+    with pytest.raises(StoreTimeout, match="CSTO_KG_SPARQL_TIME_LIMIT_MS"):
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+    scripted.extra_headers = {}
+    assert list(store.query("SELECT * WHERE { ?s ?p ?o }")) == []  # the control: the same answer, complete
+
+
+def test_the_query_form_chooses_what_is_asked_for():
+    from csto_kg.store.remote import query_form
+
+    assert query_form("PREFIX a: <http://a/>\n# CONSTRUCT in a comment\nBASE <http://b/> ask { }") == "ask"
+    assert query_form("  select * {}") == "select"
+    assert query_form("DESCRIBE <x>") == query_form("PREFIX : <http://a/> CONSTRUCT WHERE { ?s ?p ?o }") == "graph"
+    assert query_form("INSERT DATA {}") is None and query_form("SELECTION") is None
+
+
+def test_serve_builds_into_a_remote_store_when_it_is_stale(data_copy, validator, fresh_remote):
+    store = remote_store(fresh_remote.url)
     assert is_stale(data_copy, store) and not store.exists()
     build(data_copy, store, validator)
     assert not is_stale(data_copy, store)
@@ -320,7 +365,7 @@ def test_the_remote_settings_are_documented_in_the_readme():
     readme = (DATA.parent / "README.md").read_text(encoding="utf-8")
     assert settings.markdown_table() in readme
     remote = [s.name for s in settings.SETTINGS if s.name.startswith("CSTO_KG_STORE_")]
-    assert len(remote) == 11 and all(f"`{name}`" in readme for name in remote)
+    assert len(remote) == 12 and all(f"`{name}`" in readme for name in remote)
 
 
 def test_remote_time_limit_is_the_endpoints_time_limit_error():

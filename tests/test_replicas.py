@@ -110,3 +110,24 @@ def test_serve_on_a_replica_answers_without_rebuilding(replicas, tmp_path):
         server.stderr.close()
     assert b"true" in answer
     assert "building" not in log  # a replica is served as imported, not rebuilt from records
+
+
+def test_an_export_imported_into_each_remote_engine_serves_the_same_quads(built_store, fresh_remote, tmp_path):
+    from csto_kg.store.replica import import_export
+
+    from .oxigraph_server import remote_store
+
+    export = tmp_path / "graph.trig"
+    export.write_bytes(built_store.reader().dump(format=ox.RdfFormat.TRIG))
+    store = remote_store(fresh_remote.url)
+    import_export(export, store)
+    assert store.manifest()["imported_from"] == "graph.trig"
+
+    def canonical(quads) -> set[str]:
+        dataset = ox.Dataset(quads)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        return {str(q) for q in dataset}
+
+    assert canonical(store.reader()) == canonical(built_store.reader())
+    answers = [serialize(run(s, CASES[0].read_text()), "csv") for s in (built_store, store)]
+    assert answers[1] == answers[0] and answers[0].count(b"\n") > 1

@@ -2,7 +2,7 @@
 
 Graphs D0..D3 are named graphs of a small fixture store (tests/live_endpoint.py). The update
 cases are sent too: a read-only endpoint must refuse them with 4xx and change nothing. Every
-test runs once per backend (the embedded store, and a live ``oxigraph serve``), so they cannot drift.
+test runs once per backend (the embedded store, a live ``oxigraph serve`` and a live Virtuoso), so they cannot drift.
 """
 
 from __future__ import annotations
@@ -102,10 +102,10 @@ def test_every_w3c_protocol_case_is_here(request):
     assert len(CASES) == 34
     assert len({c.name for c in CASES}) == 34
     assert sum(c.name.startswith("update_") for c in CASES) == 7
-    # every case runs against every backend: 34 per backend, 68 in all (as collected, before any -k)
+    # every case runs against every backend: 34 per backend, 102 in all (as collected, before any -k)
     runs = [item.callspec.params for item in request.node.parent.collect()
             if getattr(item, "originalname", "") == "test_w3c_protocol_case"]
-    assert len(runs) == 34 * len(BACKENDS) == 68
+    assert len(runs) == 34 * len(BACKENDS) == 102
     for name in BACKENDS:
         assert sorted(r["case"].name for r in runs if r["backend"] == name) == sorted(c.name for c in CASES)
 

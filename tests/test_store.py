@@ -79,13 +79,13 @@ def test_an_embedded_store_lists_the_graphs_of_each_new_build(tmp_path):
     assert store.live_graphs() == ["http://example.org/g2", "http://example.org/g3"] and store.build_id() != first
 
 
-def test_a_remote_store_takes_files_and_keeps_no_records(fresh_oxigraph, tmp_path):
-    store = remote_store(fresh_oxigraph.url)
+def test_a_remote_store_takes_files_and_keeps_no_records(fresh_remote, tmp_path):
+    store = remote_store(fresh_remote.url)
     assert (store.exists(), store.build_id()) == (False, None)
     files = [tmp_path / "a.nq", tmp_path / "b.nq"]
     files[0].write_bytes(_quad("http://example.org/g1"))
     files[1].write_bytes(_quad("http://example.org/g2"))
-    assert store.replace(files, {"records": {"meetings/x.yaml": {}}, "note": "kept"}) == fresh_oxigraph.url
+    assert store.replace(files, {"records": {"meetings/x.yaml": {}}, "note": "kept"}) == fresh_remote.url
     manifest = store.manifest()
     assert "records" not in manifest and manifest["note"] == "kept" and store.build_id() == manifest["id"]
     assert store.live_graphs() == ["http://example.org/g1", "http://example.org/g2"]

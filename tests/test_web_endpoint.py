@@ -1,6 +1,6 @@
 """The endpoint as a web service: one JSON error shape, CORS, OPTIONS, /healthz; the workbench's limits.
 
-The live-server tests run once per backend (the embedded store, and a live ``oxigraph serve``).
+The live-server tests run once per backend (the embedded store, a live ``oxigraph serve`` and a live Virtuoso).
 """
 
 from __future__ import annotations

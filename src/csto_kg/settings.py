@@ -45,8 +45,11 @@ SETTINGS = (
     Setting("CSTO_KG_STORE_TIMEOUT_PARAM", "",
             "Remote store: query parameter that passes the time limit in seconds to the store (e.g. `timeout` for Fuseki); "
             "the limit is enforced on our side regardless."),
-    Setting("CSTO_KG_STORE_USER", "", "Remote store: HTTP Basic user name (never logged)."),
-    Setting("CSTO_KG_STORE_PASSWORD", "", "Remote store: HTTP Basic password (never logged)."),
+    Setting("CSTO_KG_STORE_USER", "", "Remote store: HTTP user name (never logged)."),
+    Setting("CSTO_KG_STORE_PASSWORD", "", "Remote store: HTTP password (never logged)."),
+    Setting("CSTO_KG_STORE_AUTH", "basic",
+            "Remote store: how user and password are sent: `basic` (with every request) or `digest` (HTTP Digest, "
+            "answering the store's challenge; Virtuoso's `/sparql-auth`)."),
     Setting("CSTO_KG_STORE_TOKEN", "", "Remote store: bearer token, instead of user and password (never logged)."),
     Setting("CSTO_KG_HOST", "127.0.0.1", "Address `serve` listens on."),
     Setting("CSTO_KG_PORT", "8000", "Port `serve` listens on.", int),

@@ -62,6 +62,8 @@ class QueryInfo:
     depth: int = 0  # how deeply groups, parentheses and brackets nest
     terms: int = 0  # groups, parentheses and operators in all
     ambiguous: bool = False  # \u escapes make the text read differently by the Recommendation and the engine
+    # the FROM ("from") and FROM NAMED ("named") clauses, each with its IRI (None when unreadable)
+    dataset: tuple[tuple[str, str | None], ...] = ()
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -107,12 +109,13 @@ def _expand(kind: str, value: str, base: str, prefixes: dict[str, str]) -> str |
     return None
 
 
-def _read(tokens: list[tuple[str, str]]) -> tuple[str | None, list[str | None], bool]:
-    """The form, SERVICE targets and dataset clause in ``tokens``."""
+def _read(tokens: list[tuple[str, str]]) -> tuple[str | None, list[str | None], bool, list[tuple[str, str | None]]]:
+    """The form, SERVICE targets and dataset clause (whether there is one, and its graphs) in ``tokens``."""
     base, prefixes = "", {}
     form: str | None = None
     services: list[str | None] = []
     has_dataset = False
+    dataset: list[tuple[str, str | None]] = []
     i = 0
     while i < len(tokens):
         kind, value = tokens[i]
@@ -132,6 +135,9 @@ def _read(tokens: list[tuple[str, str]]) -> tuple[str | None, list[str | None], 
                 break
         elif word == "FROM":
             has_dataset = True
+            named = nxt[0] == "word" and nxt[1].upper() == "NAMED"
+            graph = tokens[i + 2 if named else i + 1] if i + (2 if named else 1) < len(tokens) else ("", "")
+            dataset.append(("named" if named else "from", _expand(graph[0], graph[1], base, prefixes)))
         elif word == "SERVICE":
             j = i + 1
             if j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "SILENT":
@@ -139,7 +145,7 @@ def _read(tokens: list[tuple[str, str]]) -> tuple[str | None, list[str | None], 
             target = tokens[j] if j < len(tokens) else ("", "")
             services.append(_expand(target[0], target[1], base, prefixes))
         i += 1
-    return form, services, has_dataset
+    return form, services, has_dataset, dataset
 
 
 def _shape(tokens: list[tuple[str, str]]) -> tuple[int, int]:
@@ -169,18 +175,18 @@ def inspect(text: str) -> QueryInfo:
 @lru_cache(maxsize=4096)
 def _inspect(text: str) -> QueryInfo:
     engine = _engine_reading(text)
-    form, services, has_dataset = _read(engine)
+    form, services, has_dataset, dataset = _read(engine)
     depth, terms = _shape(engine)
     ambiguous = False
     if _CODEPOINT.search(text):
         spec = _recommendation_reading(text)
         ambiguous = [kind for kind, _ in spec] != [kind for kind, _ in engine]
-        spec_form, spec_services, spec_dataset = _read(spec)
+        spec_form, spec_services, spec_dataset, _ = _read(spec)
         services += [s for s in spec_services if s not in services]  # refused if either reading calls it
         has_dataset = has_dataset or spec_dataset
         if spec_form == "update":
             form = "update"
-    return QueryInfo(form, tuple(services), has_dataset, depth, terms, ambiguous)
+    return QueryInfo(form, tuple(services), has_dataset, depth, terms, ambiguous, tuple(dataset))
 
 
 def refused_services(info: QueryInfo, allow: frozenset[str]) -> list[str]:

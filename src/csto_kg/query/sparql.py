@@ -65,6 +65,7 @@ class Plan:
     format: str  # the name of a format of csto_kg.graph.formats (a Plan goes to worker processes as it is)
     media_type: str
     has_dataset: bool = False
+    dataset: tuple[tuple[str, str | None], ...] = ()  # the query's FROM / FROM NAMED graphs (QueryInfo.dataset)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _plan(query: str, accept: str | None, allow: frozenset[str]) -> Plan:
                              "The list is set by CSTO_KG_SERVICE_ALLOW")
     form = info.form or "select"  # not a query form: the engine reports the syntax error
     choice = negotiate(accept, RDF_FORMATS if form == "graph" else RESULT_FORMATS)
-    return Plan(query, form, choice.format.name, choice.media_type, info.has_dataset)
+    return Plan(query, form, choice.format.name, choice.media_type, info.has_dataset, info.dataset)
 
 
 def dataset_options(plan_: Plan, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> dict:
@@ -132,6 +133,15 @@ def dataset_options(plan_: Plan, default_graphs: Sequence[str] = (), named_graph
                     "named_graphs": [ox.NamedNode(g) for g in named_graphs]}
     except ValueError as err:
         raise BadQuery(f"default-graph-uri and named-graph-uri must be absolute IRIs: {err}") from None
+    if plan_.dataset and all(iri for _, iri in plan_.dataset):
+        # the query's own dataset, passed on as the protocol's: a store that reads FROM alone as "and
+        # every graph named" (Virtuoso) then answers as the Recommendation says, with no named graphs
+        try:
+            return {"default_graph": [ox.NamedNode(iri) for kind, iri in plan_.dataset if kind == "from"]
+                    or [ox.DefaultGraph()],
+                    "named_graphs": [ox.NamedNode(iri) for kind, iri in plan_.dataset if kind == "named"]}
+        except ValueError:
+            pass  # not an absolute IRI: the store reports it
     return {"use_default_graph_as_union": not plan_.has_dataset}
 
 

@@ -26,6 +26,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -47,12 +48,23 @@ from ..graph.vocab import GRAPH
 STAGING = "urn:csto-kg:staging:"
 MANIFEST_GRAPH = "urn:csto-kg:manifest"
 MANIFEST_PREDICATE = "urn:csto-kg:manifest#json"
+NO_GRAPH = "urn:csto-kg:no-graph"  # never written: the named graph of a dataset that has none
 SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
                 "text/tab-separated-values")
 # an answer to CONSTRUCT or DESCRIBE: any media type of an RDF format but those results share (application/json)
 GRAPH_TYPES = {media_type: fmt.oxigraph for fmt in RDF_FORMATS for media_type in fmt.media_types
                if by_media_type(media_type, RESULT_FORMATS) is None}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+# what to ask for once the query's form is known: a store that is sent both kinds of media type
+# may answer CONSTRUCT with a table of ?s ?p ?o (Virtuoso does); N-Triples is the RDF format every
+# store writes the same way
+ACCEPT_OF = {"select": "application/sparql-results+json, application/sparql-results+xml;q=0.9",
+             "ask": "application/sparql-results+json, application/sparql-results+xml;q=0.9",
+             "graph": "application/n-triples, text/turtle;q=0.8"}
+# the prologue (BASE, PREFIX, comments) before a query's form keyword
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*", re.IGNORECASE)
+_FORM = re.compile(r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_BLANK_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 class _Secret:
@@ -74,6 +86,63 @@ class _Secret:
 
 def _iri(term) -> str:
     return term.value if isinstance(term, ox.NamedNode) else str(term)
+
+
+def query_form(query: str) -> str | None:
+    """``select``, ``ask`` or ``graph`` (CONSTRUCT, DESCRIBE), read from the keyword after the
+    prologue; None when that is not a query form (the store reports the error)."""
+    found = _FORM.match(query, _PROLOGUE.match(query).end())
+    if found is None:
+        return None
+    keyword = found.group(1).lower()
+    return keyword if keyword in ("select", "ask") else "graph"
+
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEAN_FORM = {"1": "true", "0": "false"}
+
+
+def _json_results(data: bytes):
+    """SPARQL JSON results as pyoxigraph reads them, with what some stores write differently put
+    right: blank node labels that are not valid N-Triples labels (Virtuoso's ``nodeID://b10002``)
+    get one new label per old one, and booleans stored as ``1``/``0`` (Virtuoso keeps
+    ``"true"^^xsd:boolean`` as ``"1"``) are written in their canonical form again."""
+    if b'"bnode"' in data or XSD_BOOLEAN.encode("ascii") in data:  # only then can a term need it
+        document = json.loads(data)
+        changed = False
+        for row in (document.get("results") or {}).get("bindings", []):
+            for term in row.values():
+                value = term.get("value", "")
+                if term.get("type") == "bnode" and not _BLANK_ID.fullmatch(value):
+                    term["value"] = "b" + value.encode("utf-8").hex()
+                    changed = True
+                elif term.get("datatype") == XSD_BOOLEAN and value in _BOOLEAN_FORM:
+                    term["value"] = _BOOLEAN_FORM[value]
+                    changed = True
+        if changed:
+            data = json.dumps(document).encode("utf-8")
+    return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+
+
+def _triples(data: bytes, fmt) -> list[ox.Triple]:
+    """The triples of a CONSTRUCT or DESCRIBE answer, booleans in their canonical form (see :func:`_json_results`)."""
+    triples = [quad.triple for quad in ox.parse(data, format=fmt)]
+    if XSD_BOOLEAN.encode("ascii") not in data:
+        return triples
+    return [ox.Triple(t.subject, t.predicate, ox.Literal(_BOOLEAN_FORM[t.object.value], datatype=t.object.datatype))
+            if isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD_BOOLEAN
+            and t.object.value in _BOOLEAN_FORM else t for t in triples]
+
+
+def _as_boolean(answer):
+    """An ASK answer given as a table (Virtuoso 7.2 answers ASK with one column ``__ASK_RETVAL``,
+    one row ``1`` when true and none when false) as the boolean it stands for."""
+    if not isinstance(answer, ox.QuerySolutions):
+        return answer
+    true = any(value is not None and value.value not in ("0", "false")
+               for solution in answer for value in solution)
+    return ox.parse_query_results(json.dumps({"head": {}, "boolean": true}).encode("ascii"),
+                                  format=ox.QueryResultsFormat.JSON)
 
 
 class RemoteStore:
@@ -117,12 +186,21 @@ class RemoteStore:
         self.timeout_param = settings.get("CSTO_KG_STORE_TIMEOUT_PARAM", env)
         token = settings.get("CSTO_KG_STORE_TOKEN", env)
         user, password = settings.get("CSTO_KG_STORE_USER", env), settings.get("CSTO_KG_STORE_PASSWORD", env)
+        scheme = settings.get("CSTO_KG_STORE_AUTH", env)
+        if scheme not in ("basic", "digest"):
+            raise UsageError(f"CSTO_KG_STORE_AUTH={scheme!r}; expected basic or digest")
+        self.__auth: _Secret | None = None
+        self.__open = urllib.request.urlopen
         if token:
-            self.__auth: _Secret | None = _Secret(f"Bearer {token}")
+            self.__auth = _Secret(f"Bearer {token}")
+        elif (user or password) and scheme == "digest":
+            # the password only ever answers the store's challenge; urllib resends the request with it
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            for url_ in {self.url, self.query_url, self.update_url, self.gsp_url}:
+                passwords.add_password(None, url_, user, password)
+            self.__open = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords)).open
         elif user or password:
             self.__auth = _Secret("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
-        else:
-            self.__auth = None
         self._live: tuple[float, list[str]] | None = None
         self._build: str | None = None  # the id of the build _live lists
 
@@ -167,12 +245,15 @@ class RemoteStore:
         if self.__auth:
             request.add_unredirected_header("Authorization", self.__auth.reveal())
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with self.__open(request, timeout=timeout) as response:
                 chunks = []
                 while chunk := response.read(1 << 16):
                     chunks.append(chunk)
                     if deadline is not None and time.monotonic() > deadline:
                         raise StoreTimeout(self._time_limit_message())
+                if response.headers.get("X-SQL-State") == "S1TAT":
+                    # Virtuoso's "anytime query": what it found before its own time limit, as if complete
+                    raise StoreTimeout(self._time_limit_message())
                 return response.status, response.headers.get_content_type(), b"".join(chunks)
         except urllib.error.HTTPError as err:
             detail = err.read().decode("utf-8", "replace").strip()[:2000]
@@ -201,7 +282,7 @@ class RemoteStore:
                                           retry=retry)
         if status >= 300:
             raise StoreRejected(f"the store at {self.update_url} refused an update (HTTP {status}): "
-                                f"{detail.decode('utf-8', 'replace')}")
+                                f"{detail.decode('utf-8', 'replace')}{_hint(status)}")
 
     def _put_graph(self, graph: str, ntriples: bytes) -> None:
         url = f"{self.gsp_url}?{urllib.parse.urlencode({'graph': graph})}"
@@ -209,7 +290,7 @@ class RemoteStore:
                                           timeout=self.write_timeout)
         if status >= 300:
             raise StoreRejected(f"the store at {self.gsp_url} refused PUT of graph <{graph}> (HTTP {status}): "
-                                f"{detail.decode('utf-8', 'replace')}")
+                                f"{detail.decode('utf-8', 'replace')}{_hint(status)}")
 
     def _select(self, query: str, params: Iterable[tuple[str, str]] = (), timeout: float | None = None):
         answer = self._query(query, list(params), timeout or self.write_timeout, deadline=None)
@@ -218,9 +299,15 @@ class RemoteStore:
         return answer
 
     def _query(self, query: str, params: list[tuple[str, str]], timeout: float, deadline: float | None):
+        form = query_form(query)
+        answer = self._answer(query, params, timeout, deadline, ACCEPT_OF.get(form, ACCEPT))
+        return _as_boolean(answer) if form == "ask" else answer
+
+    def _answer(self, query: str, params: list[tuple[str, str]], timeout: float, deadline: float | None,
+                accept: str):
         body = urllib.parse.urlencode([("query", query), *params]).encode("ascii")
         status, ctype, data = self._request("POST", self.query_url, body=body,
-                                            content_type="application/x-www-form-urlencoded", accept=ACCEPT,
+                                            content_type="application/x-www-form-urlencoded", accept=accept,
                                             timeout=timeout, deadline=deadline)
         if status == 400:
             raise SyntaxError(data.decode("utf-8", "replace"))
@@ -228,13 +315,13 @@ class RemoteStore:
             raise StoreRejected(f"the store at {self.query_url} failed the query (HTTP {status}): "
                                 f"{data.decode('utf-8', 'replace')}")
         if ctype == "application/sparql-results+json":
-            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            return _json_results(data)
         if ctype == "application/sparql-results+xml":
             return ox.parse_query_results(data, format=ox.QueryResultsFormat.XML)
         if ctype == "text/tab-separated-values":
             return ox.parse_query_results(data, format=ox.QueryResultsFormat.TSV)
         if ctype in GRAPH_TYPES:
-            return [quad.triple for quad in ox.parse(data, format=GRAPH_TYPES[ctype])]
+            return _triples(data, GRAPH_TYPES[ctype])
         raise StoreRejected(f"the store at {self.query_url} answered in {ctype or 'no content type'}, "
                             "which is not a SPARQL results or RDF format")
 
@@ -297,6 +384,8 @@ class RemoteStore:
             else:
                 defaults = live
             named = live if named_graphs is None else [_iri(g) for g in named_graphs]
+            if not named:  # no named graphs: a graph no build has (Virtuoso reads none as "every graph")
+                named = [NO_GRAPH]
             params = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
         seconds = self.time_limit_ms / 1000 if self.time_limit_ms else self.write_timeout
         if self.timeout_param and self.time_limit_ms:
@@ -311,12 +400,19 @@ class RemoteStore:
         live = self.live_graphs()
         solutions = self._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
                                  [("named-graph-uri", g) for g in live])
-        copy.extend(ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions)
+        quads = [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions]
+        expected = (self.manifest() or {}).get("quads")
+        if isinstance(expected, int) and len(quads) < expected:
+            raise StoreRejected(f"the store at {self.query_url} answered with {len(quads)} of the build's {expected} "
+                                "quads: it caps the rows of an answer (Virtuoso: ResultSetMaxRows in the [SPARQL] "
+                                f"section of virtuoso.ini); raise that cap above {expected}")
+        copy.extend(quads)
         return copy
 
     def _all_graphs(self) -> list[str]:
         """Every named graph in the store, whoever wrote it."""
-        return [s["g"].value for s in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        # not GRAPH ?g { }: Virtuoso matches no graph with an empty pattern
+        return [s["g"].value for s in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
                 if isinstance(s["g"], ox.NamedNode)]
 
     # -- writing
@@ -382,16 +478,29 @@ class RemoteStore:
         parts: list[str] = []
         size = 0
         for name, triples in graphs.items():
-            # a blank node is only itself within one INSERT DATA: a graph that has any is sent whole
-            step = len(triples) if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-                                       for t in triples) else self.batch
+            # a blank node is only itself within one operation: a graph that has any is sent whole, as
+            # INSERT { ... } WHERE {} (whose template makes one new blank node per label, which is what
+            # the graph means), since some stores (Virtuoso) refuse blank nodes in INSERT DATA
+            blank = any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples)
+            step = len(triples) if blank else self.batch
             for start in range(0, len(triples), step):
                 chunk = triples[start:start + step]
                 body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-                parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}}} }}")
+                if blank:  # dropped first, so that a resent request does not add its blank nodes twice
+                    parts.append(f"DROP SILENT GRAPH <{name}> ;\nINSERT {{ GRAPH <{name}> {{\n{body}}} }} WHERE {{}}")
+                else:
+                    parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}}} }}")
                 size += len(chunk)
                 if size >= self.batch:
-                    self._update(" ;\n".join(parts))  # INSERT DATA is idempotent: safe to resend
+                    self._update(" ;\n".join(parts))  # idempotent, as written: safe to resend
                     parts, size = [], 0
         if parts:
             self._update(" ;\n".join(parts))
+
+
+def _hint(status: int) -> str:
+    """What to do about a refusal, when the status says."""
+    if status in (401, 403):
+        return ("; check CSTO_KG_STORE_USER and CSTO_KG_STORE_PASSWORD (a default Virtuoso takes writes on "
+                "/sparql-auth and /sparql-graph-crud-auth with CSTO_KG_STORE_AUTH=digest)")
+    return ""
