@@ -273,6 +273,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         if f.get("language"):
             b.add(s, DCTERMS.language, Literal(str(f["language"])), f["language"].mark, "language")
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
+        if f.get("excerpt_only") is not None:
+            b.add(s, IGO.excerptOnly, Literal(f["excerpt_only"]), e.mark, "excerpt_only")
         if not e.labels.pref:
             title = f.get("title") or f.get("publisher")
             published = f.get("published")

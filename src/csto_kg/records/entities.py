@@ -36,6 +36,7 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
         "url": "its public http(s) address",
         "language": "the language tag of the text, e.g. en, ru",
         "date_certainty": "how sure the publication date is",
+        "excerpt_only": "true when only an excerpt of the report was read (the text breaks off)",
     },
     "post-holding": {
         "person": "the holder",
@@ -136,6 +137,7 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["url"] = reader.url(entry, "url", where)
         f["language"] = reader.language(entry, "language", where)
         f["date_certainty"] = reader.text(entry, "date_certainty", where)
+        f["excerpt_only"] = reader.boolean(entry, "excerpt_only", where)
     elif kind in ("post-holding", "rank-holding"):
         f["person"] = reader.ref(entry, "person", where, ("person",))
         if kind == "post-holding":
