@@ -25,7 +25,7 @@ def _expectation(path):
 
 
 def test_corpus_size():
-    assert len(CASES) == 72
+    assert len(CASES) == 75
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -72,4 +72,4 @@ def test_validate_and_build_report_the_same_errors(built_store, data_copy, valid
         from_build = [str(p) for p in failed.value.problems if p.severity == "error" and p.file == name]
         assert from_validate and from_validate == from_build, name
         compared += 1
-    assert compared == len(CASES) == 72
+    assert compared == len(CASES) == 75

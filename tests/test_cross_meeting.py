@@ -28,11 +28,12 @@ def _key(row: dict) -> list:
 
 
 def test_every_cross_meeting_question_has_a_case():
-    assert len(CASES) == 11
+    assert len(CASES) == 14
     assert {p.stem for p in CASES} == {
         "russian-delegation-heads", "council-secretary-chairman", "secretary-general-on-date",
         "rank-at-meetings", "meetings-per-body-year", "sources-of-fact", "people-with-several-names",
         "meetings-possibly-in-2018", "observers", "documents-adopted", "who-spoke",
+        "secretaries-general-over-time", "csc-chairs", "people-with-several-posts",
     }
     assert all(p.with_suffix(".csv").is_file() for p in CASES)
 

@@ -57,4 +57,4 @@ def test_every_yaml_example_of_the_records_section_is_a_valid_record(data_copy, 
             assert shown and shown <= real, f"README block {i}: not in data/entities/: {sorted(shown - real)}"
         assert not unreadable and errors == [], f"README block {i} ({folder}):\n" + "\n".join(errors)
         checked[folder] += 1
-    assert checked == {"entities": 1, "meetings": 1} and fragments == 7
+    assert checked == {"entities": 1, "meetings": 1} and fragments == 9

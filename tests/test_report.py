@@ -38,7 +38,7 @@ def test_every_section_is_reported(findings):
 
 def test_counts_by_class(findings):
     counts = {row["class"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]: row["count"] for row in findings["counts"]}
-    assert counts["Meeting"] == 1
+    assert counts["Meeting"] == 2
     assert counts["Participation"] == 2
     assert counts["Person"] == 2
     assert counts["Membership"] == 2
@@ -52,7 +52,30 @@ def test_entities_without_qid(findings):
 def test_facts_resting_on_a_single_source(findings):
     rows = findings["single_source"]
     assert [(row["fact"], row["source"]) for row in rows] == [
+        (ID + "meeting/2020-05-01-council-1/decision/1", ID + "source/report-a"),
         (ID + "meeting/2020-05-01-council-1/participation/1", ID + "source/report-a")]
+
+
+def test_facts_resting_on_one_excerpt_only_source(findings):
+    assert [(row["fact"], row["source"]) for row in findings["excerpt_only"]] == [
+        (ID + "meeting/2020-05-01-council-1/decision/1", ID + "source/report-a"),
+        (ID + "meeting/2020-05-01-council-1/participation/1", ID + "source/report-a")]
+
+
+def test_disagreements_keep_both_statements_with_their_sources(findings):
+    rows = findings["disagreements"]
+    assert [(r["what"], r["fact"], r["sources"], r["other"], r["other_sources"]) for r in rows] == [
+        ("stated otherwise", ID + "meeting/2020-05-01-council-1/decision/1", ID + "source/report-a",
+         ID + "meeting/2020-05-01-council-1/decision/1/alternative/1", ID + "source/report-b"),
+        ("same session number", ID + "meeting/2020-05-01-council-1", "",
+         ID + "meeting/2020-06-01-council-1-again", ""),
+    ]
+    assert rows[1]["statement"] == "session 1 of body/council"
+
+
+def test_qid_candidates(findings):
+    assert [(r["entity"], r["candidate"], r["linked"], r["evidence"]) for r in findings["qid_candidates"]] == [
+        (ID + "state/armenia", "http://www.wikidata.org/entity/Q399", None, "Found in one secondary source only.")]
 
 
 def test_facts_with_inferred_dates(findings):
@@ -115,13 +138,29 @@ def test_real_records_have_no_rank_going_down(built_store):
     assert len(acting) == 1
 
 
+def test_real_records_disagreements_and_candidates(built_store):
+    """The January 2022 defence ministers' document (a decision to ARMENPRESS, a statement to Trend)
+    and Masadykov's appointment (made at the 27 November 2025 session; already "appointed" in 24.kg
+    before it) are listed with each side's sources; the medium-confidence QIDs are candidates."""
+    findings = build_report(built_store).as_json()
+    stated = {(r["fact"].rsplit("/id/", 1)[1], r["sources"].rsplit("/", 1)[1], r["other_sources"].rsplit("/", 1)[1])
+              for r in findings["disagreements"] if r["what"] == "stated otherwise"}
+    assert stated == {
+        ("meeting/2022-01-13-cdm-extraordinary-videoconference/decision/1", "armenpress-en-2022-01-13-cdm-extraordinary",
+         "trend-en-2022-01-13-cdm-peacekeepers-withdrawal"),
+        ("meeting/2025-11-27-csc-bishkek/decision/2", "eccis-en-2025-11-csc-bishkek", "24kg-en-2025-11-masadykov-csto-sg")}
+    assert {r["candidate"].rsplit("/", 1)[1] for r in findings["qid_candidates"]} == {"Q1418873", "Q1017314", "Q487413", "Q649"}
+    excerpt = {r["source"].rsplit("/", 1)[1] for r in findings["excerpt_only"]}
+    assert "odkb-en-2023-11-23-csc-minsk" not in excerpt and "eccis-en-2025-11-csc-bishkek" in excerpt
+
+
 def test_cli_prints_json(runner, fixture_store):
     result = runner.invoke(main, ["report", "--store", str(fixture_store.path), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {name: len(rows) for name, rows in doc.items() if name != "counts"} == {
-        "without_qid": 1, "single_source": 1, "inferred_dates": 2, "rank_decreases": 1, "overlapping_holdings": 1,
-        "tenure_conflicts": 1}
+        "without_qid": 1, "single_source": 2, "inferred_dates": 2, "rank_decreases": 1, "overlapping_holdings": 1,
+        "tenure_conflicts": 1, "excerpt_only": 2, "disagreements": 2, "qid_candidates": 1}
 
 
 def test_cli_prints_tables(runner, fixture_store):

@@ -57,10 +57,30 @@ def test_the_secretary_generals_in_turn(real):
     rows = [(t.person, t.earliest_start, t.latest_start, t.earliest_end, t.latest_end, t.start_basis, t.end_basis)
             for t, _ in holders(tenures, "csto-secretary-general")]
     assert rows == [
-        ("nikolai-bordyuzha", "2003-01-01", "2003-12-31", "2015-01-01", "2017-05-02", "stated", "succession"),
+        # Asbarez still names him on 2016-12-26; by 2017-04-14 Naviny.by has Semerikov acting
+        ("nikolai-bordyuzha", "2003-01-01", "2003-12-31", "2016-12-26", "2017-04-14", "stated", "stated"),
         ("yuri-khachaturov", "2017-05-02", "2017-05-02", "2018-11-02", "2018-11-02", "stated", "stated"),
-        ("stanislav-zas", "2020-01-01", "2020-01-01", "2021-01-01", None, "appointment", "attested"),
+        # last attested at the Yerevan joint meeting; Tasmagambetov's appointment is "in 2023"
+        ("stanislav-zas", "2020-01-01", "2020-01-01", "2022-11-23", "2023-01-01", "appointment", "succession"),
+        # 24.kg: since January 2023; last attested at the Bishkek session of 2025-11-27
+        ("imangali-tasmagambetov", "2023-01-01", "2023-01-31", "2025-11-27", "2026-01-01", "stated", "succession"),
+        # the Council appointed him for 1 January 2026 - 31 December 2028 (CIS Executive Committee)
+        ("taalatbek-masadykov", "2026-01-01", "2026-01-01", "2028-12-31", "2028-12-31", "stated", "stated"),
     ]
+
+
+def test_the_secretary_general_has_one_substantive_holder_at_a_time_2003_to_2028(real):
+    tenures, conflicts = real
+    day, days, held = date(2003, 1, 1), 0, set()
+    while day <= date(2028, 12, 31):
+        certain = [t.person for t, how in holders(tenures, "csto-secretary-general", day.isoformat()) if how == "certainly"]
+        assert len(certain) <= 1, (day, certain)
+        held.update(certain)
+        day, days = day + timedelta(days=1), days + 1
+    assert days == 9497
+    assert held == {"nikolai-bordyuzha", "yuri-khachaturov", "stanislav-zas", "imangali-tasmagambetov",
+                    "taalatbek-masadykov"}
+    assert not [c for c in conflicts if "csto-secretary-general" in c.message]
 
 
 @pytest.mark.parametrize("post", ["csto-ccim-chairman", "csto-ccim-secretary"])

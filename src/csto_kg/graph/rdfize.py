@@ -252,6 +252,10 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.add(s, SKOS.exactMatch, WD[str(e.wikidata)], e.wikidata.mark, "wikidata")
     if "wikidata" in e.not_stated:
         b.add(s, IGO.notStated, NOT_STATED_PROPERTIES["wikidata"], e.not_stated["wikidata"], "wikidata")
+    qid, evidence = e.fields.get("wikidata_candidate") or (None, None)
+    if qid:
+        b.add(s, IGO.wikidataCandidate, WD[str(qid)], qid.mark, "wikidata_candidate.qid")
+        b.text(s, IGO.wikidataEvidence, evidence, "wikidata_candidate.evidence")
     b.text(s, SKOS.note, e.note, "note")
     b.sources(s, e.sources, "sources")
     if e.kind == "organization":
@@ -275,6 +279,8 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         if f.get("language"):
             b.add(s, DCTERMS.language, Literal(str(f["language"])), f["language"].mark, "language")
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
+        if f.get("excerpt_only") is not None:
+            b.add(s, IGO.excerptOnly, Literal(f["excerpt_only"]), e.mark, "excerpt_only")
         if not e.labels.pref:
             title = f.get("title") or f.get("publisher")
             published = f.get("published")
@@ -441,6 +447,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(holding, PROV.wasGeneratedBy, node, d.mark, where)
         b.add(holding, RDFS.label, text_literal(f"{b.label_of(d.appointee)}, {b.label_of(d.post)}", lang="en"), d.mark, where)
         b.sources(holding, d.sources or m.sources, f"{where}.sources")
+        _alternatives(b, node, d, where)
 
     for a in m.absent:
         node = iri(f"{s}/absence/{a.state.slug}")
@@ -494,6 +501,31 @@ def _adoption(b: _Builder, s: URIRef, node: URIRef, d: r.Decision, m: r.Meeting,
              else f"{kind}: {' '.join(str(d.subject).split())}" if d.subject else kind)
     b.add(document, RDFS.label, text_literal(named, lang="en"), d.mark, where)
     b.add(node, RDFS.label, text_literal(f"{named}, adopted at the {meeting_label}", lang="en"), d.mark, where)
+    _alternatives(b, node, d, where)
+
+
+def _alternatives(b: _Builder, node: URIRef, d: r.Decision, where: str) -> None:
+    """What other sources state otherwise about a decision (igo:statedOtherwise), each a node of
+    its own with the values they give and the sources that give them."""
+    for i, a in enumerate(d.alternatives, 1):
+        alt, at = iri(f"{node}/alternative/{i}"), f"{where}.alternatives[{i - 1}]"
+        b.node(alt, a.mark, at)
+        b.add(alt, RDF.type, IGO.AlternativeStatement, a.mark, at)
+        b.add(node, IGO.statedOtherwise, alt, a.mark, at)
+        if a.kind is not None:
+            b.add(alt, IGO.kindAsStated, document_kind_iri(a.kind), a.kind.mark, f"{at}.kind")
+        b.text(alt, DCTERMS.title, a.title, f"{at}.title")
+        b.text(alt, DCTERMS.subject, a.subject, f"{at}.subject")
+        b.date(alt, IGO.effectiveFromAsStated, a.effective_from, f"{at}.effective_from")
+        b.date(alt, IGO.madeOn, a.made_on, f"{at}.made_on")
+        b.bounds(alt, a.made_on, a.made_on, f"{at}.made_on")
+        b.text(alt, SKOS.note, a.note, f"{at}.note")
+        b.sources(alt, a.sources, f"{at}.sources")
+        said = "; ".join(x for x in (
+            f"a {a.kind}" if a.kind else "", str(a.title or a.subject or ""),
+            f"effective from {a.effective_from.text}" if a.effective_from else "",
+            f"made on {a.made_on.text}" if a.made_on else "") if x)
+        b.add(alt, RDFS.label, text_literal(f"Stated otherwise: {' '.join(said.split())}", lang="en"), a.mark, at)
 
 
 def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:

@@ -1,6 +1,6 @@
 """The data-quality report: SPARQL over a built store, findings a curator should look at.
 
-Six sections, each a list of rows (dicts of plain strings and numbers):
+The sections, each a list of rows (dicts of plain strings and numbers):
 
 * ``counts``: resources per class, over the record graphs (not the ontology);
 * ``without_qid``: states, organizations, bodies, places and people with no Wikidata link (and not
@@ -13,6 +13,11 @@ Six sections, each a list of rows (dicts of plain strings and numbers):
   reasoning found it (two holders of a single-holder post at once, a holder shown in it after a
   successor took it, a person attested in a post before being appointed to it), with where each
   piece of evidence is written (``meetings/x.yaml:12``).
+* ``excerpt_only``: facts that rest on one source, of which only an excerpt was read
+  (``excerpt_only: true``);
+* ``disagreements``: what sources state otherwise about a fact (``alternatives``: each statement
+  with its sources), and two meetings of one body given the same session number;
+* ``qid_candidates``: Wikidata QIDs found only in secondary sources (``wikidata_candidate``), to verify.
 
 Partial dates (``2019``, ``2019-06``) and EDTF dates (``2018?``, ``[2017-04-26, 2018-04-26]``)
 are compared by the days they can mean (``igo:earliestDate``, ``igo:latestDate``): a finding is
@@ -122,8 +127,48 @@ GROUP BY ?conflict ?message
 ORDER BY ?message
 """
 
+EXCERPT_ONLY = PREFIXES + """
+SELECT ?fact ?class ?label (SAMPLE(?s) AS ?source) WHERE {
+  VALUES ?class { igo:Meeting igo:Participation igo:Decision igo:AgendaItem igo:Absence org:Membership igo:RankHolding }
+  ?fact a ?class ;
+        prov:wasDerivedFrom ?s .
+  OPTIONAL { ?fact rdfs:label ?label FILTER (LANG(?label) = "en") }
+}
+GROUP BY ?fact ?class ?label
+HAVING (COUNT(DISTINCT ?s) = 1 && SAMPLE(?s) IN (?excerpts))
+ORDER BY ?class ?fact
+"""
+STATED_OTHERWISE = PREFIXES + """
+SELECT ?fact ?label ?sources ?other ?other_label ?other_sources WHERE {
+  { SELECT ?fact ?other (GROUP_CONCAT(DISTINCT STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
+      ?fact igo:statedOtherwise ?other ; prov:wasDerivedFrom ?s } GROUP BY ?fact ?other }
+  { SELECT ?other (GROUP_CONCAT(DISTINCT STR(?t); SEPARATOR=" ") AS ?other_sources) WHERE {
+      ?other a igo:AlternativeStatement ; prov:wasDerivedFrom ?t } GROUP BY ?other }
+  OPTIONAL { ?fact rdfs:label ?label FILTER (LANG(?label) = "en") }
+  OPTIONAL { ?other rdfs:label ?other_label FILTER (LANG(?other_label) = "en") }
+}
+ORDER BY ?fact ?other
+"""
+SESSION_CLASHES = PREFIXES + """
+SELECT ?meeting ?other ?body ?number WHERE {
+  ?meeting a igo:Meeting ; igo:body ?body ; igo:sessionNumber ?number .
+  ?other a igo:Meeting ; igo:body ?body ; igo:sessionNumber ?number .
+  FILTER (STR(?meeting) < STR(?other))
+}
+ORDER BY ?body ?number ?meeting
+"""
+QID_CANDIDATES = PREFIXES + """
+SELECT ?entity ?label ?candidate ?linked ?evidence WHERE {
+  ?entity igo:wikidataCandidate ?candidate .
+  OPTIONAL { ?entity skos:exactMatch ?linked }
+  OPTIONAL { ?entity igo:wikidataEvidence ?evidence }
+  OPTIONAL { ?entity rdfs:label ?label FILTER (LANG(?label) = "en") }
+}
+ORDER BY ?entity
+"""
+
 SECTIONS = ("counts", "without_qid", "single_source", "inferred_dates", "rank_decreases", "overlapping_holdings",
-            "tenure_conflicts")
+            "tenure_conflicts", "excerpt_only", "disagreements", "qid_candidates")
 TITLES = {
     "counts": "Resources by class",
     "without_qid": "Entities without a Wikidata QID",
@@ -132,6 +177,9 @@ TITLES = {
     "rank_decreases": "Persons whose rank goes down over time (likely curation errors)",
     "overlapping_holdings": "Posts with overlapping holders",
     "tenure_conflicts": "Conflicting evidence of who held a post (tenure reasoning)",
+    "excerpt_only": "Facts resting on one source read only in excerpt",
+    "disagreements": "Disagreements between sources (kept, not resolved)",
+    "qid_candidates": "Wikidata QIDs to verify (found only in secondary sources)",
 }
 
 
@@ -227,6 +275,28 @@ def overlapping_holdings(holdings: list[dict]) -> list[dict]:
     return found
 
 
+def excerpt_only(store) -> list[dict]:
+    """Facts credited to a single source that is excerpt-only."""
+    excerpts = [row["source"] for row in _select(store, PREFIXES + "SELECT ?source WHERE { ?source igo:excerptOnly true }")]
+    if not excerpts:
+        return []
+    listed = ", ".join(f"<{iri}>" for iri in excerpts)
+    return _select(store, EXCERPT_ONLY.replace("?excerpts", listed))
+
+
+def disagreements(store) -> list[dict]:
+    """Each statement another source makes otherwise about a fact, beside the fact and its sources;
+    and each pair of meetings of one body given the same session number."""
+    rows = [{"what": "stated otherwise", "fact": r["fact"], "statement": r["label"], "sources": r["sources"],
+             "other": r["other"], "other_statement": r["other_label"], "other_sources": r["other_sources"]}
+            for r in _select(store, STATED_OTHERWISE)]
+    rows += [{"what": "same session number", "fact": r["meeting"], "statement": f"session {r['number']} of {_short(r['body'])}",
+              "sources": "", "other": r["other"], "other_statement": f"session {r['number']} of {_short(r['body'])}",
+              "other_sources": ""}
+             for r in _select(store, SESSION_CLASHES)]
+    return rows
+
+
 def build_report(store) -> Report:
     """Run every check on ``store`` (anything with ``query(text)`` over the union of the record graphs)."""
     return Report({
@@ -238,6 +308,9 @@ def build_report(store) -> Report:
         "overlapping_holdings": overlapping_holdings(_select(store, HOLDINGS)),
         "tenure_conflicts": [{"message": row["message"], "evidence_at": sorted(row["evidence_at"].split())}
                              for row in _select(store, TENURE_CONFLICTS)],
+        "excerpt_only": excerpt_only(store),
+        "disagreements": disagreements(store),
+        "qid_candidates": _select(store, QID_CANDIDATES),
     })
 
 

@@ -13,6 +13,7 @@ _COMMON = {
     "label": "a label in English (or en:/ru:/... labels)",
     "alt_labels": "other names, by language",
     "wikidata": f"a Wikidata QID such as Q159, or {NOT_STATED} when Wikidata has no item for it",
+    "wikidata_candidate": "a QID to verify, with its evidence: {qid: Q1017314, evidence: ...}",
     "note": "a curator's note",
     "sources": "slugs of the sources that support this entry",
 }
@@ -36,6 +37,7 @@ _ENTITY_FIELDS: dict[str, dict[str, str]] = {
         "url": "its public http(s) address",
         "language": "the language tag of the text, e.g. en, ru",
         "date_certainty": "how sure the publication date is",
+        "excerpt_only": "true when only an excerpt of the report was read (the text breaks off)",
     },
     "post-holding": {
         "person": "the holder",
@@ -74,11 +76,11 @@ HOLDING_ROLES = ("holder", "acting")
 def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: object) -> Entity | None:
     allowed = {**_COMMON, **_ENTITY_FIELDS[kind]}
     if kind == "source":
-        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "sources", "alt_labels")}
+        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "wikidata_candidate", "sources", "alt_labels")}
     if kind in ("post-holding", "rank-holding"):
-        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "alt_labels")}
+        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "wikidata_candidate", "alt_labels")}
     if kind == "role":
-        allowed = {k: v for k, v in allowed.items() if k != "wikidata"}
+        allowed = {k: v for k, v in allowed.items() if k not in ("wikidata", "wikidata_candidate")}
     entry = reader.mapping(value, where, mark, allowed, _REQUIRED[kind])
     if entry is None:
         return None
@@ -106,6 +108,15 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
     )
     if (mark := reader.not_stated(entry, "wikidata")) is not None:
         entity.not_stated["wikidata"] = mark
+    if "wikidata_candidate" in entry:
+        at = f"{where}.wikidata_candidate"
+        candidate = reader.mapping(entry["wikidata_candidate"], at, entry.key_marks["wikidata_candidate"],
+                                   {"qid": "a Wikidata QID such as Q1017314",
+                                    "evidence": "where the QID was found next to the entity's name, and how sure it is"},
+                                   ("qid", "evidence"))
+        if candidate is not None:
+            entity.fields["wikidata_candidate"] = (reader.pattern(candidate, "qid", at, QID, "a Wikidata QID such as Q1017314"),
+                                                   reader.text(candidate, "evidence", at))
     f = entity.fields
     if kind == "organization":
         f["type"] = reader.choice(entry, "type", where, ORGANIZATION_TYPES, "an organization type")
@@ -136,6 +147,7 @@ def _read_entity(reader: _Reader, kind: str, where: str, mark: Mark, value: obje
         f["url"] = reader.url(entry, "url", where)
         f["language"] = reader.language(entry, "language", where)
         f["date_certainty"] = reader.text(entry, "date_certainty", where)
+        f["excerpt_only"] = reader.boolean(entry, "excerpt_only", where)
     elif kind in ("post-holding", "rank-holding"):
         f["person"] = reader.ref(entry, "person", where, ("person",))
         if kind == "post-holding":

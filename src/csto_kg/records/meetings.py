@@ -6,7 +6,7 @@ import difflib
 
 from .yamlsafe import Mapping, Mark, Sequence, Text
 from .model import (
-    Absence, AgendaItem, AnnouncedMeeting, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Labels,
+    Absence, AgendaItem, Alternative, AnnouncedMeeting, DECISION_TYPES, DOCUMENT_KINDS, Decision, Delegation, Labels,
     MEETING_FILE, MEETING_FILE_DATE, MEETING_FORMATS, Meeting, NOT_STATED, Participation, ROLES, Ref, SLUG,
     ends_before, foreign_script,
 )
@@ -74,7 +74,19 @@ _DECISION_FIELDS = {
     "adopted_by": "the slug of the body, organization or state that adopted or signed it, when the source names one",
     "sources": "slugs of sources",
     "note": "a curator's note",
+    "alternatives": "what other sources state otherwise, each with its own sources",
 }
+_ALTERNATIVE_FIELDS = {
+    "sources": "slugs of the sources that state it otherwise",
+    "kind": "the kind of document as these sources call it (adoption): " + ", ".join(DOCUMENT_KINDS),
+    "title": "the document's title as these sources give it (adoption)",
+    "subject": "what the document is about as these sources describe it (adoption)",
+    "effective_from": "when these sources say the appointment takes effect (appointment, election)",
+    "made_on": "when these sources say the decision was made, e.g. ../2025-11-26 (on or before)",
+    "note": "a curator's note: what these sources say",
+}
+_ALTERNATIVE_VALUES = {"adoption": ("kind", "title", "subject", "made_on"),
+                       "appointment": ("effective_from", "made_on"), "election": ("effective_from", "made_on")}
 _FOR_TYPE = {  # the fields only one type of decision takes, and those it needs
     "appointment": (("appointee", "post", "effective_from"), ("appointee", "post")),
     "election": (("appointee", "post", "effective_from"), ("appointee", "post")),
@@ -236,6 +248,7 @@ def read_meeting_file(reader: _Reader, data: object, slug: str) -> Meeting | Non
             complete = decision.kind is not None
         else:
             complete = decision.appointee is not None and decision.post is not None
+        decision.alternatives = _alternatives(reader, entry, where, kind)
         if number and complete and not missing:
             meeting.decisions.append(decision)
 
@@ -311,6 +324,32 @@ def _former_ids(reader: _Reader, top, slug: str) -> list[Text]:
             reader.problem(item.mark, name, f"{item!r} is listed twice", "each earlier name once", item)
         else:
             found.append(item)
+    return found
+
+
+def _alternatives(reader: _Reader, entry, where: str, kind: str) -> list[Alternative]:
+    """What other sources state otherwise about a decision: each names its sources and at least one
+    value of its own (for an adoption kind, title, subject or made_on; for an appointment or election
+    effective_from or made_on)."""
+    found = []
+    values = _ALTERNATIVE_VALUES[kind]
+    allowed = {k: v for k, v in _ALTERNATIVE_FIELDS.items() if k in values or k in ("sources", "note")}
+    for at, mark, item in reader.items(entry, "alternatives", where):
+        alt = reader.mapping(item, at, mark, allowed, ("sources",))
+        if alt is None:
+            continue
+        if not any(alt.get(key) is not None for key in values):
+            reader.problem(alt.mark, at, "states no value of its own",
+                           f"at least one of {', '.join(values)}: what these sources state otherwise")
+        a = Alternative(alt.mark, reader.refs(alt, "sources", at, ("source",)),
+                        kind=reader.choice(alt, "kind", at, DOCUMENT_KINDS, "a kind of document") if "kind" in values else None,
+                        title=reader.text(alt, "title", at), subject=reader.text(alt, "subject", at),
+                        effective_from=reader.date(alt, "effective_from", at) if "effective_from" in values else None,
+                        made_on=reader.date(alt, "made_on", at), note=reader.text(alt, "note", at))
+        for key in ("title", "subject"):
+            if getattr(a, key) is not None:
+                reader.one_line(getattr(a, key), f"{at}.{key}")
+        found.append(a)
     return found
 
 

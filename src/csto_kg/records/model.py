@@ -230,6 +230,21 @@ class AgendaItem:
 
 
 @dataclass
+class Alternative:
+    """What another source states otherwise about an item (a decision): the values it gives in
+    place of the item's own, with the sources that give them. Both statements are kept."""
+
+    mark: Mark
+    sources: list[Ref]
+    kind: Text | None = None  # of the document, as this source calls it
+    title: Text | None = None
+    subject: Text | None = None
+    effective_from: PartialDate | None = None
+    made_on: PartialDate | None = None  # when this source says the decision was made (EDTF: ``../2025-11-26``)
+    note: Text | None = None
+
+
+@dataclass
 class Decision:
     """An appointment or election (``appointee``, ``post``) or the adoption of a document (``kind``, ``title``)."""
 
@@ -246,6 +261,7 @@ class Decision:
     language: Text | None = None  # the title's language tag (default: en)
     subject: Text | None = None  # what an untitled document is about, in the curator's words
     adopted_by: Ref | None = None
+    alternatives: list[Alternative] = field(default_factory=list)  # what other sources state otherwise
 
 
 @dataclass
