@@ -104,7 +104,7 @@ def test_rdfize_gives_every_resource_of_a_kind_its_class(graphs, kind):
 def test_a_document_adopted_at_a_meeting_has_its_class(graphs):
     types = _types(graphs)
     found = [s for s in types if re.fullmatch(re.escape(ID) + r"meeting/[a-z0-9-]+/decision/[0-9]+/document", str(s))]
-    assert len(found) == 31
+    assert len(found) == 35
     for resource in found:
         assert expand("igo:Document") in types[resource] and kind_of(str(resource)) == "document"
 

@@ -22,7 +22,8 @@ def test_one_named_graph_per_record_file():
     assert g.iri == URIRef("https://w3id.org/csto-kg/graph/meetings/2019-06-20-ccim-22")
     assert (g.iri, RDF.type, IGO.RecordGraph) in g.graph
     assert set(g.graph.objects(g.iri, PROV.wasDerivedFrom)) == {
-        entity_iri("source", "mia-en-2019-06-21-ccim-22"), entity_iri("source", "kazinform-en-ccim-cholpon-ata-preview")}
+        entity_iri("source", "mia-en-2019-06-21-ccim-22"), entity_iri("source", "kazinform-en-ccim-cholpon-ata-preview"),
+        entity_iri("source", "newskitchen-en-2019-06-21-ccim-22")}
 
 
 def test_every_participation_cites_its_source():

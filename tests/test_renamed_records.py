@@ -55,7 +55,7 @@ def test_the_file_name_is_checked_against_the_date(tmp_path, name, date, ok):
 
 def test_the_real_file_names_agree_with_their_dates():
     records = read_records(DATA)
-    assert len(list(records.meetings)) == 30
+    assert len(list(records.meetings)) == 37
     assert [p for p in records.problems if p.field in ("(file name)", "former_ids")] == []
 
 
