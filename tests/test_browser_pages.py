@@ -102,7 +102,7 @@ def test_timelines_render_on_the_post_and_person_pages(live, browser):
     svg = figure.find_element(By.TAG_NAME, "svg")
     assert svg.size["width"] > 400 and svg.size["height"] > 80  # drawn, not collapsed
     bars = figure.find_elements(By.CSS_SELECTOR, "a.bar")
-    assert len(bars) == 4 and len(figure.find_elements(By.CSS_SELECTOR, "a.bar.acting")) == 1
+    assert len(bars) == 7 and len(figure.find_elements(By.CSS_SELECTOR, "a.bar.acting")) == 2
     held = [b.find_element(By.CSS_SELECTOR, "rect.held") for b in bars]
     assert all(r.size["width"] >= 2 for r in held)
     xs = [r.location["x"] for r in held]
@@ -116,7 +116,7 @@ def test_timelines_render_on_the_post_and_person_pages(live, browser):
     career = browser.find_element(By.ID, "career-timeline")
     points = career.find_elements(By.CSS_SELECTOR, "a.point circle")
     assert len(points) == 5 and all(p.is_displayed() for p in points)
-    assert len(career.find_elements(By.CSS_SELECTOR, "a.bar")) == 2
+    assert len(career.find_elements(By.CSS_SELECTOR, "a.bar")) == 3
     browser.execute_script("window.scrollTo(0, arguments[0])", career.location["y"] - 20)
     screenshot(browser, "person-timeline")
     assert browser.execute_script("return document.querySelectorAll('script').length") == 0

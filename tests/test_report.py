@@ -101,7 +101,7 @@ def test_overlapping_holders(findings):
 def test_tenure_conflicts_say_where_each_piece_of_evidence_is_written(findings):
     assert findings["tenure_conflicts"] == [{
         "message": "anna-one and boris-two both hold the single-holder post council-secretary on 2019-06-30",
-        "evidence_at": ["entities/entities.yaml:49", "entities/entities.yaml:55"]}]
+        "evidence_at": ["entities/entities.yaml:53", "entities/entities.yaml:59"]}]
 
 
 def test_partial_dates_are_compared_by_every_day_they_can_mean():
@@ -168,7 +168,7 @@ def test_cli_prints_tables(runner, fixture_store):
     assert result.exit_code == 0, result.output
     assert "== Posts with overlapping holders (1)" in result.output
     assert "== Conflicting evidence of who held a post (tenure reasoning) (1)" in result.output
-    assert "entities/entities.yaml:49, entities/entities.yaml:55" in result.output
+    assert "entities/entities.yaml:53, entities/entities.yaml:59" in result.output
     assert "person/anna-one" in result.output
     assert "== Entities without a Wikidata QID (1)" in result.output
 

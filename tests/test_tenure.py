@@ -218,3 +218,31 @@ def test_holders_command(synthetic, runner):
     assert result.exit_code == 2 and "'no-such-post' is not a post" in result.output
     result = runner.invoke(main, ["holders", "head-x", "--on", "2015", "--data", str(folder)])
     assert result.exit_code == 2 and "expected YYYY-MM-DD" in result.output
+
+
+def test_spells_apart_when_another_holder_certainly_held_the_post_between():
+    from csto_kg.tenure import Evidence, reason, tenure_nquads
+
+    def held(day, file="meetings/x.yaml", line=1):
+        return Evidence("attested", file, line, ["s"], held=(day, day), node=f"urn:x:{day}")
+
+    claims = [("xenia", "head", True, held("2014-05-20")), ("xenia", "head", True, held("2016-06-01", line=2)),
+              ("yuri", "head", False, Evidence("stated", "entities/h.yaml", 3, ["s"], start=("2015-01-01", "2015-01-01"),
+                                                end=("2015-12-31", "2015-12-31"), node="urn:y")),
+              # someone else acting in another post is no reason to split
+              ("zoe", "deputy", True, held("2014-01-01")), ("zoe", "deputy", True, held("2016-01-01"))]
+    tenures, conflicts = reason(claims, {"head"})
+    spells = [(t.person, t.post, t.spell, t.latest_start, t.latest_end, t.end_basis) for t in tenures if t.acting]
+    assert spells == [("xenia", "head", 1, "2014-05-20", "2015-01-01", "succession"),
+                      ("xenia", "head", 2, "2016-06-01", None, "attested"),
+                      ("zoe", "deputy", 1, "2014-01-01", None, "attested")]
+    text = tenure_nquads(tenures, conflicts)
+    assert "<https://w3id.org/csto-kg/id/tenure/xenia/head/acting>" in text
+    assert "<https://w3id.org/csto-kg/id/tenure/xenia/head/acting/2>" in text
+    assert not conflicts
+
+
+def test_semerikov_acted_twice_with_khachaturov_between(real):
+    tenures, _ = real
+    acting = [(t.spell, t.latest_start, t.latest_end) for t, _ in holders(tenures, "csto-secretary-general", acting=True)]
+    assert acting == [(1, "2017-04-14", "2017-05-02"), (2, "2018-11-08", "2019-12-31")]

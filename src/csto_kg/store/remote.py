@@ -54,6 +54,13 @@ SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+x
 # an answer to CONSTRUCT or DESCRIBE: any media type of an RDF format but those results share (application/json)
 GRAPH_TYPES = {media_type: fmt.oxigraph for fmt in RDF_FORMATS for media_type in fmt.media_types
                if by_media_type(media_type, RESULT_FORMATS) is None}
+# Virtuoso answers a query with one header per graph of its dataset (X-SPARQL-default-graph,
+# X-SPARQL-named-graph), and the dataset of every query is the served build's graphs, one per record:
+# http.client's limit of 100 headers a response would refuse every answer past 50 records. The store
+# is the operator's own server; a response with more headers than this is still refused.
+MAX_RESPONSE_HEADERS = 1_000_000
+http.client._MAXHEADERS = max(getattr(http.client, "_MAXHEADERS", 100), MAX_RESPONSE_HEADERS)
+
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 # what to ask for once the query's form is known: a store that is sent both kinds of media type
 # may answer CONSTRUCT with a table of ?s ?p ?o (Virtuoso does); N-Triples is the RDF format every

@@ -45,10 +45,12 @@ class Tenure:
     start_basis: str | None = None
     end_basis: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    spell: int = 1  # the person's first, second, ... time in the post (in this capacity)
 
     @property
     def key(self) -> str:
-        return f"{self.person}--{self.post}" + ("--acting" if self.acting else "")
+        return f"{self.person}--{self.post}" + ("--acting" if self.acting else "") + \
+            (f"--{self.spell}" if self.spell > 1 else "")
 
     @property
     def sources(self) -> list[str]:
@@ -211,6 +213,7 @@ def reason(claims: Iterable[Claim], single: set[str]) -> tuple[list[Tenure], lis
     for person, post, acting, evidence in claims:
         grouped.setdefault((person, post, acting), []).append(evidence)
     tenures = [_merge(person, post, acting, ev, conflicts) for (person, post, acting), ev in sorted(grouped.items())]
+    tenures = _spells(tenures, grouped, single, conflicts)
     for post in sorted(single):
         held = sorted((t for t in tenures if t.post == post and not t.acting),
                       key=lambda t: (t.earliest_start or t.latest_start or "", t.person))
@@ -232,7 +235,52 @@ def reason(claims: Iterable[Claim], single: set[str]) -> tuple[list[Tenure], lis
                     conflicts.append(Conflict(
                         f"{t.person} and {other.person} both hold the single-holder post {post} on {first}",
                         sorted(set(t.places + other.places))))
+        # an open acting tenure ends, at the latest, when a substantive holder's tenure begins
+        for t in (t for t in tenures if t.post == post and t.acting and t.latest_end is None):
+            since = t.latest_start or t.earliest_start or ""
+            starts = [s.earliest_start for s in held if s.earliest_start and s.earliest_start > since]
+            if starts:
+                t.latest_end, t.end_basis = min(starts), SUCCESSION
     return tenures, conflicts
+
+
+def _span(e: Evidence) -> tuple[str | None, str | None]:
+    """The first and last day a piece of evidence can speak of."""
+    first = (e.start and e.start[0]) or (e.held and e.held[0]) or (e.end and e.end[0])
+    last = (e.end and e.end[1]) or (e.held and e.held[1]) or (e.start and e.start[1])
+    return first or None, last or None
+
+
+def _spells(tenures: list[Tenure], grouped: dict[tuple[str, str, bool], list[Evidence]], single: set[str],
+            conflicts: list[Conflict]) -> list[Tenure]:
+    """Split a person's evidence for a single-holder post into separate spells where another
+    person certainly held the post in between (Semerikov acting in April 2017, and again from
+    November 2018, with Khachaturov holding it between): one tenure per spell."""
+    certain = {}  # post -> (person, latest start, earliest end) of substantive tenures
+    for t in tenures:
+        if t.post in single and not t.acting and t.latest_start and t.earliest_end:
+            certain.setdefault(t.post, []).append((t.person, t.latest_start, t.earliest_end))
+    result = []
+    for t in tenures:
+        others = [(first, last) for person, first, last in certain.get(t.post, ()) if person != t.person]
+        evidence = sorted(grouped[(t.person, t.post, t.acting)], key=lambda e: (_span(e)[0] or "", e.file, e.line))
+        spells, current = [], [evidence[0]]
+        for before, after in zip(evidence, evidence[1:]):
+            end_before, start_after = _span(before)[1], _span(after)[0]
+            # another holder certainly held the post on some day between the two
+            if end_before and start_after and any(end_before < last and first < start_after for first, last in others):
+                spells.append(current)
+                current = []
+            current.append(after)
+        spells.append(current)
+        if len(spells) == 1:
+            result.append(t)
+            continue
+        for n, part in enumerate(spells, 1):
+            spell = _merge(t.person, t.post, t.acting, part, conflicts)
+            spell.spell = n
+            result.append(spell)
+    return result
 
 
 def holders(tenures: list[Tenure], post: str, on: str | None = None, acting: bool = False) -> list[tuple[Tenure, str | None]]:

@@ -8,9 +8,10 @@ from ..graph.vocab import GRAPH, ID, IGO, ORG, PROV, RDF, RDFS, XSD, entity_iri,
 TENURES_GRAPH = iri(GRAPH + "tenures")
 
 
-def tenure_iri(person: str, post: str, acting: bool = False):
-    """``.../id/tenure/{person}/{post}``, with ``/acting`` for an acting tenure."""
-    return entity_iri("tenure", f"{person}/{post}" + ("/acting" if acting else ""))
+def tenure_iri(person: str, post: str, acting: bool = False, spell: int = 1):
+    """``.../id/tenure/{person}/{post}``, with ``/acting`` for an acting tenure and ``/{spell}`` for a
+    person's second and later spell in the post."""
+    return entity_iri("tenure", f"{person}/{post}" + ("/acting" if acting else "") + (f"/{spell}" if spell > 1 else ""))
 
 
 def tenure_nquads(tenures, conflicts=()) -> str:
@@ -30,7 +31,7 @@ def tenure_nquads(tenures, conflicts=()) -> str:
     derived, date = f"<{PROV.wasDerivedFrom}>", f"^^<{XSD.date}>"
     lines: list[str] = []
     for t in tenures:
-        s = f"<{ID}tenure/{t.person}/{t.post}{'/acting' if t.acting else ''}>"
+        s = f"<{tenure_iri(t.person, t.post, t.acting, t.spell)}>"
         lines += [f"{s} {a} {tenure_c}{g}", f"{s} {member} <{ID}person/{t.person}>{g}",
                   f"{s} {acting_p if t.acting else post_p} <{ID}post/{t.post}>{g}",
                   f"{s} {label} {nquads_string(t.person + ' as ' + ('acting ' if t.acting else '') + t.post)}@en{g}"]
