@@ -175,7 +175,7 @@ _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]")
 #: A query word and a name's word are the same word from this similarity on.
 WORD_NEAR = 0.75
 #: What a name counts when only some of its words were given (a surname alone), at the least.
-PART_NAME = 0.75
+PART_NAME = 0.4
 #: What a name counts when the query's initials disagree with its given names.
 INITIALS_DISAGREE = 0.6
 #: What a name given with initials counts at the most (below the full name written out).

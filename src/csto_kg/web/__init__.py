@@ -13,12 +13,13 @@ from ..store.opening import open_store
 from .errors import error_response, json_error
 from .headers import SecurityHeaders
 from .pages import bp as pages_bp
+from .reconcile import bp as reconcile_bp
 from .request_body import MAX_BODY, strict_params
 from .sparql import SparqlDispatch
 from .sparql import bp as sparql_bp
 from .validation import bp as validation_bp
 
-API_PATHS = ("/sparql", "/validate", "/api", "/healthz")  # where every error is JSON of one shape
+API_PATHS = ("/sparql", "/validate", "/api", "/healthz", "/reconcile")  # where every error is JSON of one shape
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = SecurityHeaders(SparqlDispatch(app, app.wsgi_app))
     app.register_blueprint(validation_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(reconcile_bp)
 
     @app.before_request
     def parameters_are_utf8() -> None:
