@@ -118,64 +118,72 @@ class ReconcileIndex:
         entities: dict[str, Entity] = {}
         ask = query
         query = lambda text: ask(PROLOGUE + text)  # noqa: E731
-        classes = {c: kind for kind, _ in TYPES for c in KIND_CLASSES[kind]}
-        values = " ".join(f"<{c}>" for c in classes)
+        # one plain pattern a query: a store joins these fast, where one query of OPTIONALs is slow
         english: dict[str, str] = {}
-        for row in query(f"SELECT ?s ?t ?p ?l WHERE {{ VALUES ?t {{ {values} }} ?s a ?t . "
-                         "VALUES ?p { rdfs:label skos:altLabel } ?s ?p ?l }"):
-            iri = row["s"].value
-            if not iri.startswith(ID):
-                continue
-            kind = classes[row["t"].value]
-            if not iri[len(ID):].startswith(kind + "/"):
-                continue  # a meeting's parts share no class with the kinds, but be sure
-            e = entities.setdefault(_local(iri), Entity(_local(iri), kind))
-            text = row["l"].value
-            if text not in e.names:
-                e.names.append(text)
-            if row["p"].value.endswith("#label") and (row["l"].language or "").startswith("en"):
-                english.setdefault(e.id, text)
+        for kind, _ in TYPES:
+            for klass in KIND_CLASSES[kind]:
+                for predicate in ("rdfs:label", "skos:altLabel"):
+                    for row in query(f"SELECT ?s ?l WHERE {{ ?s a <{klass}> ; {predicate} ?l }}"):
+                        iri = row["s"].value
+                        if not iri.startswith(ID + kind + "/"):
+                            continue
+                        e = entities.setdefault(_local(iri), Entity(_local(iri), kind))
+                        text = row["l"].value
+                        if text not in e.names:
+                            e.names.append(text)
+                        if predicate == "rdfs:label" and (row["l"].language or "").startswith("en"):
+                            english.setdefault(e.id, text)
         for e in entities.values():
             e.names.sort()
             e.name = english.get(e.id) or (e.names[0] if e.names else e.id.split("/", 1)[1])
-        for row in query(f"SELECT ?s ?w WHERE {{ VALUES ?t {{ {values} }} ?s a ?t ; skos:exactMatch ?w }}"):
+        for row in query("SELECT ?s ?w WHERE { ?s skos:exactMatch ?w }"):
             e = entities.get(_local(row["s"].value))
             if e is not None and row["w"].value.startswith(PREFIXES["wd"]):
                 e.qids.add(row["w"].value[len(PREFIXES["wd"]):])
         people = {i: e for i, e in entities.items() if e.kind == "person"}
+        days: dict[str, tuple[str, str]] = {}
+        for edge in ("earliestDate", "latestDate"):
+            for row in query(f"SELECT ?m ?d WHERE {{ ?m a igo:Meeting ; igo:{edge} ?d }}"):
+                first, last = days.get(_local(row["m"].value), ("", ""))
+                days[_local(row["m"].value)] = (row["d"].value, last) if edge == "earliestDate" else (first, row["d"].value)
+
+        def each(text: str):
+            for row in query(text):
+                e = people.get(_local(row["person"].value))
+                if e is not None:
+                    yield e, _local(row["x"].value)
+
+        held_at: dict[str, tuple[str, str]] = {}  # participation -> (person, meeting)
+        for row in query("SELECT ?pa ?person ?x WHERE { ?pa igo:participant ?person ; igo:inMeeting ?x }"):
+            e = people.get(_local(row["person"].value))
+            if e is not None:
+                e.meetings.add(_local(row["x"].value))
+                held_at[row["pa"].value] = (e.id, _local(row["x"].value))
+        for e, state in each("SELECT DISTINCT ?person ?x WHERE { ?pa igo:participant ?person ; igo:onBehalfOf ?x }"):
+            e.states.add(state)
+        for e, rank in each("SELECT DISTINCT ?person ?x WHERE { ?pa igo:participant ?person ; igo:rank ?x }"):
+            e.ranks.add(rank)
+        for e, rank in each("SELECT DISTINCT ?person ?x WHERE { ?h a igo:RankHolding ; igo:holder ?person ; igo:rank ?x }"):
+            e.ranks.add(rank)
         attested: dict[tuple[str, str], list[str]] = {}
-        for row in query("SELECT ?person ?m ?first ?last ?state ?post ?rank WHERE { "
-                         "?pa igo:participant ?person ; igo:inMeeting ?m . "
-                         "OPTIONAL { ?m igo:earliestDate ?first } OPTIONAL { ?m igo:latestDate ?last } "
-                         "OPTIONAL { ?pa igo:onBehalfOf ?state } OPTIONAL { ?pa igo:post|igo:actingPost ?post } "
-                         "OPTIONAL { ?pa igo:rank ?rank } }"):
-            e = people.get(_local(row["person"].value))
-            if e is None:
-                continue
-            e.meetings.add(_local(row["m"].value))
-            if row["state"] is not None:
-                e.states.add(_local(row["state"].value))
-            if row["rank"] is not None:
-                e.ranks.add(_local(row["rank"].value))
-            if row["post"] is not None:
-                days = attested.setdefault((e.id, _local(row["post"].value)), [])
-                for edge in ("first", "last"):
-                    if row[edge] is not None:
-                        days.append(row[edge].value)
-        for (person, post), days in attested.items():  # attested at meetings: held from the first to the last
-            people[person].posts.setdefault(post, []).append((min(days), max(days)) if days else ("", ""))
-        for row in query("SELECT ?person ?post ?first ?last WHERE { ?h a org:Membership ; org:member ?person ; "
-                         "igo:post|igo:actingPost ?post . OPTIONAL { ?h org:memberDuring ?i . "
-                         "OPTIONAL { ?i time:hasBeginning/igo:earliestDate ?first } "
-                         "OPTIONAL { ?i time:hasEnd/igo:latestDate ?last } } }"):
-            e = people.get(_local(row["person"].value))
-            if e is not None:
-                span = tuple(row[edge].value if row[edge] is not None else "" for edge in ("first", "last"))
-                e.posts.setdefault(_local(row["post"].value), []).append(span)
-        for row in query("SELECT ?person ?rank WHERE { ?h a igo:RankHolding ; igo:holder ?person ; igo:rank ?rank }"):
-            e = people.get(_local(row["person"].value))
-            if e is not None:
-                e.ranks.add(_local(row["rank"].value))
+        for predicate in ("igo:post", "igo:actingPost"):
+            for row in query(f"SELECT ?pa ?x WHERE {{ ?pa {predicate} ?x }}"):
+                if row["pa"].value in held_at:
+                    person, meeting = held_at[row["pa"].value]
+                    found = attested.setdefault((person, _local(row["x"].value)), [])
+                    found.extend(d for d in days.get(meeting, ()) if d)
+        for (person, post), seen in attested.items():  # attested at meetings: held from the first to the last
+            people[person].posts.setdefault(post, []).append((min(seen), max(seen)) if seen else ("", ""))
+        bounds: dict[str, list[str]] = {}
+        for edge, n in (("hasBeginning", 0), ("hasEnd", 1)):
+            for row in query(f"SELECT ?h ?d WHERE {{ ?h a org:Membership ; org:memberDuring/time:{edge}/igo:"
+                             f"{'earliestDate' if n == 0 else 'latestDate'} ?d }}"):
+                bounds.setdefault(row["h"].value, ["", ""])[n] = row["d"].value
+        for predicate in ("igo:post", "igo:actingPost"):
+            for row in query(f"SELECT ?h ?person ?x WHERE {{ ?h a org:Membership ; org:member ?person ; {predicate} ?x }}"):
+                e = people.get(_local(row["person"].value))
+                if e is not None:
+                    e.posts.setdefault(_local(row["x"].value), []).append(tuple(bounds.get(row["h"].value, ("", ""))))
         return cls(entities.values())
 
     # -- reconciliation ------------------------------------------------------------------------
