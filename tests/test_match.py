@@ -83,3 +83,86 @@ def test_a_short_word_matches_a_name_only_exactly():
     assert close_matches("mia-en-2019-report", acronyms) == []
     assert [m.slug for m in close_matches("mia-ksbmn", acronyms)] == ["y-council"]
     assert [m.slug for m in close_matches("csto-mwia", acronyms)] == ["x-agency"]  # exactly: fine
+
+
+# -- names as users type them (the reconciliation service's matcher) --------------------------
+
+from csto_kg.records.match import NameIndex, fold, lemmas, name, name_score  # noqa: E402
+
+#: the transliterations of one name fold to one spelling
+FOLDED = {
+    "Gorovoy": "gorovoi", "Gorovoi": "gorovoi", "Gorovoj": "gorovoi", "Горовой": "gorovoi",
+    "Khachaturov": "hachaturov", "Хачатуров": "hachaturov", "Chatschaturow": "hachaturov",
+    "Yuriy": "iuri", "Yuri": "iuri", "Iurii": "iuri", "Юрий": "iuri",
+    "Aleksandr": "aleksandr", "Alexandr": "aleksandr", "Александр": "aleksandr",
+    "Bordyuzha": "bordiuza", "Бордюжа": "bordiuza", "Bordjuzha": "bordiuza",
+}
+
+
+def test_fold_unites_transliterations():
+    wrong = {text: fold(text) for text, want in FOLDED.items() if fold(text) != want}
+    # German Ch for Х is not folded (ch is also Ч); the rest are
+    assert wrong == {"Chatschaturow": fold("Chatschaturow")} and len(FOLDED) == 17
+
+
+def test_russian_words_are_matched_in_any_case():
+    assert "kazakova" in lemmas("Казаковой") and "kazakov" in lemmas("Казаковой")  # the name keeps its gender
+    assert "aleksandr" in lemmas("Александра") and lemmas("Gorovoy") == {"gorovoi"}
+    assert (name("Казакова В.Л.").words, name("Казакова В.Л.").initials) == (("kazakova",), ("v", "l")) == \
+        (name("Kazakova V. L.").words, name("Kazakova V. L.").initials)
+    assert name("Gorovoy, A.").initials == ("a",) and name("Gorovoy, A.").words == ("gorovoi",)
+
+
+# query, label -> the least and the most the score may be
+SCORES = {
+    ("Aleksandr Gorovoy", "Aleksandr Gorovoy"): (1.0, 1.0),
+    ("Gorovoy, Aleksandr", "Aleksandr Gorovoy"): (1.0, 1.0),  # inverted order
+    ("Gorovoi Aleksandr", "Aleksandr Gorovoy"): (1.0, 1.0),  # another transliteration
+    ("Горовой Александр", "Aleksandr Gorovoy"): (1.0, 1.0),  # Cyrillic
+    ("Горового Александра", "Aleksandr Gorovoy"): (0.95, 1.0),  # inflected (genitive)
+    ("Gorovoy A.", "Aleksandr Gorovoy"): (0.95, 0.97),  # initials: below the full name
+    ("A. Gorovoy", "Aleksandr Gorovoy"): (0.95, 0.97),
+    ("Казакова В.Л.", "Valentina Kazakova"): (0.95, 0.97),  # a patronymic's initial the label lacks
+    ("Казаковой В.", "Valentina Kazakova"): (0.9, 0.97),
+    ("Gorovoy B.", "Aleksandr Gorovoy"): (0.4, 0.6),  # the initial disagrees
+    ("Gorovoy", "Aleksandr Gorovoy"): (0.65, 0.75),  # a surname alone: a part of the name
+    ("Gorovy Aleksandr", "Aleksandr Gorovoy"): (0.85, 0.99),  # a typo
+    ("Kazakova", "Aleksandr Gorovoy"): (0.0, 0.5),
+    ("Secretary General", "Deputy Secretary General"): (0.75, 0.9),  # a word more: another post
+    ("Dmitri Peskov", "Dmitry Peskov"): (1.0, 1.0),
+    ("Synthetic Person 12", "Synthetic Person 123"): (0.0, 0.85),  # a number is equal or not
+    ("", "Aleksandr Gorovoy"): (0.0, 0.0),
+}
+
+
+@pytest.mark.parametrize("query, label", sorted(SCORES))
+def test_name_score(query, label):
+    least, most = SCORES[(query, label)]
+    assert least <= name_score(query, label) <= most
+
+
+def test_name_score_cases():
+    assert len(SCORES) == 17
+
+
+def test_name_index_finds_real_people_by_what_users_type():
+    entities = read_records(DATA).entities
+    people = [(str(e.slug), str(text)) for e in entities if e.kind == "person"
+              for text in [*e.labels.pref.values(), *(t for alts in e.labels.alt.values() for t in alts)]]
+    index = NameIndex(people)
+    found = {q: [h.key for h in index.search(q, limit=2)] for q in
+             ("Gorovoy A.", "Казакова В.Л.", "Gorovoy, Aleksandr", "Горового", "Bordjuzha", "Khachaturov Yuriy")}
+    assert {q: keys[0] for q, keys in found.items()} == {
+        "Gorovoy A.": "aleksandr-gorovoy", "Казакова В.Л.": "valentina-kazakova",
+        "Gorovoy, Aleksandr": "aleksandr-gorovoy", "Горового": "aleksandr-gorovoy",
+        "Bordjuzha": "nikolai-bordyuzha", "Khachaturov Yuriy": "yuri-khachaturov"}
+    assert index.search("zzzz qqqq") == [] and index.search("") == []
+    # a key is found once, by its best name; accept filters keys
+    assert len({h.key for h in index.search("Aleksandr Gorovoy", limit=5)}) == len(index.search("Aleksandr Gorovoy", limit=5))
+    assert all(h.key != "aleksandr-gorovoy" for h in index.search("Gorovoy", accept=lambda k: k != "aleksandr-gorovoy"))
+
+
+def test_name_index_finds_one_among_many_by_a_rare_word():
+    index = NameIndex((n, f"Synthetic Person {n}") for n in range(5000))
+    assert [h.key for h in index.search("Synthetic Person 1234", limit=1)] == [1234]
+    assert index.search("Synthetic Persn 1234", limit=1)[0].key == 1234  # a typo in a common word

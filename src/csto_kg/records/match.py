@@ -11,16 +11,26 @@ Sources and holdings are matched by slug only: their labels are optional descrip
 graph makes one up when a record gives none, which would make the store's answer differ from the
 files'.
 
-Imports only the standard library.
+Names of people and things as a user types them (a spreadsheet's "Gorovoy A.", "Казакова В.Л.",
+"Gorovoy, Aleksandr") are matched by :func:`name_score` and looked up in a :class:`NameIndex`:
+words are compared in a folded spelling in which the usual transliterations of one Cyrillic name
+agree (Gorovoy, Gorovoi, Gorovoj, Горовой -> ``gorovoi``), Russian words also by their dictionary
+forms (pymorphy3: Горового, Казаковой), in any order, single letters as initials of the other
+words; word similarity is rapidfuzz's normalized Indel similarity (as difflib's ratio).
 """
 
 from __future__ import annotations
 
-import difflib
+import math
+import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Hashable, Iterable
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 
 #: Kinds whose label is an optional description rather than a name: matched by slug only.
 UNNAMED_KINDS = ("source", "post-holding", "rank-holding")
@@ -32,6 +42,7 @@ PART_WEIGHT = 0.95
 PART_NEAR = 0.8
 NEAR_LENGTH = 5
 CUTOFF = 0.6  # as difflib.get_close_matches
+_EPSILON = 1e-9  # rapidfuzz's 1 - distance/length may be 0.7999... where difflib's 2*matches/length is 0.8
 
 # Russian, and the letters Belarusian, Ukrainian, Kazakh, Kyrgyz and Tajik add; close to the
 # spellings the records' slugs use (aleksandr-gorovoy, valentina-kazakova).
@@ -134,7 +145,7 @@ class _Scorer:
         self.cutoff = cutoff
         self.parts = set(_parts(wanted))
         words = [w for w in dict.fromkeys(wanted.split("-")) if w in self.parts and len(w) >= NEAR_LENGTH]
-        self.targets = [(target, weight, least, difflib.SequenceMatcher(None, "", target, autojunk=False))
+        self.targets = [(target, weight, least)
                         for target, weight, least in [(wanted, 1.0, cutoff), *((w, PART_WEIGHT, PART_NEAR) for w in words)]]
 
     def score(self, form: str, floor: float = 0.0) -> float:
@@ -142,16 +153,237 @@ class _Scorer:
         if form == self.wanted:
             return max(floor, 1.0)
         best = max(floor, PART_WEIGHT) if form in self.parts else floor
-        for target, weight, least, matcher in self.targets:
+        for target, weight, least in self.targets:
             if weight <= best:
                 break  # the weights only go down
             need = max(best / weight, least)
-            if 2 * min(len(form), len(target)) / (len(form) + len(target)) < need:
-                continue  # difflib's cheapest bound, without a call
-            matcher.set_seq1(form)
-            if matcher.quick_ratio() < need:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= need and ratio * weight > best:
+            ratio = Indel.normalized_similarity(form, target)  # a score_cutoff of exactly the ratio can miss it
+            if ratio >= need - _EPSILON and ratio * weight > best:
                 best = ratio * weight
         return best
+
+
+# -- Names as users type them ------------------------------------------------------------------
+
+#: Spellings that the usual transliterations of one Cyrillic letter or pair give (BGN/PCGN, ISO 9
+#: and scholarly without their diacritics, the passport systems, French and German habits), folded
+#: to one: Горовой, Gorovoy, Gorovoi, Gorovoj -> gorovoi; Щ shch/sch/sc; Х kh/h; Ц ts/tz/c; Ж zh/z.
+_FOLDS = (("shch", "sh"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("zh", "z"), ("tz", "c"), ("ts", "c"),
+          ("x", "ks"), ("ck", "k"), ("ph", "f"), ("w", "v"), ("ye", "e"), ("yo", "e"), ("j", "i"), ("y", "i"))
+_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]")
+#: A query word and a name's word are the same word from this similarity on.
+WORD_NEAR = 0.75
+#: What a name counts when only some of its words were given (a surname alone), at the least.
+PART_NAME = 0.4
+#: What a name counts when the query's initials disagree with its given names.
+INITIALS_DISAGREE = 0.6
+#: What a name given with initials counts at the most (below the full name written out).
+WITH_INITIALS = 0.97
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """One spelling for the transliterations of a word: ``Gorovoy``, ``Gorovoi``, ``Горовой`` -> ``gorovoi``."""
+    plain = slug_form(word).replace("-", "")
+    for old, new in _FOLDS:
+        plain = plain.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", plain)  # doubled letters: Aleksandr/Aleksanndr, Yurii/Yuri
+
+
+_MORPH = None
+_MORPH_LOCK = threading.Lock()
+
+
+def _morph():
+    global _MORPH
+    with _MORPH_LOCK:
+        if _MORPH is None:
+            import pymorphy3  # noqa: PLC0415 - its dictionaries take a while to load; only names need it
+
+            _MORPH = pymorphy3.MorphAnalyzer(lang="ru")
+    return _MORPH
+
+
+@lru_cache(maxsize=65536)
+def lemmas(word: str) -> frozenset[str]:
+    """The folded dictionary forms a Russian word may be of (``Казаковой`` -> ``kazakov``;
+    ``Горового`` -> ``gorovii``), the word's own among them; a word in other letters: itself, folded."""
+    own = fold(word)
+    if not _CYRILLIC_WORD.search(word) or len(word) < 3:
+        return frozenset((own,)) if own else frozenset()
+    forms = {own}
+    for parse in _morph().parse(word.lower())[:4]:
+        forms.add(fold(parse.normal_form))
+        nominative = parse.inflect({"nomn"})  # a name keeps its gender: Казаковой -> Казакова
+        if nominative is not None:
+            forms.add(fold(nominative.word))
+    return frozenset(f for f in forms if f)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name taken apart: its words (folded, two letters or more) with their dictionary forms, and
+    its initials (single letters: ``A.`` of ``Gorovoy A.``, ``В`` and ``Л`` of ``Казакова В.Л.``)."""
+
+    words: tuple[str, ...]
+    forms: tuple[frozenset[str], ...]
+    initials: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@lru_cache(maxsize=65536)
+def name(text: str) -> Name:
+    """``text`` taken apart as a name (any order, any script, with or without initials)."""
+    words, forms, initials = [], [], []
+    for token in _WORD.findall(text):
+        folded = fold(token)
+        if not folded:
+            continue
+        if len(token) == 1 and token.isalpha():
+            initials.append(folded[0])
+        else:
+            words.append(folded)
+            forms.append(lemmas(token))
+    return Name(tuple(words), tuple(forms), tuple(initials))
+
+
+def _word_similarity(q: str, q_forms: frozenset[str], n: str, n_forms: frozenset[str]) -> float:
+    if q == n:
+        return 1.0
+    if q.isdigit() or n.isdigit():
+        return 0.0  # numbers are equal or not: Person 12 is not Person 123
+    best = Indel.normalized_similarity(q, n)
+    if q_forms & n_forms:
+        best = max(best, 0.98)  # another form of the same word: Казаковой, Kazakova
+    return best
+
+
+def name_score(query: str | Name, text: str | Name) -> float:
+    """How well ``query`` (as a user types a name) names ``text`` (a label), from 0 to 1.
+
+    Every word of the query is paired with the most similar word of the name not yet paired (in
+    any order: "Gorovoy, Aleksandr"); a name whose words were all given scores their similarity, one
+    of whose words were only partly given (a surname alone) less (:data:`PART_NAME` at the least).
+    The query's initials stand for the name's unpaired words in order (``Gorovoy A.``): when they
+    agree they count as given, when one disagrees the name counts :data:`INITIALS_DISAGREE`. A
+    name with the words in another order or split differently still gets rapidfuzz's
+    ``token_sort_ratio`` of the two, unless a number of the query is not in the name.
+    """
+    q = query if isinstance(query, Name) else name(query)
+    n = text if isinstance(text, Name) else name(text)
+    if not q.words or not n.words:
+        return 1.0 if q.initials and q.initials == n.initials and not q.words and not n.words else 0.0
+    free = list(range(len(n.words)))
+    weight = total = 0.0
+    for i in sorted(range(len(q.words)), key=lambda k: -len(q.words[k])):
+        best, where = 0.0, None
+        for j in free:
+            sim = _word_similarity(q.words[i], q.forms[i], n.words[j], n.forms[j])
+            if sim > best:
+                best, where = sim, j
+        if where is not None and best >= WORD_NEAR:
+            free.remove(where)
+        else:
+            best = 0.0
+        total += best * len(q.words[i])
+        weight += len(q.words[i])
+    paired = total / weight
+    covered = len(n.words) - len(free)
+    factor = 1.0
+    if q.initials:
+        agree = [n.words[j][0] == letter for j, letter in zip(free, q.initials)]
+        if not all(agree):
+            factor = INITIALS_DISAGREE
+        else:
+            covered += len(agree)
+            factor = WITH_INITIALS
+    score = paired * (PART_NAME + (1 - PART_NAME) * covered / len(n.words)) * factor
+    numbers = {w for w in q.words if w.isdigit()}
+    if not q.initials and numbers <= set(n.words):  # a number given is the name's, or no name at all
+        score = max(score, fuzz.token_sort_ratio(q.text, n.text) / 100 * (0.95 if score < 1 else 1))
+    return min(score, 1.0)
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: Hashable
+    score: float
+    text: str  # the name of the key that matched best
+
+
+class NameIndex:
+    """Names of many keys (entities), for finding the keys a typed name means without comparing it
+    with every name: the names sharing the query's rarest words, or words close to them (rapidfuzz
+    over the vocabulary, not over the names), are the candidates scored by :func:`name_score`.
+
+    Built once (per build of the graph); :meth:`search` is read-only and may be called from many threads.
+    """
+
+    #: Postings longer than this are a word too common to find candidates by (``synthetic``, ``of``).
+    COMMON = 400
+    #: Candidates scored per query, at the most, for each result wanted.
+    POOL = 40
+
+    def __init__(self, names: Iterable[tuple[Hashable, str]]) -> None:
+        self.keys: list[Hashable] = []
+        self.texts: list[str] = []
+        self.names: list[Name] = []
+        postings: dict[str, set[int]] = {}
+        for key, text in names:
+            parsed = name(text)
+            if not parsed.words:
+                continue
+            index = len(self.keys)
+            self.keys.append(key)
+            self.texts.append(text)
+            self.names.append(parsed)
+            for word, forms in zip(parsed.words, parsed.forms):
+                for form in forms | {word}:
+                    postings.setdefault(form, set()).add(index)
+        self.postings = {word: tuple(sorted(found)) for word, found in postings.items()}
+        self.vocabulary = [w for w in self.postings if not w.isdigit() and len(w) >= 4]
+        self.size = len(self.keys)
+
+    def _similar_words(self, word: str) -> list[str]:
+        if word in self.postings or word.isdigit() or len(word) < 4:
+            return [word] if word in self.postings else []
+        return [w for w, _score, _i in process.extract(word, self.vocabulary, scorer=Indel.normalized_similarity,
+                                                        score_cutoff=WORD_NEAR, limit=5)]
+
+    def search(self, query: str, limit: int = 5, accept=None) -> list[Hit]:
+        """The keys whose names best match ``query``, best first, each once (ties: by name);
+        ``accept(key)`` (when given) says which keys may be found."""
+        q = name(query)
+        if not q.words:
+            return []
+        weights: dict[int, float] = {}
+        for word, forms in zip(q.words, q.forms):
+            found: set[int] = set()
+            for form in forms | set(self._similar_words(word)):
+                posting = self.postings.get(form, ())
+                if len(posting) <= self.COMMON:
+                    found.update(posting)
+            if not found:  # only common words: their postings still find the name, if small enough
+                posting = min((self.postings.get(f, ()) for f in forms), key=len)
+                found.update(posting[: self.COMMON * 4])
+            idf = math.log(1 + self.size / (1 + len(found)))
+            for index in found:
+                weights[index] = weights.get(index, 0.0) + idf
+        pool = sorted(weights, key=lambda i: -weights[i])
+        best: dict[Hashable, Hit] = {}
+        wanted = max(limit, 1) * self.POOL
+        for index in pool:
+            key = self.keys[index]
+            if accept is not None and not accept(key):
+                continue
+            wanted -= 1
+            if wanted < 0:
+                break
+            score = name_score(q, self.names[index])
+            if score > 0 and (key not in best or score > best[key].score):
+                best[key] = Hit(key, score, self.texts[index])
+        return sorted(best.values(), key=lambda h: (-h.score, h.text, str(h.key)))[:limit]

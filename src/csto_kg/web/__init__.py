@@ -14,13 +14,14 @@ from .errors import error_response, json_error
 from .headers import SecurityHeaders
 from .pages import bp as pages_bp
 from .api import bp as api_bp
+from .reconcile import bp as reconcile_bp
 from .request_body import MAX_BODY, strict_params
 from .sparql import SparqlDispatch
 from .sparql import bp as sparql_bp
 from .validation import bp as validation_bp
 from .drafting import bp as drafting_bp
 
-API_PATHS = ("/sparql", "/validate", "/api", "/healthz")  # where every error is JSON of one shape
+API_PATHS = ("/sparql", "/validate", "/api", "/healthz", "/reconcile")  # where every error is JSON of one shape
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(drafting_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(reconcile_bp)
 
     @app.before_request
     def parameters_are_utf8() -> None:
