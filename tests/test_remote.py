@@ -48,8 +48,9 @@ def canonical(quads) -> set[str]:
 
 
 def stored_quads(url: str) -> list[ox.Quad]:
-    """Everything in the store's named graphs, staging and manifest included, read around RemoteStore."""
-    store = remote_store(url)
+    """Everything in the store's named graphs, staging and manifest included, read around RemoteStore
+    (waiting as long as a server that has just replayed its log may need)."""
+    store = remote_store(url, CSTO_KG_STORE_TIMEOUT_S="300")
     solutions = store._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
     return [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions if s["g"].value not in VIRTUOSO_OWN_GRAPHS]
 
@@ -169,7 +170,10 @@ def test_graphs_of_others_in_a_shared_store_are_left_alone(data_copy, validator,
 @pytest.mark.parametrize("load", ["gsp", "update"])
 def test_a_build_killed_midway_leaves_the_old_build_served_and_a_rerun_converges(
         data_copy, validator, fresh_remote, monkeypatch, load):
-    settings = {"CSTO_KG_STORE_LOAD": load, "CSTO_KG_STORE_BATCH": "100", "CSTO_KG_STORE_RETRIES": "2"}
+    # a server killed mid-write replays its log when it starts again, which on a busy machine can take
+    # longer than the default minute a request may take
+    settings = {"CSTO_KG_STORE_LOAD": load, "CSTO_KG_STORE_BATCH": "100", "CSTO_KG_STORE_RETRIES": "2",
+                "CSTO_KG_STORE_TIMEOUT_S": "300"}
     (data_copy / "entities" / "extra.yaml").write_text(EXTRA_RECORD)
     build(data_copy, remote_store(fresh_remote.url, **settings), validator)
     old = canonical(q for q in stored_quads(fresh_remote.url) if q.graph_name.value != MANIFEST_GRAPH)

@@ -56,7 +56,7 @@ def test_replicas_hold_the_same_quads_as_the_original(built_store, replicas):
 
 @pytest.mark.parametrize("query", CASES, ids=lambda p: p.stem)
 def test_replicas_give_identical_answers(built_store, replicas, query):
-    assert len(CASES) == 10
+    assert len(CASES) == 12
     answers = [serialize(run(store, query.read_text()), "csv") for store in (built_store, *replicas)]
     assert answers[0].count(b"\n") > 1
     assert answers[1] == answers[0] and answers[2] == answers[0]  # byte for byte, in the same order
