@@ -10,6 +10,7 @@ with earliest/latest start and end, each with how it is known. For a post declar
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ..graph.vocab import entity_iri
@@ -214,33 +215,48 @@ def reason(claims: Iterable[Claim], single: set[str]) -> tuple[list[Tenure], lis
         grouped.setdefault((person, post, acting), []).append(evidence)
     tenures = [_merge(person, post, acting, ev, conflicts) for (person, post, acting), ev in sorted(grouped.items())]
     tenures = _spells(tenures, grouped, single, conflicts)
+    substantive: dict[str, list[Tenure]] = {}  # each single-holder post's tenures, substantive and acting
+    acting: dict[str, list[Tenure]] = {}
+    for t in tenures:
+        if t.post in single:
+            (acting if t.acting else substantive).setdefault(t.post, []).append(t)
+
+    def begins(t: Tenure) -> str:
+        return t.earliest_start or t.latest_start or ""
+
     for post in sorted(single):
-        held = sorted((t for t in tenures if t.post == post and not t.acting),
-                      key=lambda t: (t.earliest_start or t.latest_start or "", t.person))
+        held = sorted(substantive.get(post, ()), key=lambda t: (begins(t), t.person))
         for i, t in enumerate(held):
-            later = [s for s in held[i + 1:] if s.earliest_start and (t.latest_start or "") < s.earliest_start]
-            if later and t.latest_end is None:
-                successor = later[0]
+            successor = next((s for s in held[i + 1:] if s.earliest_start and (t.latest_start or "") < s.earliest_start),
+                             None)
+            if successor is not None and t.latest_end is None:
                 if t.earliest_end and t.earliest_end > successor.earliest_start:
                     conflicts.append(Conflict(
                         f"{t.person} is shown holding {post} on {t.earliest_end}, after {successor.person}"
                         f" took it from {successor.earliest_start}", sorted(set(t.places + successor.places))))
                 else:
                     t.latest_end, t.end_basis = successor.earliest_start, SUCCESSION
+            if not (t.latest_start and t.earliest_end):
+                continue
             for other in held[i + 1:]:
-                first = max(x for x in (t.latest_start, other.latest_start) if x) if t.latest_start and other.latest_start else None
-                last = min(t.earliest_end or "", other.earliest_end or "")
-                if first and last and first <= last and STATED in (t.start_basis, t.end_basis) \
+                if begins(other) > t.earliest_end:
+                    break  # held in start order: no later tenure is certainly held together with this one
+                if not (other.latest_start and other.earliest_end):
+                    continue
+                first, last = max(t.latest_start, other.latest_start), min(t.earliest_end, other.earliest_end)
+                if first <= last and STATED in (t.start_basis, t.end_basis) \
                         and STATED in (other.start_basis, other.end_basis):
                     conflicts.append(Conflict(
                         f"{t.person} and {other.person} both hold the single-holder post {post} on {first}",
                         sorted(set(t.places + other.places))))
         # an open acting tenure ends, at the latest, when a substantive holder's tenure begins
-        for t in (t for t in tenures if t.post == post and t.acting and t.latest_end is None):
-            since = t.latest_start or t.earliest_start or ""
-            starts = [s.earliest_start for s in held if s.earliest_start and s.earliest_start > since]
-            if starts:
-                t.latest_end, t.end_basis = min(starts), SUCCESSION
+        starts = sorted(s.earliest_start for s in held if s.earliest_start)
+        for t in acting.get(post, ()):
+            if t.latest_end is None:
+                since = t.latest_start or t.earliest_start or ""
+                after = bisect.bisect_right(starts, since)
+                if after < len(starts):
+                    t.latest_end, t.end_basis = starts[after], SUCCESSION
     return tenures, conflicts
 
 
@@ -251,24 +267,60 @@ def _span(e: Evidence) -> tuple[str | None, str | None]:
     return first or None, last or None
 
 
+class _Spans:
+    """The days each holder of a post certainly held it, to ask quickly whether someone other than a
+    given person certainly held it on some day strictly between two days."""
+
+    def __init__(self, spans: list[tuple[str, str, str]]) -> None:
+        spans = sorted(spans)
+        self.firsts = [first for first, _last, _person in spans]
+        # for each prefix of the spans (by first day): the latest last day, and the latest of another person
+        self.best: list[tuple[str, str]] = []
+        self.second: list[tuple[str, str]] = []
+        best, second = ("", ""), ("", "")
+        for _first, last, person in spans:
+            if last > best[0]:
+                if person != best[1]:
+                    second = best
+                best = (last, person)
+            elif person != best[1] and last > second[0]:
+                second = (last, person)
+            self.best.append(best)
+            self.second.append(second)
+
+    def other_between(self, after: str, before: str, person: str) -> bool:
+        k = bisect.bisect_left(self.firsts, before) - 1  # the spans that begin before ``before``
+        if k < 0:
+            return False
+        for last, who in (self.best[k], self.second[k]):
+            if who and who != person:
+                return last > after
+        return False
+
+
 def _spells(tenures: list[Tenure], grouped: dict[tuple[str, str, bool], list[Evidence]], single: set[str],
             conflicts: list[Conflict]) -> list[Tenure]:
     """Split a person's evidence for a single-holder post into separate spells where another
     person certainly held the post in between (Semerikov acting in April 2017, and again from
     November 2018, with Khachaturov holding it between): one tenure per spell."""
-    certain = {}  # post -> (person, latest start, earliest end) of substantive tenures
+    certain: dict[str, list[tuple[str, str, str]]] = {}  # post -> (latest start, earliest end, person)
     for t in tenures:
         if t.post in single and not t.acting and t.latest_start and t.earliest_end:
-            certain.setdefault(t.post, []).append((t.person, t.latest_start, t.earliest_end))
+            certain.setdefault(t.post, []).append((t.latest_start, t.earliest_end, t.person))
+    between = {post: _Spans(spans) for post, spans in certain.items()}
     result = []
     for t in tenures:
-        others = [(first, last) for person, first, last in certain.get(t.post, ()) if person != t.person]
-        evidence = sorted(grouped[(t.person, t.post, t.acting)], key=lambda e: (_span(e)[0] or "", e.file, e.line))
+        spans = between.get(t.post)
+        evidence = grouped[(t.person, t.post, t.acting)]
+        if spans is None or len(evidence) < 2:
+            result.append(t)
+            continue
+        evidence = sorted(evidence, key=lambda e: (_span(e)[0] or "", e.file, e.line))
         spells, current = [], [evidence[0]]
         for before, after in zip(evidence, evidence[1:]):
             end_before, start_after = _span(before)[1], _span(after)[0]
             # another holder certainly held the post on some day between the two
-            if end_before and start_after and any(end_before < last and first < start_after for first, last in others):
+            if end_before and start_after and spans.other_between(end_before, start_after, t.person):
                 spells.append(current)
                 current = []
             current.append(after)

@@ -42,10 +42,10 @@ def tenure_nquads(tenures, conflicts=()) -> str:
             lines.append(f'{s} {start_basis} "{t.start_basis}"{g}')
         if t.end_basis:
             lines.append(f'{s} {end_basis} "{t.end_basis}"{g}')
-        lines += [f"{s} {evidence} <{e.node}>{g}" for e in t.evidence if e.node]
+        lines += [f"{s} {evidence} <{node}>{g}" for node in dict.fromkeys(e.node for e in t.evidence if e.node)]
         lines += [f"{s} {derived} <{ID}source/{source}>{g}" for source in t.sources]
     for n, c in enumerate(conflicts, 1):
         s = f"<{ID}tenure-conflict/{n}>"
         lines += [f"{s} {a} <{IGO.TenureConflict}>{g}", f"{s} {comment} {nquads_string(c.message)}@en{g}"]
         lines += [f"{s} <{IGO.evidenceAt}> {nquads_string(place)}{g}" for place in c.places]
-    return "".join(dict.fromkeys(lines))
+    return "".join(lines)
