@@ -15,7 +15,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-OUT = HERE / "out"
+# where results, synthetic records and stores go (CSTO_KG_BENCH_OUT: elsewhere, as the tests do)
+OUT = Path(os.environ["CSTO_KG_BENCH_OUT"]) if os.environ.get("CSTO_KG_BENCH_OUT") else HERE / "out"
 PYTHON = sys.executable
 _SCRIPT = Path(sys.executable).with_name("csto-kg")
 CLI = [str(_SCRIPT)] if _SCRIPT.exists() else [PYTHON, "-m", "csto_kg.cli"]  # the command users run
@@ -198,14 +199,25 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells[1:])])
 
 
+_NO_PLOTS: list[str] = []  # plots not drawn for want of matplotlib
+
+
 def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | None]], ylabel: str,
          publish: bool = False, xlabel: str = "meetings", logy: bool = True,
-         lower_bounds: dict[str, list[float | None]] | None = None) -> Path:
+         lower_bounds: dict[str, list[float | None]] | None = None) -> Path | None:
     """Growth curves as a PNG in out/ (and, with ``publish``, a copy in benchmarks/ for the README).
 
-    ``lower_bounds`` are drawn as open triangles: runs stopped before they finished.
+    ``lower_bounds`` are drawn as open triangles: runs stopped before they finished. Without
+    matplotlib (``pip install -e '.[bench]'``) nothing is drawn and None is returned: the tables
+    are the results, the plots only show them.
     """
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        if not _NO_PLOTS:
+            print("matplotlib is not installed: no plots (the tables are complete)", file=sys.stderr)
+        _NO_PLOTS.append(name)
+        return None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
