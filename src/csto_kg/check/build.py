@@ -154,9 +154,13 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             and not any(n.startswith("entities/") for n in only | removed):
         ctx = context_from_store(store, data_dir, validator)  # the entities, as the store already holds them
     ctx = ctx or files_context()
-    with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work:
+    with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work, contextlib.ExitStack() as stack:
+        # a full build into an embedded store loads each file of checked records while the next
+        # ones are checked; nothing is published unless every record conforms
+        loading = stack.enter_context(store.loading()) if plan is None and hasattr(store, "loading") else None
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
-                                     progress=lambda done, total: progress("checking records", done, total))
+                                     progress=lambda done, total: progress("checking records", done, total),
+                                     on_file=loading.add if loading is not None else None)
         clashes = former_id_clashes(data_dir, outcome, previous["records"] if plan is not None else {})
         if outcome.errors or clashes:
             raise InvalidRecords(sorted(set(outcome.problems + clashes)))
@@ -192,6 +196,10 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
                 stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH), str(TENURES_GRAPH)]
                 final = store.update(stale_graphs, files, manifest)
+            elif loading is not None:
+                for path in files[len(outcome.nquads_files):]:  # the ontology, labels and tenures
+                    loading.add(path)
+                final = loading.publish(manifest)
             else:
                 final = store.replace(files, manifest)
         except SyntaxError as err:  # the store refused a quad; the previous store is still current
