@@ -65,5 +65,19 @@ def test_benchmark_prints_its_tables_without_matplotlib(environment, args, expec
     assert not list(Path(environment["CSTO_KG_BENCH_OUT"]).glob("*.png"))  # nothing drawn
 
 
+def test_run_all_prints_one_table_of_the_ratios(environment):
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "run_all.py"), "--sizes", MEETINGS, "--only", "build",
+                          "tenures"], env=environment, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = run.stdout.split("# All the ratios (`python benchmarks/run_all.py --sizes 12 --only build tenures`)", 1)[1]
+    rows = [line for line in summary.splitlines() if line.startswith("| ")]
+    assert [c.strip() for c in rows[0].split("|")[1:-1]] == ["ratio", "meetings", "measured", "target", "met"]
+    assert any("full build / `oxigraph load` of the same quads" in row for row in rows)
+    assert any("build with tenure reasoning / without" in row for row in rows)
+    again = subprocess.run([sys.executable, str(BENCHMARKS / "run_all.py"), "--summary"], env=environment,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "full build / `oxigraph load`" in again.stdout
+
+
 def test_cases_ran():
     assert len(RUNS) == 4

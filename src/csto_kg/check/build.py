@@ -144,7 +144,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     def files_context() -> Context:
         if "files" not in contexts:
             progress("reading entities")
-            contexts["files"] = Context(data_dir, validator)
+            with pipeline.gc_paused():  # every entity, its graph and its marks live to the end of the build
+                contexts["files"] = Context(data_dir, validator)
         return contexts["files"]
 
     plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
@@ -158,6 +159,9 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         # a full build into an embedded store loads each file of checked records while the next
         # ones are checked; nothing is published unless every record conforms
         loading = stack.enter_context(store.loading()) if plan is None and hasattr(store, "loading") else None
+        # the records' results, their build information and the tenures are millions of objects that
+        # live to the end of the build: the collector's scans of them would find nothing to free
+        stack.enter_context(pipeline.gc_paused())
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
                                      progress=lambda done, total: progress("checking records", done, total),
                                      on_file=loading.add if loading is not None else None)
