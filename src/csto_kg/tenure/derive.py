@@ -211,9 +211,12 @@ def reason(claims: Iterable[Claim], single: set[str]) -> tuple[list[Tenure], lis
     for person, post, acting, evidence in claims:
         grouped.setdefault((person, post, acting), []).append(evidence)
     tenures = [_merge(person, post, acting, ev, conflicts) for (person, post, acting), ev in sorted(grouped.items())]
+    by_post: dict[str, list[Tenure]] = {}  # each post's tenures, in the order of ``tenures``
+    for t in tenures:
+        if not t.acting and t.post in single:
+            by_post.setdefault(t.post, []).append(t)
     for post in sorted(single):
-        held = sorted((t for t in tenures if t.post == post and not t.acting),
-                      key=lambda t: (t.earliest_start or t.latest_start or "", t.person))
+        held = sorted(by_post.get(post, ()), key=lambda t: (t.earliest_start or t.latest_start or "", t.person))
         for i, t in enumerate(held):
             later = [s for s in held[i + 1:] if s.earliest_start and (t.latest_start or "") < s.earliest_start]
             if later and t.latest_end is None:
