@@ -60,6 +60,7 @@ class Child:
     stdout: str
     stderr: str
     tree_peak_mb: float = 0.0
+    cpu_seconds: float = 0.0  # user + system time of the child and the workers it waited for (``wait4``)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -142,7 +143,8 @@ def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = N
     return Child(seconds, usage.ru_maxrss / 1024, -9 if timed_out else proc.returncode,
                  out_path.read_text(encoding="utf-8", errors="replace"),
                  err_path.read_text(encoding="utf-8", errors="replace"),
-                 max(tree_peak, usage.ru_maxrss / 1024) if sample_memory else usage.ru_maxrss / 1024)
+                 max(tree_peak, usage.ru_maxrss / 1024) if sample_memory else usage.ru_maxrss / 1024,
+                 usage.ru_utime + usage.ru_stime)
 
 
 def child_json(cmd: list[str], timeout: float | None = None, memory_gb: float | None = None) -> tuple[dict | None, Child]:

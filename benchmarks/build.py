@@ -161,7 +161,8 @@ def oxigraph_load(store: Path, meetings: int, timeout: float) -> dict:
                       sample_memory=True)
     shutil.rmtree(target, ignore_errors=True)
     dump.unlink(missing_ok=True)
-    found = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "returncode": child.returncode}
+    found = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "returncode": child.returncode,
+             "cpu_seconds": child.cpu_seconds}
     if child.returncode != 0:
         found["error"] = child.stderr[-2000:]
     return found
@@ -182,7 +183,7 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
     shutil.rmtree(store, ignore_errors=True)  # a full build, not an incremental one
     child = run_child([*CLI, "build", "--data", str(data), "--store", str(store)], timeout, sample_memory=True)
     row["build"] = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "tree_peak_mb": child.tree_peak_mb,
-                    "returncode": child.returncode}
+                    "returncode": child.returncode, "cpu_seconds": child.cpu_seconds}
     if child.returncode != 0:
         row["build"]["error"] = child.stderr[-2000:]
     else:
@@ -265,6 +266,18 @@ def report(rows: list[dict], publish: bool) -> str:
                  "'vs the size before' relative to the row above;\n`oxigraph load` is the Rust command loading "
                  "the quads the build stored, from one N-Quads file, into an empty store (`--lenient`, as the "
                  "build), in the same run.\n")
+    if any((r.get("oxigraph_load") or {}).get("cpu_seconds") for r in rows):
+        lines.append("\nCPU time (user + system, the build's workers included), which a machine busy with other "
+                     "work changes far less than wall time:\n")
+        lines.append(table(["meetings", "build", "`oxigraph load`", "build / `oxigraph load`", "build, cores used",
+                            "`oxigraph load`, cores used"], [
+            [f"{r['meetings']:,}", fmt_seconds(r["build"].get("cpu_seconds")),
+             fmt_seconds(r["oxigraph_load"].get("cpu_seconds")),
+             fmt_ratio(r["build"]["cpu_seconds"] / r["oxigraph_load"]["cpu_seconds"]),
+             f"{r['build']['cpu_seconds'] / r['build']['seconds']:.2f}",
+             f"{r['oxigraph_load']['cpu_seconds'] / r['oxigraph_load']['seconds']:.2f}"]
+            for r in rows if r["build"].get("cpu_seconds") and (r.get("oxigraph_load") or {}).get("cpu_seconds")]))
+        lines.append("")
     step_names = []
     for r in rows:
         step_names += [k for k in r.get("steps", {}).get("steps", {}) if k not in step_names]
