@@ -112,9 +112,7 @@ def test_loading_publishes_every_file_added_and_nothing_when_the_block_fails(tmp
     assert not list(store.builds.glob("*.partial"))
 
 
-@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "in-one-load"])
-def test_loading_names_the_file_and_line_the_parser_refused(tmp_path, together):
-    """Files loaded in one bulk load (those written while the last load ran) are told apart again."""
+def test_loading_names_the_file_and_line_the_parser_refused(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     files = [tmp_path / f"{k}.nq" for k in range(3)]
     files[0].write_bytes(_quad("http://example.org/g0") * 3)
@@ -123,11 +121,8 @@ def test_loading_names_the_file_and_line_the_parser_refused(tmp_path, together):
     files[2].write_bytes(_quad("http://example.org/g2"))
     with pytest.raises(SyntaxError) as err:
         with store.loading() as loading:
-            if together:
-                loading._load(files)
-            else:
-                for path in files:
-                    loading.add(path)
-                loading.publish({})
+            for path in files:
+                loading.add(path)
+            loading.publish({})
     assert (err.value.filename, err.value.lineno) == (str(files[1]), 2)
     assert not store.exists() and not list(store.builds.glob("*.partial"))

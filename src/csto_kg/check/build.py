@@ -195,6 +195,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
+        progress("publishing the store")  # what is left to load, then the switch to the new store
         try:
             if plan is not None:
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]

@@ -252,10 +252,10 @@ class EmbeddedStore:
 
 
 class Loading:
-    """A new store being bulk-loaded by one thread, in the order the files are added (Oxigraph releases
-    the GIL while it loads, so the build's own work goes on meanwhile); the files added while a load
-    runs go into the next one together, up to :attr:`batch_bytes`: fewer, larger loads cost less.
-    See :meth:`EmbeddedStore.loading`."""
+    """A new store being bulk-loaded by one thread, one file after the other in the order they are
+    added (Oxigraph releases the GIL while it loads, so the build's own work goes on meanwhile); see
+    :meth:`EmbeddedStore.loading`. One load per file: loading the files written while a load ran
+    in one larger load was tried, and saved no CPU time measurably while its memory grew with it."""
 
     def __init__(self, owner: EmbeddedStore, build_id: str, partial: Path):
         self.owner, self.build_id, self.partial = owner, build_id, partial
@@ -277,38 +277,17 @@ class Loading:
             self._thread.start()
         self._queue.put(path)
 
-    batch_bytes = 64 * 2**20  # at most this much N-Quads text in one bulk load (its memory follows it)
-
     def _run(self) -> None:
-        finished = False
-        while not finished:
-            waiting = [self._queue.get()]
-            while True:  # the files written while the last load ran go in together: fewer, larger loads
-                try:
-                    waiting.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            finished = None in waiting
-            paths = [path for path in waiting if path is not None and path.stat().st_size]
+        while (path := self._queue.get()) is not None:
             if self._stopping or self._error is not None:
                 continue
             try:
-                for batch in _batches(paths, self.batch_bytes):
-                    self._load(batch)
+                if self._store is None:
+                    self._store = ox.Store(str(self.partial))
+                if path.stat().st_size:  # by path: Oxigraph streams the file
+                    self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
             except BaseException as err:  # noqa: BLE001 - raised again by publish()
                 self._error = err
-
-    def _load(self, paths: list[Path]) -> None:
-        if self._store is None:
-            self._store = ox.Store(str(self.partial))
-        if len(paths) == 1:  # by path: Oxigraph streams the file
-            self._store.bulk_load(path=str(paths[0]), format=ox.RdfFormat.N_QUADS, lenient=True)
-            return
-        texts = [path.read_bytes() for path in paths]
-        try:
-            self._store.bulk_load(b"".join(texts), format=ox.RdfFormat.N_QUADS, lenient=True)
-        except SyntaxError as err:  # say which file, and which line of it, as a load by path would
-            raise _in_file(err, paths, texts) from None
 
     def _wait(self) -> None:
         if self._thread is not None:
@@ -335,34 +314,6 @@ class Loading:
         final = self.owner._seal(self.build_id, self.partial, count, manifest)
         self.published = True
         return final
-
-
-def _batches(paths: list[Path], most: int) -> Iterator[list[Path]]:
-    """``paths`` in order, in runs of at most ``most`` bytes (a larger file alone)."""
-    batch: list[Path] = []
-    size = 0
-    for path in paths:
-        length = path.stat().st_size
-        if batch and size + length > most:
-            yield batch
-            batch, size = [], 0
-        batch.append(path)
-        size += length
-    if batch:
-        yield batch
-
-
-def _in_file(err: SyntaxError, paths: list[Path], texts: list[bytes]) -> SyntaxError:
-    """The parser's error on the concatenation of ``texts`` as an error in the file it is in."""
-    line = err.lineno or 0
-    for path, text in zip(paths, texts):
-        lines = text.count(b"\n")
-        if line <= lines:
-            break
-        line -= lines
-    else:
-        return err
-    return SyntaxError(err.msg, (str(path), line, err.offset, err.text))
 
 
 def _graph_size(store: ox.Store, graph: str) -> int:
