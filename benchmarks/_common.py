@@ -15,7 +15,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-OUT = HERE / "out"
+# where results, synthetic records and stores go (CSTO_KG_BENCH_OUT: elsewhere, as the tests do)
+OUT = Path(os.environ["CSTO_KG_BENCH_OUT"]) if os.environ.get("CSTO_KG_BENCH_OUT") else HERE / "out"
 PYTHON = sys.executable
 _SCRIPT = Path(sys.executable).with_name("csto-kg")
 CLI = [str(_SCRIPT)] if _SCRIPT.exists() else [PYTHON, "-m", "csto_kg.cli"]  # the command users run
@@ -59,6 +60,7 @@ class Child:
     stdout: str
     stderr: str
     tree_peak_mb: float = 0.0
+    cpu_seconds: float = 0.0  # user + system time of the child and the workers it waited for (``wait4``)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -141,7 +143,8 @@ def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = N
     return Child(seconds, usage.ru_maxrss / 1024, -9 if timed_out else proc.returncode,
                  out_path.read_text(encoding="utf-8", errors="replace"),
                  err_path.read_text(encoding="utf-8", errors="replace"),
-                 max(tree_peak, usage.ru_maxrss / 1024) if sample_memory else usage.ru_maxrss / 1024)
+                 max(tree_peak, usage.ru_maxrss / 1024) if sample_memory else usage.ru_maxrss / 1024,
+                 usage.ru_utime + usage.ru_stime)
 
 
 def child_json(cmd: list[str], timeout: float | None = None, memory_gb: float | None = None) -> tuple[dict | None, Child]:
@@ -198,14 +201,25 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     return "\n".join([line(cells[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells[1:])])
 
 
+_NO_PLOTS: list[str] = []  # plots not drawn for want of matplotlib
+
+
 def plot(name: str, title: str, xs: list[int], series: dict[str, list[float | None]], ylabel: str,
          publish: bool = False, xlabel: str = "meetings", logy: bool = True,
-         lower_bounds: dict[str, list[float | None]] | None = None) -> Path:
+         lower_bounds: dict[str, list[float | None]] | None = None) -> Path | None:
     """Growth curves as a PNG in out/ (and, with ``publish``, a copy in benchmarks/ for the README).
 
-    ``lower_bounds`` are drawn as open triangles: runs stopped before they finished.
+    ``lower_bounds`` are drawn as open triangles: runs stopped before they finished. Without
+    matplotlib (``pip install -e '.[bench]'``) nothing is drawn and None is returned: the tables
+    are the results, the plots only show them.
     """
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        if not _NO_PLOTS:
+            print("matplotlib is not installed: no plots (the tables are complete)", file=sys.stderr)
+        _NO_PLOTS.append(name)
+        return None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -38,6 +38,8 @@ from _common import (  # noqa: E402
 )
 
 SCRIPT = str(Path(__file__).resolve())
+_RUST = Path(PYTHON).with_name("oxigraph")  # pyoxigraph's own command-line tool, in the same environment
+OXIGRAPH = str(_RUST) if _RUST.exists() else (shutil.which("oxigraph") or "oxigraph")
 
 
 def _peak_mb() -> float:
@@ -141,6 +143,31 @@ def child_baseline(data: Path) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- the floor: oxigraph load
+
+
+def oxigraph_load(store: Path, meetings: int, timeout: float) -> dict:
+    """``oxigraph load`` (the Rust command) of exactly the quads the build stored, from one N-Quads
+    file, into an empty store: what putting these quads into this store costs with no Python at all.
+
+    ``--lenient`` as the build's own bulk load (it loads N-Quads it wrote from checked records)."""
+    import pyoxigraph as ox
+
+    dump = OUT / f"quads-{meetings}.nq"
+    ox.Store.read_only(str(store / "current")).dump(str(dump), format=ox.RdfFormat.N_QUADS)
+    target = OUT / f"oxigraph-load-{meetings}"
+    shutil.rmtree(target, ignore_errors=True)
+    child = run_child([OXIGRAPH, "load", "--location", str(target), "--file", str(dump), "--lenient"], timeout,
+                      sample_memory=True)
+    shutil.rmtree(target, ignore_errors=True)
+    dump.unlink(missing_ok=True)
+    found = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "returncode": child.returncode,
+             "cpu_seconds": child.cpu_seconds}
+    if child.returncode != 0:
+        found["error"] = child.stderr[-2000:]
+    return found
+
+
 # --------------------------------------------------------------------------- one size
 
 
@@ -156,7 +183,7 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
     shutil.rmtree(store, ignore_errors=True)  # a full build, not an incremental one
     child = run_child([*CLI, "build", "--data", str(data), "--store", str(store)], timeout, sample_memory=True)
     row["build"] = {"seconds": child.seconds, "max_rss_mb": child.max_rss_mb, "tree_peak_mb": child.tree_peak_mb,
-                    "returncode": child.returncode}
+                    "returncode": child.returncode, "cpu_seconds": child.cpu_seconds}
     if child.returncode != 0:
         row["build"]["error"] = child.stderr[-2000:]
     else:
@@ -165,6 +192,11 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
         row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
     print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB (largest process), "
           f"{child.tree_peak_mb:,.0f} MB (process tree), exit {child.returncode}", file=sys.stderr, flush=True)
+    if child.returncode == 0:
+        row["oxigraph_load"] = oxigraph_load(store, meetings, timeout)
+        load = row["oxigraph_load"]
+        print(f"   oxigraph load of the same quads: {fmt_seconds(load.get('seconds'))}, peak "
+              f"{load.get('max_rss_mb', 0):,.0f} MB, exit {load.get('returncode')}", file=sys.stderr, flush=True)
 
     if not detail:  # the build alone: the per-step and per-stage runs would repeat it (the stages in one process)
         row["stages"] = {"skipped": True}
@@ -205,20 +237,47 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
     return row
 
 
+def load_seconds(row: dict) -> float | None:
+    """The time of ``oxigraph load`` of the row's quads, when it ran and succeeded."""
+    load = row.get("oxigraph_load") or {}
+    return load.get("seconds") if load.get("returncode") == 0 else None
+
+
 def report(rows: list[dict], publish: bool) -> str:
     first = rows[0]
     per_first = first["build"]["seconds"] / first["meetings"]
     lines = []
     lines.append("Full build (`csto-kg build` into an empty store; memory sampled over the process and its workers):\n")
     lines.append(table(
-        ["meetings", "participations", "quads", "build", "ms / meeting", "growth vs linear",
+        ["meetings", "participations", "quads", "build", "`oxigraph load`", "build / `oxigraph load`",
+         "ms / meeting", "growth vs linear", "vs the size before",
          "peak memory (all processes, PSS)", "peak RSS (largest process)"],
         [[f"{r['meetings']:,}", f"{r['participations']:,}", f"{r.get('quads') or 0:,}",
           fmt_seconds(r["build"]["seconds"]) + ("" if r["build"]["returncode"] == 0 else " (failed)"),
+          fmt_seconds(load_seconds(r)),
+          fmt_ratio(r["build"]["seconds"] / load_seconds(r)) if load_seconds(r) else "n/a",
           f"{r['build']['seconds'] / r['meetings'] * 1000:.1f}",
           fmt_ratio(r["build"]["seconds"] / r["meetings"] / per_first),
-          f"{r['build'].get('tree_peak_mb', 0):,.0f} MB", f"{r['build']['max_rss_mb']:,.0f} MB"] for r in rows]))
-    lines.append("\n'growth vs linear' is the time per meeting relative to the smallest size (1.00× = linear).\n")
+          fmt_ratio(r["build"]["seconds"] / r["meetings"] / (rows[k - 1]["build"]["seconds"] / rows[k - 1]["meetings"]))
+          if k else "",
+          f"{r['build'].get('tree_peak_mb', 0):,.0f} MB", f"{r['build']['max_rss_mb']:,.0f} MB"]
+         for k, r in enumerate(rows)]))
+    lines.append("\n'growth vs linear' is the time per meeting relative to the smallest size (1.00× = linear), "
+                 "'vs the size before' relative to the row above;\n`oxigraph load` is the Rust command loading "
+                 "the quads the build stored, from one N-Quads file, into an empty store (`--lenient`, as the "
+                 "build), in the same run.\n")
+    if any((r.get("oxigraph_load") or {}).get("cpu_seconds") for r in rows):
+        lines.append("\nCPU time (user + system, the build's workers included), which a machine busy with other "
+                     "work changes far less than wall time:\n")
+        lines.append(table(["meetings", "build", "`oxigraph load`", "build / `oxigraph load`", "build, cores used",
+                            "`oxigraph load`, cores used"], [
+            [f"{r['meetings']:,}", fmt_seconds(r["build"].get("cpu_seconds")),
+             fmt_seconds(r["oxigraph_load"].get("cpu_seconds")),
+             fmt_ratio(r["build"]["cpu_seconds"] / r["oxigraph_load"]["cpu_seconds"]),
+             f"{r['build']['cpu_seconds'] / r['build']['seconds']:.2f}",
+             f"{r['oxigraph_load']['cpu_seconds'] / r['oxigraph_load']['seconds']:.2f}"]
+            for r in rows if r["build"].get("cpu_seconds") and (r.get("oxigraph_load") or {}).get("cpu_seconds")]))
+        lines.append("")
     step_names = []
     for r in rows:
         step_names += [k for k in r.get("steps", {}).get("steps", {}) if k not in step_names]
@@ -274,7 +333,8 @@ def report(rows: list[dict], publish: bool) -> str:
     text = "\n".join(lines)
 
     xs = [r["meetings"] for r in rows]
-    series = {"full build (csto-kg build)": [r["build"]["seconds"] if r["build"]["returncode"] == 0 else None for r in rows]}
+    series = {"full build (csto-kg build)": [r["build"]["seconds"] if r["build"]["returncode"] == 0 else None for r in rows],
+              "oxigraph load of the same quads": [load_seconds(r) for r in rows]}
     for name in [n for n in step_names if n != "import"]:
         series[f"build() step: {name}"] = [r.get("steps", {}).get("steps", {}).get(name) for r in rows]
     for name in stage_names:

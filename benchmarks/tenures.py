@@ -28,7 +28,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, PYTHON, child_json, data_dir, fmt_ratio, fmt_seconds, machine, table  # noqa: E402
+from _common import (  # noqa: E402
+    OUT, PYTHON, child_json, data_dir, fmt_ratio, fmt_seconds, machine, save_results, table,
+)
 
 SCRIPT = str(Path(__file__).resolve())
 
@@ -66,7 +68,7 @@ def main() -> None:
         print(json.dumps(child(kind, Path(data), Path(store))))
         return
     print(machine())
-    rows = []
+    rows, saved = [], []
     for size in args.sizes:
         data = data_dir(size)
         runs: dict[str, list[dict]] = {"with": [], "without": []}
@@ -81,6 +83,9 @@ def main() -> None:
         reason_s = statistics.median(r["reason_seconds"] for r in runs["with"])
         rows.append([f"{size:,}", fmt_seconds(without_s), fmt_seconds(with_s), fmt_seconds(reason_s),
                      f"{runs['with'][0]['tenures']:,}", fmt_ratio(with_s / without_s)])
+        saved.append({"meetings": size, "without": without_s, "with": with_s, "reason": reason_s,
+                      "tenures": runs["with"][0]["tenures"]})
+    save_results("tenures", {"machine": machine(), "rows": saved})
     print(table(["meetings", "build without", "build with", "reasoning", "tenures", "with / without"], rows))
     print("target: with / without at most 1.10")
 

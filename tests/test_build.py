@@ -163,6 +163,28 @@ def test_parallel_build_equals_serial_build(tmp_path, validator):
     assert serial.manifest()["quads"] > 260 * 100
 
 
+def test_a_failed_parallel_build_loads_nothing_that_is_served(tmp_path, validator):
+    """A full build with workers loads each chunk of checked records into the new store while the
+    next chunks are checked; an invalid record in a late chunk still leaves the previous store serving."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    seed = (data / "meetings" / "2019-06-20-ccim-22.yaml").read_text(encoding="utf-8")
+    for i in range(260):  # above the size where workers are used
+        (data / "meetings" / f"2019-06-20-copy-{i:03d}.yaml").write_text(seed, encoding="utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    build(data, store, validator, workers=2)
+    before, manifest, reader = store.current_dir(), store.manifest(), store.reader()
+    (data / "meetings" / "2019-06-20-copy-259.yaml").write_text("label: [broken\n", encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        build(data, store, validator, workers=2, incremental=False)
+    assert {p.file for p in err.value.problems if p.severity == "error"} == {"meetings/2019-06-20-copy-259.yaml"}
+    assert (store.current_dir(), store.manifest()) == (before, manifest) and store.reader() is reader
+    assert not list(store.builds.glob("*.partial"))
+    assert sorted(p.name for p in store.builds.iterdir() if p.is_dir()) == [before.name]
+
+
 # -- when the store refuses what the build wrote: an error in the record, never a traceback into a temporary file
 
 def _unescaped_when(marker: str):

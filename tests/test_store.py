@@ -91,3 +91,38 @@ def test_a_remote_store_takes_files_and_keeps_no_records(fresh_remote, tmp_path)
     assert store.live_graphs() == ["http://example.org/g1", "http://example.org/g2"]
     with pytest.raises(NotImplementedError):
         store.update([], files, {})
+
+
+def test_loading_publishes_every_file_added_and_nothing_when_the_block_fails(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = [tmp_path / f"{k}.nq" for k in range(4)]
+    for k, path in enumerate(files):
+        path.write_bytes(_quad(f"http://example.org/g{k}"))
+    with store.loading() as loading:
+        for path in files:
+            loading.add(path)
+        loading.publish({"note": "loaded"})
+    assert store.live_graphs() == [f"http://example.org/g{k}" for k in range(4)]
+    first = store.current_dir()
+    with pytest.raises(RuntimeError):
+        with store.loading() as loading:
+            loading.add(files[0])
+            raise RuntimeError("a record did not conform")
+    assert store.current_dir() == first and store.manifest()["note"] == "loaded"
+    assert not list(store.builds.glob("*.partial"))
+
+
+def test_loading_names_the_file_and_line_the_parser_refused(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = [tmp_path / f"{k}.nq" for k in range(3)]
+    files[0].write_bytes(_quad("http://example.org/g0") * 3)
+    files[1].write_bytes(_quad("http://example.org/g1")
+                         + b'<http://example.org/s> <http://example.org/p> "open <http://example.org/g1> .\n')
+    files[2].write_bytes(_quad("http://example.org/g2"))
+    with pytest.raises(SyntaxError) as err:
+        with store.loading() as loading:
+            for path in files:
+                loading.add(path)
+            loading.publish({})
+    assert (err.value.filename, err.value.lineno) == (str(files[1]), 2)
+    assert not store.exists() and not list(store.builds.glob("*.partial"))

@@ -144,7 +144,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     def files_context() -> Context:
         if "files" not in contexts:
             progress("reading entities")
-            contexts["files"] = Context(data_dir, validator)
+            with pipeline.gc_paused():  # every entity, its graph and its marks live to the end of the build
+                contexts["files"] = Context(data_dir, validator)
         return contexts["files"]
 
     plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
@@ -154,9 +155,16 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             and not any(n.startswith("entities/") for n in only | removed):
         ctx = context_from_store(store, data_dir, validator)  # the entities, as the store already holds them
     ctx = ctx or files_context()
-    with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work:
+    with tempfile.TemporaryDirectory(prefix="csto-kg-build-") as work, contextlib.ExitStack() as stack:
+        # a full build into an embedded store loads each file of checked records while the next
+        # ones are checked; nothing is published unless every record conforms
+        loading = stack.enter_context(store.loading()) if plan is None and hasattr(store, "loading") else None
+        # the records' results, their build information and the tenures are millions of objects that
+        # live to the end of the build: the collector's scans of them would find nothing to free
+        stack.enter_context(pipeline.gc_paused())
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
-                                     progress=lambda done, total: progress("checking records", done, total))
+                                     progress=lambda done, total: progress("checking records", done, total),
+                                     on_file=loading.add if loading is not None else None)
         clashes = former_id_clashes(data_dir, outcome, previous["records"] if plan is not None else {})
         if outcome.errors or clashes:
             raise InvalidRecords(sorted(set(outcome.problems + clashes)))
@@ -187,11 +195,16 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
+        progress("publishing the store")  # what is left to load, then the switch to the new store
         try:
             if plan is not None:
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
                 stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH), str(TENURES_GRAPH)]
                 final = store.update(stale_graphs, files, manifest)
+            elif loading is not None:
+                for path in files[len(outcome.nquads_files):]:  # the ontology, labels and tenures
+                    loading.add(path)
+                final = loading.publish(manifest)
             else:
                 final = store.replace(files, manifest)
         except SyntaxError as err:  # the store refused a quad; the previous store is still current

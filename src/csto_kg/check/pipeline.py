@@ -15,10 +15,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -184,8 +182,12 @@ def _process_chunk(args: tuple[list[tuple[str, str]], str]) -> list[FileResult]:
 
 def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | None = None,
         workers: int | None = None, progress: Callable[[int, int], None] = lambda done, total: None,
-        ctx: RecordContext | None = None) -> tuple[Outcome, RecordContext]:
-    """Process every record of ``data_dir`` (or only the names in ``only``) into ``work_dir``."""
+        ctx: RecordContext | None = None, on_file: Callable[[Path], None] | None = None) -> tuple[Outcome, RecordContext]:
+    """Process every record of ``data_dir`` (or only the names in ``only``) into ``work_dir``.
+
+    ``on_file`` is given each N-Quads file as soon as it is complete, in the order of
+    ``Outcome.nquads_files`` (the build loads them into the new store while the rest are checked)."""
+    on_file = on_file or (lambda path: None)
     global _WORKER_CONTEXT
     work_dir.mkdir(parents=True, exist_ok=True)
     with gc_paused():
@@ -205,6 +207,7 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
                 for i, item in enumerate(items):
                     results += _process_items([item], ctx, out)
                     progress(i + 1, total)
+            on_file(out_path)
         else:
             entity_items = [item for item in items if item[1].startswith("entities/")]
             meeting_items = items[len(entity_items):]
@@ -217,12 +220,16 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             # than in 20 larger ones (a single file holds about twice itself in memory)
             files += [Path(out) for _chunk, out in jobs]
             _WORKER_CONTEXT = ctx
+            import multiprocessing  # noqa: PLC0415 - only a build of many records needs workers
+            from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
             try:
                 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                     done = 0
-                    for chunk_results in pool.map(_process_chunk, jobs):
+                    for (_chunk, out), chunk_results in zip(jobs, pool.map(_process_chunk, jobs)):
                         results.extend(chunk_results)
                         done += len(chunk_results)
+                        on_file(Path(out))
                         progress(done, total)
             finally:
                 _WORKER_CONTEXT = None

@@ -55,16 +55,21 @@ class Validator:
         return read_turtle(self.shapes_paths)
 
     @cached_property
+    def ontology(self) -> Graph:
+        """The ontology files, parsed once for the class hierarchy and the vocabulary."""
+        return read_turtle(self.ontology_paths)
+
+    @cached_property
     def hierarchy(self) -> list[tuple[Node, Node, Node]]:
         """The subclass axioms (and class declarations) of the ontology, for sh:class checks."""
-        graph = read_turtle(self.ontology_paths)
+        graph = self.ontology
         return [t for t in graph.triples((None, RDFS.subClassOf, None)) if isinstance(t[2], URIRef)]
 
     @cached_property
     def vocabulary(self) -> dict[URIRef, set[URIRef]]:
         """The classes of the concepts the ontology files define with IRIs of the data (the roles of
         roles.ttl, the kinds of document-kinds.ttl): records refer to them as to entities."""
-        graph = read_turtle(self.ontology_paths)
+        graph = self.ontology
         found: dict[URIRef, set[URIRef]] = {}
         for s, o in graph.subject_objects(RDF.type):
             if isinstance(s, URIRef) and str(s).startswith(ID) and isinstance(o, URIRef):

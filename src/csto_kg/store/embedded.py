@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import queue
 import shutil
 import threading
 import time
@@ -138,14 +139,36 @@ class EmbeddedStore:
             raise StoreMissing(self.path)
         return self._publish(current, remove_graphs, nquads, manifest)
 
+    @contextlib.contextmanager
+    def loading(self) -> Iterator["Loading"]:
+        """A new store to fill while the build is still checking records (a full build): each N-Quads
+        file given to :meth:`Loading.add` is bulk-loaded in a thread of this process as soon as it is
+        written, and :meth:`Loading.publish` swaps the store in once every file is in. Leaving the
+        block without publishing (an error, invalid records) removes the new store: ``current`` and
+        the store it points to are never touched. The build lock is held for the whole block."""
+        with self._build_lock():
+            build_id, partial = self._new_partial()
+            loading = Loading(self, build_id, partial)
+            try:
+                yield loading
+            finally:
+                loading.stop()
+                if not loading.published:
+                    shutil.rmtree(partial, ignore_errors=True)
+        if loading.published:
+            self._collect_garbage()
+
+    def _new_partial(self) -> tuple[str, Path]:
+        for stale in self.builds.glob("*.partial"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+        now = time.time_ns()
+        build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f"{now % 10**9:09d}-{os.getpid()}"
+        return build_id, self.builds / f"{build_id}.partial"
+
     def _publish(self, base: Path | None, remove_graphs: list[str], nquads: bytes | str | list[Path],
                  manifest: dict) -> Path:
         with self._build_lock():
-            for stale in self.builds.glob("*.partial"):
-                shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
-            now = time.time_ns()
-            build_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f"{now % 10**9:09d}-{os.getpid()}"
-            partial = self.builds / f"{build_id}.partial"
+            build_id, partial = self._new_partial()
             try:
                 if base is not None:
                     ox.Store.read_only(str(base)).backup(str(partial))
@@ -174,21 +197,26 @@ class EmbeddedStore:
                 else:
                     count += sum(_graph_size(store, g) for g in _graphs_in(nquads))
                 del store  # closes the database
-                final = self.builds / build_id
-                os.rename(partial, final)
-                manifest = {**manifest, "id": build_id, "quads": count}
-                records = manifest.pop("records", None)
-                if records is not None:  # the bulky per-record part lives beside, read only by builds
-                    manifest["record_count"] = len(records)
-                    manifest["entities"] = {n: r["digest"] for n, r in records.items() if n.startswith("entities/")}
-                    _records_file(final).write_text(json.dumps(records, sort_keys=True), encoding="utf-8")
-                final.with_suffix(".json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
-                self._point_current_to(final)
+                final = self._seal(build_id, partial, count, manifest)
             except BaseException:
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
             self._collect_garbage()
             return final
+
+    def _seal(self, build_id: str, partial: Path, count: int, manifest: dict) -> Path:
+        """Publish the closed store ``partial``: its final name, its manifest, then ``current``."""
+        final = self.builds / build_id
+        os.rename(partial, final)
+        manifest = {**manifest, "id": build_id, "quads": count}
+        records = manifest.pop("records", None)
+        if records is not None:  # the bulky per-record part lives beside, read only by builds
+            manifest["record_count"] = len(records)
+            manifest["entities"] = {n: r["digest"] for n, r in records.items() if n.startswith("entities/")}
+            _records_file(final).write_text(json.dumps(records, sort_keys=True), encoding="utf-8")
+        final.with_suffix(".json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+        self._point_current_to(final)
+        return final
 
     def _point_current_to(self, build: Path) -> None:
         link = self.path / f".current-{os.getpid()}"
@@ -221,6 +249,71 @@ class EmbeddedStore:
             return json.loads(_records_file(current).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+
+class Loading:
+    """A new store being bulk-loaded by one thread, one file after the other in the order they are
+    added (Oxigraph releases the GIL while it loads, so the build's own work goes on meanwhile); see
+    :meth:`EmbeddedStore.loading`. One load per file: loading the files written while a load ran
+    in one larger load was tried, and saved no CPU time measurably while its memory grew with it."""
+
+    def __init__(self, owner: EmbeddedStore, build_id: str, partial: Path):
+        self.owner, self.build_id, self.partial = owner, build_id, partial
+        self.published = False
+        self._queue: queue.Queue[Path | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._store: ox.Store | None = None
+
+    def add(self, path: Path) -> None:
+        """Load the N-Quads file ``path`` (written by the build from checked records: Oxigraph's lenient
+        parser is safe on it, as in :meth:`EmbeddedStore.replace`) once the files before it are in.
+
+        The store is opened, and the thread started, at the first file: after the build's worker
+        processes were forked, so none of them inherits an open database."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="csto-kg-bulk-load", daemon=True)
+            self._thread.start()
+        self._queue.put(path)
+
+    def _run(self) -> None:
+        while (path := self._queue.get()) is not None:
+            if self._stopping or self._error is not None:
+                continue
+            try:
+                if self._store is None:
+                    self._store = ox.Store(str(self.partial))
+                if path.stat().st_size:  # by path: Oxigraph streams the file
+                    self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+            except BaseException as err:  # noqa: BLE001 - raised again by publish()
+                self._error = err
+
+    def _wait(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def stop(self) -> None:
+        """Load nothing more and close the new store (it is removed unless it was published)."""
+        self._stopping = True
+        self._wait()
+        self._store = None
+
+    def publish(self, manifest: dict) -> Path:
+        """Wait for every file added, then make the new store current (as ``replace`` does)."""
+        self._wait()
+        if self._error is not None:
+            raise self._error
+        store = self._store if self._store is not None else ox.Store(str(self.partial))
+        store.flush()
+        count = len(store)
+        self._store = None
+        del store  # closes the database
+        final = self.owner._seal(self.build_id, self.partial, count, manifest)
+        self.published = True
+        return final
 
 
 def _graph_size(store: ox.Store, graph: str) -> int:

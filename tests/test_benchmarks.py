@@ -1,0 +1,83 @@
+"""The benchmark scripts print their tables without matplotlib, at a tiny size.
+
+Each runs in a subprocess whose ``import matplotlib`` fails (a ``sitecustomize`` on its path
+blocks it), with its results, synthetic records and stores in a temporary folder
+(``CSTO_KG_BENCH_OUT``). Nothing here times anything: the scripts report times, the tests check
+that they run to the end and print their tables.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+BENCHMARKS = ROOT / "benchmarks"
+MEETINGS = "12"
+
+BLOCK_MATPLOTLIB = """\
+import sys
+
+class _NoMatplotlib:
+    def find_spec(self, name, path=None, target=None):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _NoMatplotlib())
+"""
+
+# script and arguments -> a line its output must hold
+RUNS = [
+    (["build.py", "--sizes", MEETINGS, "--no-baseline"], "build / `oxigraph load`"),
+    (["queries.py", "--sizes", MEETINGS], "| cq1-participants"),
+    (["validate_one.py", "--sizes", MEETINGS, "--repeat", "1", "--no-rebuild"], "`csto-kg validate FILE`"),
+    (["tenures.py", "--sizes", MEETINGS, "--repeat", "1"], "| with / without |"),
+]
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory) -> dict[str, str]:
+    blocker = tmp_path_factory.mktemp("no-matplotlib")
+    (blocker / "sitecustomize.py").write_text(BLOCK_MATPLOTLIB, encoding="utf-8")
+    out = tmp_path_factory.mktemp("bench-out")
+    path = os.pathsep.join([str(blocker), str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path, "CSTO_KG_BENCH_OUT": str(out)}
+
+
+def test_matplotlib_is_blocked(environment):
+    run = subprocess.run([sys.executable, "-c", "import matplotlib"], env=environment, capture_output=True, text=True)
+    assert run.returncode != 0 and "ModuleNotFoundError" in run.stderr
+
+
+@pytest.mark.parametrize(("args", "expected"), RUNS, ids=[args[0] for args, _ in RUNS])
+def test_benchmark_prints_its_tables_without_matplotlib(environment, args, expected):
+    run = subprocess.run([sys.executable, str(BENCHMARKS / args[0]), *args[1:]], env=environment,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert expected in run.stdout, run.stdout
+    assert "Traceback" not in run.stderr
+    assert not list(Path(environment["CSTO_KG_BENCH_OUT"]).glob("*.png"))  # nothing drawn
+
+
+def test_run_all_prints_one_table_of_the_ratios(environment):
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "run_all.py"), "--sizes", MEETINGS, "--only", "build",
+                          "tenures"], env=environment, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = run.stdout.split("# All the ratios (`python benchmarks/run_all.py --sizes 12 --only build tenures`)", 1)[1]
+    rows = [line for line in summary.splitlines() if line.startswith("| ")]
+    assert [c.strip() for c in rows[0].split("|")[1:-1]] == ["ratio", "meetings", "measured", "target", "met"]
+    assert any("full build / `oxigraph load` of the same quads" in row for row in rows)
+    assert any("build with tenure reasoning / without" in row for row in rows)
+    again = subprocess.run([sys.executable, str(BENCHMARKS / "run_all.py"), "--summary"], env=environment,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "full build / `oxigraph load`" in again.stdout
+
+
+def test_cases_ran():
+    assert len(RUNS) == 4
