@@ -221,6 +221,7 @@ class EmbeddedStore:
                 shutil.rmtree(build, ignore_errors=True)
                 build.with_suffix(".json").unlink(missing_ok=True)
                 _records_file(build).unlink(missing_ok=True)
+                build.with_name(build.name + ".summaries.json").unlink(missing_ok=True)  # store/summaries.py
 
     def records(self) -> dict | None:
         """What the current build knows of each record (digest, references, warnings)."""
