@@ -44,7 +44,8 @@ def runner(app: Flask) -> WorkerPool | InlineRunner:
                     found = InlineRunner(store)
                 else:
                     size = app.config.get("SPARQL_WORKERS") or max(2, min(8, os.cpu_count() or 2))
-                    found = WorkerPool(store.location, size, app.config["SPARQL_TIME_LIMIT_MS"])
+                    found = WorkerPool(store.location, size, app.config["SPARQL_TIME_LIMIT_MS"],
+                                       cache_bytes=int(app.config.get("SPARQL_CACHE_MB") or 0) << 20)
                 app.extensions["csto_kg.sparql_runner"] = found
     return found
 
