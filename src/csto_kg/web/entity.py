@@ -476,6 +476,8 @@ def agent_view(store, iri: str) -> dict:
 
 def _summarized_meetings(store, summarized: dict) -> tuple[list[dict], int]:
     """The meetings of an agent's page from the build's summary: which and how, with their dates from the store."""
+    if not summarized["latest"]:
+        return [], summarized["total"]
     values = " ".join(sparql_iri(m) for m, _ in summarized["latest"])
     dates: dict[str, object] = {}
     for row in rows(store, f"""SELECT DISTINCT ?meeting ?date WHERE {{ VALUES ?meeting {{ {values} }}
