@@ -62,7 +62,7 @@ def _with_sources_and_evidence(store, rows: list[dict], tenures: str) -> list[di
     found: dict[str, dict] = {}
     for row in rows:  # a tenure's first row, as _grouped keeps it
         found.setdefault(row["tenure"], {**row, "source": set(), "evidence": set()})
-    for many, predicate in (("source", "prov:wasDerivedFrom"), ("evidence", "igo:evidence")):
+    for many, predicate in (("source", "prov:wasDerivedFrom"), ("evidence", "igo:evidence")) if found else ():
         for row in _rows(store, f"SELECT ?tenure ?{many} WHERE {{ {tenures} ?tenure {predicate} ?{many} }}"):
             if row["tenure"] in found:
                 found[row["tenure"]][many].add(row[many])

@@ -12,11 +12,11 @@ Only the ordering and the counts come from here; every fact a page shows is stil
 store. A build without a summary file (one made before summaries, a remote store) is read with the
 queries, as before. The file::
 
-    {"version": 1, "section_rows": 300,
+    {"version": 2, "section_rows": 300,
      "agents": {IRI: {"meetings": {"total": N, "latest": [[meeting, [how, ...]], ...]},
-                      "delegations": {"total": N, "latest": [[delegation, meeting], ...]},
-                      "participations": {"total": N, "latest": [[participation, meeting], ...]}}},
-     "posts": {IRI: {"participations": {"total": N, "latest": [[participation, meeting], ...]}}}}
+                      "delegations": {"total": N, "latest": [delegation, ...]},
+                      "participations": {"total": N, "latest": [participation, ...]}}},
+     "posts": {IRI: {"participations": {"total": N, "latest": [participation, ...]}}}}
 
 ``latest`` lists are in time order (the meeting's start date, then the IRI), oldest first.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-VERSION = 1
+VERSION = 2
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
 SECTION_ROWS = 300
 
@@ -129,7 +129,7 @@ def compute(store) -> dict:
 def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
     """How many of ``found`` (item -> its meeting) there are, and the latest :data:`SECTION_ROWS`, oldest first."""
     kept = sorted(found, key=lambda item: (dates.get(found[item], ""), item))[-SECTION_ROWS:]
-    return {"total": len(found), "latest": [[_iri(item), _iri(found[item])] for item in kept]}
+    return {"total": len(found), "latest": [_iri(item) for item in kept]}
 
 
 def write(store) -> Path | None:

@@ -423,14 +423,14 @@ def _latest(store, select: str, pattern: str, optional: str, key: str, many: Ite
 
     ``pattern`` binds ``?{key}`` and ``?meeting`` selectively (an index lookup); ``optional`` adds
     the details of the rows kept, so the cost follows what is shown, not what is recorded. With the
-    build's summary of the section (``summarized``: its ``total`` and ``latest`` rows, each a key and
-    its meeting), the store is asked only for the details of those rows, their meetings included.
+    build's summary of the section (``summarized``: its ``total`` and the keys of its ``latest``
+    rows), the store is asked only for the details of those rows, their meetings included.
     """
     if summarized is not None and not summarized["latest"]:
         return [], summarized["total"]  # nothing to ask (and asked with no rows, the engine reads every detail)
     if summarized is not None:
         total = summarized["total"]
-        keys = " ".join(sparql_iri(k) for k, _ in summarized["latest"])
+        keys = " ".join(sparql_iri(k) for k in summarized["latest"])
         kept = f"""{{ SELECT ?{key} ?meeting ?date WHERE {{ VALUES ?{key} {{ {keys} }} ?{key} igo:inMeeting ?meeting
                       OPTIONAL {{ ?meeting schema:startDate ?date }} }} }}"""
     else:
