@@ -108,7 +108,11 @@ def _a_core_is_idle() -> bool:
     """Whether the machine has had a core to spare lately (the 1-minute load average, read at most once a second)."""
     now = time.monotonic()
     if now - _idle_core[0] > 1.0:
-        _idle_core[:] = [now, os.getloadavg()[0] < (os.cpu_count() or 1) - 1]
+        try:
+            idle = os.getloadavg()[0] < (os.cpu_count() or 1) - 1
+        except (AttributeError, OSError):  # no load average on this system: never spin
+            idle = False
+        _idle_core[:] = [now, idle]
     return _idle_core[1]
 
 
