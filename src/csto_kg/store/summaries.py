@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..graph.vocab import ID
+
 VERSION = 2
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
 SECTION_ROWS = 300
@@ -37,7 +39,7 @@ SECTION_ROWS = 300
 _PREFIXES = """PREFIX igo: <https://w3id.org/csto-kg/ontology#>
 PREFIX schema: <http://schema.org/>
 """
-_MEETING = "<https://w3id.org/csto-kg/id/meeting/"  # csto_kg.graph.vocab.ID, as TSV writes an IRI
+_MEETING = "<" + ID + "meeting/"  # as TSV writes the IRI of a meeting
 _PARTS = ("participation", "delegation", "absence")  # the parts of a meeting that are igo:inMeeting it
 #: How a meeting concerns an agent, in the order a page lists them: the property that says so, and
 #: what has it (the meeting itself, or a delegation, participation or absence in the meeting).
