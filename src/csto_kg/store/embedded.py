@@ -179,6 +179,7 @@ class EmbeddedStore:
                  manifest: dict) -> Path:
         with self._build_lock():
             build_id, partial = self._new_partial()
+            store = None
             try:
                 if base is not None:
                     ox.Store.read_only(str(base)).backup(str(partial))
@@ -206,9 +207,10 @@ class EmbeddedStore:
                     count = len(store)
                 else:
                     count += sum(_graph_size(store, g) for g in _graphs_in(nquads))
-                del store  # closes the database
+                store = None  # closes the database
                 final = self._seal(build_id, partial, count, manifest)
             except BaseException:
+                store = None  # closed before its folder is removed: an open database may write into it again
                 shutil.rmtree(partial, ignore_errors=True)
                 raise
             self._collect_garbage()
