@@ -46,6 +46,7 @@ from _common import free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
 JSON = "application/sparql-results+json"
+UNCACHED = "csto-kg, no answer cache"
 
 
 def wait_up(url: str, proc: subprocess.Popen, seconds: float = 300) -> None:
@@ -151,6 +152,12 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
         env = {**os.environ, "CSTO_KG_SPARQL_TIME_LIMIT_MS": "60000", "CSTO_KG_SPARQL_MAX_ROWS": "100000"}
         procs.append(start("csto-kg", [str(BIN / "csto-kg"), "serve", "--data", str(data), "--store", str(store),
                                        "--port", str(port)], servers["csto-kg"], env))
+        if args.uncached:  # every answer from a worker, none kept for the question asked again
+            port = free_port()
+            servers[UNCACHED] = f"http://127.0.0.1:{port}/sparql"
+            procs.append(start(UNCACHED, [str(BIN / "csto-kg"), "serve", "--data", str(data), "--store", str(store),
+                                          "--port", str(port)], servers[UNCACHED],
+                               {**env, "CSTO_KG_SPARQL_CACHE_MB": "0"}))
         port = free_port()
         servers["oxigraph"] = f"http://127.0.0.1:{port}/query"
         procs.append(start("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location",
@@ -216,6 +223,9 @@ def report(runs: list[dict], publish: bool = False) -> str:
         lines.append("| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
                      + f" | {med['csto-kg'] / med['oxigraph']:.2f}x |"
                      + (f" {med['rdflib-endpoint'] / med['csto-kg']:.1f}x |" if "rdflib-endpoint" in res else ""))
+        if UNCACHED in res:
+            lines.append(f"\n{UNCACHED}: median latency / oxigraph {med[UNCACHED] / med['oxigraph']:.2f}x, "
+                         f"throughput / oxigraph {res[UNCACHED]['qps'] / res['oxigraph']['qps']:.2f}")
         lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each): "
                      + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors" for n in names)
                      + f"; csto-kg / oxigraph {res['csto-kg']['qps'] / res['oxigraph']['qps']:.2f}"
@@ -247,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10, help="throughput run per server")
     parser.add_argument("--connections", type=int, default=8, help="concurrent clients for throughput")
     parser.add_argument("--rdflib-endpoint", help="the rdflib-endpoint command, to compare with it too")
+    parser.add_argument("--uncached", action="store_true",
+                        help="also a csto-kg server that keeps no answers (CSTO_KG_SPARQL_CACHE_MB=0)")
     parser.add_argument("--rdflib-max", type=int, default=0,
                         help="largest size rdflib-endpoint is run at (it holds the graph in memory; 0: every size)")
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")

@@ -170,3 +170,66 @@ def test_a_store_that_stops_its_own_queries_spends_the_budget_too(store):
     assert len(list(runner.query(FAST, budget))) == 4 and budget.left < 60.0
     with pytest.raises(QueryTimeout):
         runner.query(FAST, TimeBudget(0.0))
+
+
+# -- answers kept for a query asked again
+
+
+@pytest.fixture
+def cached_pool(store):
+    pool = WorkerPool(str(store.path), 1, 20_000, cache_bytes=1 << 20)
+    yield pool
+    pool.close()
+
+
+def _in_the_server(*_args, **_kwargs):
+    raise AssertionError("a client query ran in the server's process")
+
+
+def test_a_query_asked_again_on_the_same_build_is_answered_as_before(cached_pool, monkeypatch):
+    monkeypatch.setattr(query_workers, "execute", _in_the_server)  # never in the server, cached or not
+    fast = plan(FAST, JSON, frozenset())
+    first = cached_pool.run(fast)
+    (pid,) = cached_pool.pids()
+    os.kill(pid, signal.SIGSTOP)  # a stopped worker answers nothing: the next answers are the kept one
+    try:
+        assert [cached_pool.run(fast) for _ in range(3)] == [first] * 3 and first.rows == 4
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert cached_pool.cache.hits == 3
+    assert cached_pool.run(fast, max_rows=2).rows == 2  # another row cap is another answer, from a worker
+    assert cached_pool.run(plan(FAST, "text/csv", frozenset())).format == "csv"
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT ?g (RAND() AS ?r) WHERE { ?g a <http://example.org/Graph> }",
+    "SELECT ?g (now() AS ?t) WHERE { ?g a <http://example.org/Graph> }",
+    "SELECT ?g (STRUUID() AS ?u) WHERE { ?g a <http://example.org/Graph> }",
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+])
+def test_a_query_that_reads_the_clock_chance_or_another_endpoint_always_runs(cached_pool, query):
+    asked = plan(query, JSON, frozenset({"http://127.0.0.1:1/sparql"}))
+    assert cached_pool.cache.key(asked, (), (), 0) is None
+
+
+def test_a_new_build_is_never_answered_with_the_old_ones_answers(cached_pool, store):
+    fast = plan(FAST, JSON, frozenset())
+    before = cached_pool.run(fast)
+    key = cached_pool.cache.key(fast, (), (), 0)
+    link = store.path / "current"
+    (store.path / "builds" / "next").symlink_to(store.path / os.readlink(link))  # a "new build" with the same data
+    (store.path / "next-link").symlink_to("builds/next")
+    os.replace(store.path / "next-link", link)
+    assert cached_pool.cache.key(fast, (), (), 0) != key
+    assert cached_pool.run(fast) == before and cached_pool.cache.hits == 0  # asked of a worker again
+
+
+def test_the_cache_holds_at_most_its_bytes(store):
+    pool = WorkerPool(str(store.path), 1, 20_000, cache_bytes=8 * 1024)  # some 24 answers of these
+    try:
+        for i in range(40):
+            pool.run(plan(f"{FAST} # {i}", JSON, frozenset()))
+        assert pool.cache._bytes <= 8 * 1024 and 10 < len(pool.cache._entries) < 40
+        assert pool.run(plan(f"{FAST} # 39", JSON, frozenset())) and pool.cache.hits == 1  # the latest are kept
+    finally:
+        pool.close()

@@ -96,7 +96,7 @@ def test_every_cli_option_of_a_setting_is_made_from_the_table():
 def test_the_app_config_comes_from_the_table_typed():
     config = settings.app_config({"CSTO_KG_SPARQL_MAX_ROWS": "25", "CSTO_KG_STORE": "/srv/store"})
     assert config == {"STORE": "/srv/store", "DATA": "data", "SPARQL_TIME_LIMIT_MS": 10000, "SPARQL_MAX_ROWS": 25,
-                      "SPARQL_WORKERS": 0, "SERVICE_ALLOW": settings.WIKIDATA_SPARQL,
+                      "SPARQL_WORKERS": 0, "SPARQL_CACHE_MB": 64, "SERVICE_ALLOW": settings.WIKIDATA_SPARQL,
                       "BASE_IRI": "https://w3id.org/csto-kg/"}
     with pytest.raises(ValueError, match="CSTO_KG_SPARQL_WORKERS='many' is not a whole number"):
         settings.app_config({"CSTO_KG_SPARQL_WORKERS": "many"})

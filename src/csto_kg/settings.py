@@ -59,6 +59,9 @@ SETTINGS = (
     Setting("CSTO_KG_SPARQL_WORKERS", "0",
             "Query worker processes of an embedded store (`0`: one per core, at least 2 and at most 8).",
             int, "SPARQL_WORKERS"),
+    Setting("CSTO_KG_SPARQL_CACHE_MB", "64",
+            "Megabytes of answers kept for a query asked again on the same build (`0`: none); never for a query "
+            "with SERVICE, RAND, NOW, UUID, STRUUID or BNODE.", int, "SPARQL_CACHE_MB"),
     Setting("CSTO_KG_SERVICE_ALLOW", WIKIDATA_SPARQL,
             "Comma-separated SERVICE endpoints a query may call.", config="SERVICE_ALLOW"),
     Setting("CSTO_KG_WIKIDATA_ENDPOINT", WIKIDATA_SPARQL, "The Wikidata SPARQL endpoint `link` uses."),

@@ -8,7 +8,7 @@ a store, or the pages' reader, which runs each query in the endpoint's workers u
 from __future__ import annotations
 
 from ..graph.sparql_terms import iri as sparql_iri
-from ..graph.vocab import ID
+from ..graph.vocab import GRAPH, ID
 
 PREFIXES = """
 PREFIX igo: <https://w3id.org/csto-kg/ontology#>
@@ -23,9 +23,10 @@ _TENURE_DETAILS = """
   OPTIONAL { ?tenure igo:earliestStart ?earliest_start } OPTIONAL { ?tenure igo:latestStart ?latest_start }
   OPTIONAL { ?tenure igo:earliestEnd ?earliest_end } OPTIONAL { ?tenure igo:latestEnd ?latest_end }
   OPTIONAL { ?tenure igo:startBasis ?start_basis } OPTIONAL { ?tenure igo:endBasis ?end_basis }
-  OPTIONAL { ?tenure prov:wasDerivedFrom ?source }
-  OPTIONAL { ?tenure igo:evidence ?evidence }
 """
+#: The build's tenures graph (csto_kg.tenure.TENURES_GRAPH): a tenure is looked up in it alone, not among
+#: the thousands of participations that name the same post or person.
+_TENURES = sparql_iri(GRAPH + "tenures")
 _BOUNDS = ("earliest_start", "latest_start", "earliest_end", "latest_end", "start_basis", "end_basis")
 
 
@@ -53,6 +54,21 @@ def _grouped(rows: list[dict], key: str, many: tuple[str, ...]) -> list[dict]:
     return [{**entry, **{k: sorted(entry[k]) for k in many}} for entry in found.values()]
 
 
+def _with_sources_and_evidence(store, rows: list[dict], tenures: str) -> list[dict]:
+    """``rows`` (one per tenure) with the ``source`` and ``evidence`` sets of each tenure ``tenures`` matches.
+
+    Asked apart: asked with the rest, every source would be repeated for every piece of evidence
+    (a minister's post held for years: fifty thousand rows for a few hundred tenures)."""
+    found: dict[str, dict] = {}
+    for row in rows:  # a tenure's first row, as _grouped keeps it
+        found.setdefault(row["tenure"], {**row, "source": set(), "evidence": set()})
+    for many, predicate in (("source", "prov:wasDerivedFrom"), ("evidence", "igo:evidence")) if found else ():
+        for row in _rows(store, f"SELECT ?tenure ?{many} WHERE {{ {tenures} ?tenure {predicate} ?{many} }}"):
+            if row["tenure"] in found:
+                found[row["tenure"]][many].add(row[many])
+    return [{**entry, "source": sorted(entry["source"]), "evidence": sorted(entry["evidence"])} for entry in found.values()]
+
+
 def on_day(tenure: dict, day: str) -> str | None:
     """``certainly`` when a tenure's bounds guarantee it was held on ``day``, ``possibly`` when they
     only allow it, else None (the same rule as the build's reasoning)."""
@@ -67,12 +83,13 @@ def holders(store, post: str, on: str | None = None, acting: bool = False) -> li
     """The tenures of the post with slug ``post`` (acting ones when ``acting``), in time order; with
     ``on`` (YYYY-MM-DD), those held that day, each saying ``certainly`` or ``possibly``."""
     predicate = "igo:actingPost" if acting else "igo:post"
-    found = _grouped(_rows(store, f"""
-        SELECT ?tenure ?person ?label {' '.join('?' + b for b in _BOUNDS)} ?source ?evidence WHERE {{
-          ?tenure a igo:Tenure ; {predicate} {sparql_iri(ID + 'post/' + post)} ; org:member ?person .
+    tenures = f"GRAPH {_TENURES} {{ ?tenure a igo:Tenure ; {predicate} {sparql_iri(ID + 'post/' + post)} ; org:member ?person }}"
+    found = _with_sources_and_evidence(store, _rows(store, f"""
+        SELECT ?tenure ?person ?label {' '.join('?' + b for b in _BOUNDS)} WHERE {{
+          {tenures}
           OPTIONAL {{ ?person rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
           {_TENURE_DETAILS}
-        }}"""), "tenure", ("source", "evidence"))
+        }}"""), tenures)
     result = []
     for t in found:
         how = on_day(t, on) if on else None
@@ -89,13 +106,14 @@ def career(store, person: str) -> dict:
     stated, and the meetings attended (with roles, the post and rank stated there), each in time order
     with its sources."""
     p = sparql_iri(ID + "person/" + person)
-    posts = _grouped(_rows(store, f"""
-        SELECT ?tenure ?post ?label ?acting {' '.join('?' + b for b in _BOUNDS)} ?source ?evidence WHERE {{
-          ?tenure a igo:Tenure ; org:member {p} .
+    tenures = f"GRAPH {_TENURES} {{ ?tenure a igo:Tenure ; org:member {p} }}"
+    posts = _with_sources_and_evidence(store, _rows(store, f"""
+        SELECT ?tenure ?post ?label ?acting {' '.join('?' + b for b in _BOUNDS)} WHERE {{
+          {tenures}
           {{ ?tenure igo:post ?post BIND (false AS ?acting) }} UNION {{ ?tenure igo:actingPost ?post BIND (true AS ?acting) }}
           OPTIONAL {{ ?post rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
           {_TENURE_DETAILS}
-        }}"""), "tenure", ("source", "evidence"))
+        }}"""), tenures)
     ranks = _grouped(_rows(store, f"""
         SELECT ?evidence ?rank ?label ?date ?source WHERE {{
           {{ ?evidence a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .

@@ -43,7 +43,8 @@ class EmbeddedStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._open: tuple[str, ox.Store] | None = None
+        self._open: tuple[str, ox.Store, str] | None = None  # folder, store, the ``current`` link's target
+        self._link = str(self.path / "current")
         self._graphs: tuple[str, list[str]] | None = None
 
     def __repr__(self) -> str:
@@ -85,14 +86,23 @@ class EmbeddedStore:
         return None if current is None else current.name
 
     def reader(self) -> ox.Store:
-        """The current store, opened read-only; reopened when a build has replaced it."""
+        """The current store, opened read-only; reopened when a build has replaced it.
+
+        Asked on every query: while ``current`` still points where it did, one ``readlink`` is all it costs."""
+        opened = self._open
+        if opened is not None:
+            try:
+                if os.readlink(self._link) == opened[2]:
+                    return opened[1]
+            except OSError:
+                pass
         current = self.current_dir()
         if current is None or not current.is_dir():
             raise StoreMissing(self.path)
         key = str(current)
         with self._lock:
             if self._open is None or self._open[0] != key:
-                self._open = (key, ox.Store.read_only(key))
+                self._open = (key, ox.Store.read_only(key), os.path.relpath(key, self.path))
             return self._open[1]
 
     def query(self, query: str, **options):
@@ -211,6 +221,7 @@ class EmbeddedStore:
                 shutil.rmtree(build, ignore_errors=True)
                 build.with_suffix(".json").unlink(missing_ok=True)
                 _records_file(build).unlink(missing_ok=True)
+                build.with_name(build.name + ".summaries.json").unlink(missing_ok=True)  # store/summaries.py
 
     def records(self) -> dict | None:
         """What the current build knows of each record (digest, references, warnings)."""

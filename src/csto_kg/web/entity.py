@@ -23,6 +23,7 @@ from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import ID, PREFIXES
 from ..query.workers import TimeBudget
 from ..query import tenures as tenure_answers
+from ..store import summaries
 from ..records.kinds import KINDS, kind_of_path
 from .timeline import Bar, Point
 
@@ -79,6 +80,19 @@ class PageReader:
 
     def __init__(self, store, runner, time_limit_ms: int) -> None:
         self.store, self.runner, self.time_limit_ms = store, runner, time_limit_ms
+        self._summaries: tuple[object, dict] | None = None  # (build folder, its summaries), read once per build
+
+    def summary(self, iri: str) -> dict | None:
+        """What the build summarized of ``iri`` (:mod:`csto_kg.store.summaries`): the latest rows of its
+        largest sections and how many there are; None when the build has nothing on it (few rows, a
+        build without summaries, a remote store) and the page counts and sorts them itself."""
+        current = self.store.current_dir() if hasattr(self.store, "current_dir") else None
+        if current is None:
+            return None
+        cached = self._summaries
+        if cached is None or cached[0] != current:
+            cached = self._summaries = (current, summaries.read(current) or {})
+        return cached[1].get("agents", {}).get(iri) or cached[1].get("posts", {}).get(iri)
 
     def query(self, query: str):
         """``pyoxigraph.QuerySolutions`` or ``QueryBoolean``, as the store's ``query`` gives them."""
@@ -127,13 +141,21 @@ class Labels:
         wanted = sorted({i for i in iris if isinstance(i, Iri) and i not in self.known})
         for start in range(0, len(wanted), 500):
             values = " ".join(sparql_iri(i) for i in wanted[start:start + 500])
-            query = (f"SELECT ?s (SAMPLE(?en) AS ?english) (SAMPLE(?any) AS ?other) WHERE {{ VALUES ?s {{ {values} }} "
-                     "OPTIONAL { ?s rdfs:label ?en FILTER LANGMATCHES(LANG(?en), 'en') } "
-                     "OPTIONAL { ?s rdfs:label|skos:prefLabel ?any } } GROUP BY ?s")
+            # the labels as they are, chosen here: grouped and filtered by the engine, the same
+            # labels take it twice as long
+            query = (f"SELECT ?s ?label ?pref WHERE {{ VALUES ?s {{ {values} }} "
+                     "{ ?s rdfs:label ?label } UNION { ?s skos:prefLabel ?label BIND (true AS ?pref) } }")
+            english: dict[str, str] = {}
+            other: dict[str, str] = {}
             for row in rows(self.store, query):
-                text = row["english"] or row["other"]
+                other.setdefault(row["s"], str(row["label"]))
+                lang = (getattr(row["label"], "lang", None) or "").lower()
+                if row["pref"] is None and (lang == "en" or lang.startswith("en-")):
+                    english.setdefault(row["s"], str(row["label"]))
+            for s in other:
+                text = english.get(s) or other[s]
                 if text:
-                    self.known[row["s"]] = str(text)
+                    self.known[s] = text
 
     def __call__(self, iri: str) -> str:
         return self.known.get(iri, "")
@@ -353,13 +375,13 @@ def person_view(store, iri: str) -> dict:
     posts = _group(rows(store, f"""
         SELECT ?holding ?post ?start ?end ?date ?acting ?decision ?source WHERE {{
           ?holding a org:Membership ; org:member {p} .
-          {{ ?holding igo:post ?post }} UNION {{ ?holding igo:actingPost ?post BIND (true AS ?acting) }}
           OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?end }}
           OPTIONAL {{ ?holding prov:wasGeneratedBy ?decision }}
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
-        }}"""), "holding", ("source",))
+          {{ ?holding igo:post ?post }} UNION {{ ?holding igo:actingPost ?post BIND (true AS ?acting) }}
+        }}"""), "holding", ("source",))  # the union last: before the paths, the engine reads every date in the store
     posts.sort(key=lambda r: (str(r["start"] or r["date"] or ""), r["holding"]))
     appointments = _group(rows(store, f"""
         SELECT ?decision ?meeting ?date ?post ?effectiveFrom ?source WHERE {{
@@ -387,21 +409,38 @@ def person_view(store, iri: str) -> dict:
 
 
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
-SECTION_ROWS = 300
+SECTION_ROWS = summaries.SECTION_ROWS
 
 
-def _latest(store, select: str, pattern: str, optional: str, key: str, many: Iterable[str]) -> tuple[list[dict], int]:
+def _summary(store, iri: str) -> dict | None:
+    """The build's summary of ``iri`` when ``store`` is the pages' reader and the build has one."""
+    return store.summary(iri) if isinstance(store, PageReader) else None
+
+
+def _latest(store, select: str, pattern: str, optional: str, key: str, many: Iterable[str],
+            summarized: dict | None = None) -> tuple[list[dict], int]:
     """The latest ``SECTION_ROWS`` of a section and how many there are in all.
 
     ``pattern`` binds ``?{key}`` and ``?meeting`` selectively (an index lookup); ``optional`` adds
-    the details of the rows kept, so the cost follows what is shown, not what is recorded.
+    the details of the rows kept, so the cost follows what is shown, not what is recorded. With the
+    build's summary of the section (``summarized``: its ``total`` and the keys of its ``latest``
+    rows), the store is asked only for the details of those rows, their meetings included.
     """
-    total = int(rows(store, f"SELECT (COUNT(DISTINCT ?{key}) AS ?n) WHERE {{ {pattern} }}")[0]["n"])
+    if summarized is not None and not summarized["latest"]:
+        return [], summarized["total"]  # nothing to ask (and asked with no rows, the engine reads every detail)
+    if summarized is not None:
+        total = summarized["total"]
+        keys = " ".join(sparql_iri(k) for k in summarized["latest"])
+        kept = f"""{{ SELECT ?{key} ?meeting ?date WHERE {{ VALUES ?{key} {{ {keys} }} ?{key} igo:inMeeting ?meeting
+                      OPTIONAL {{ ?meeting schema:startDate ?date }} }} }}"""
+    else:
+        total = int(rows(store, f"SELECT (COUNT(DISTINCT ?{key}) AS ?n) WHERE {{ {pattern} }}")[0]["n"])
+        kept = f"""{{ SELECT DISTINCT ?{key} ?meeting ?date WHERE {{
+               {pattern} OPTIONAL {{ ?meeting schema:startDate ?date }}
+             }} ORDER BY DESC(?date) DESC(?{key}) LIMIT {SECTION_ROWS} }}"""
     found = _group(rows(store, f"""
         SELECT {select} WHERE {{
-          {{ SELECT DISTINCT ?{key} ?meeting ?date WHERE {{
-               {pattern} OPTIONAL {{ ?meeting schema:startDate ?date }}
-             }} ORDER BY DESC(?date) DESC(?{key}) LIMIT {SECTION_ROWS} }}
+          {kept}
           {optional}
         }}"""), key, many)
     found.sort(key=lambda r: (str(r["date"] or ""), r[key]))
@@ -411,6 +450,46 @@ def _latest(store, select: str, pattern: str, optional: str, key: str, many: Ite
 def agent_view(store, iri: str) -> dict:
     """A state, organization or body: its meetings, the delegations it sent and who headed them."""
     a = sparql_iri(iri)
+    summary = _summary(store, iri)
+    if summary is not None:
+        meetings, meeting_total = _summarized_meetings(store, summary["meetings"])
+    else:
+        meetings, meeting_total = _agent_meetings(store, a)
+    delegations, delegation_total = _latest(
+        store, "?delegation ?meeting ?date ?head ?source", f"?delegation igo:ofState {a} ; igo:inMeeting ?meeting",
+        "OPTIONAL { ?delegation igo:head ?head } OPTIONAL { ?delegation prov:wasDerivedFrom ?source }",
+        "delegation", ("source",), summary and summary["delegations"])
+    participations, participation_total = _latest(
+        store, "?participation ?meeting ?date ?person ?role ?post ?actingPost ?source",
+        f"?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting",
+        """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
+           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation igo:actingPost ?actingPost }
+           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        "participation", ("role", "post", "actingPost", "source"), summary and summary["participations"])
+    posts = rows(store, f"SELECT DISTINCT ?post WHERE {{ ?post org:postIn {a} }} ORDER BY ?post")
+    parts = rows(store, f"SELECT DISTINCT ?part WHERE {{ {{ ?part org:unitOf {a} }} UNION {{ ?part org:subOrganizationOf {a} }} }} ORDER BY ?part")
+    return {"meetings": meetings, "delegations": delegations, "participations": participations,
+            "totals": {"meetings": meeting_total, "delegations": delegation_total,
+                       "participations": participation_total},
+            "posts": [r["post"] for r in posts], "parts": [r["part"] for r in parts]}
+
+
+def _summarized_meetings(store, summarized: dict) -> tuple[list[dict], int]:
+    """The meetings of an agent's page from the build's summary: which and how, with their dates from the store."""
+    if not summarized["latest"]:
+        return [], summarized["total"]
+    values = " ".join(sparql_iri(m) for m, _ in summarized["latest"])
+    dates: dict[str, object] = {}
+    for row in rows(store, f"""SELECT DISTINCT ?meeting ?date WHERE {{ VALUES ?meeting {{ {values} }}
+                               OPTIONAL {{ ?meeting schema:startDate ?date }} }}"""):
+        dates.setdefault(row["meeting"], row["date"])
+    meetings = [{"meeting": Iri(m), "date": dates.get(m), "how": list(how)} for m, how in summarized["latest"]]
+    meetings.sort(key=lambda r: (str(r["date"] or ""), r["meeting"]))
+    return meetings, summarized["total"]
+
+
+def _agent_meetings(store, a: str) -> tuple[list[dict], int]:
+    """The latest meetings of the agent ``a`` (an IRI written for SPARQL), and how many there are."""
     hows: dict[str, dict] = {}
     for how, pattern in (("body that met", f"?meeting igo:body {a}"), ("host", f"?meeting igo:hostState {a}"),
                          ("participant", f"?x igo:onBehalfOf {a} ; igo:inMeeting ?meeting"),
@@ -432,23 +511,7 @@ def agent_view(store, iri: str) -> dict:
         }} }}
         ?meeting a igo:Meeting
         }}""")[0]["n"])
-    delegations, delegation_total = _latest(
-        store, "?delegation ?meeting ?date ?head ?source", f"?delegation igo:ofState {a} ; igo:inMeeting ?meeting",
-        "OPTIONAL { ?delegation igo:head ?head } OPTIONAL { ?delegation prov:wasDerivedFrom ?source }",
-        "delegation", ("source",))
-    participations, participation_total = _latest(
-        store, "?participation ?meeting ?date ?person ?role ?post ?actingPost ?source",
-        f"?participation igo:onBehalfOf {a} ; igo:inMeeting ?meeting",
-        """OPTIONAL { ?participation igo:participant ?person } OPTIONAL { ?participation igo:role ?role }
-           OPTIONAL { ?participation igo:post ?post } OPTIONAL { ?participation igo:actingPost ?actingPost }
-           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
-        "participation", ("role", "post", "actingPost", "source"))
-    posts = rows(store, f"SELECT DISTINCT ?post WHERE {{ ?post org:postIn {a} }} ORDER BY ?post")
-    parts = rows(store, f"SELECT DISTINCT ?part WHERE {{ {{ ?part org:unitOf {a} }} UNION {{ ?part org:subOrganizationOf {a} }} }} ORDER BY ?part")
-    return {"meetings": meetings, "delegations": delegations, "participations": participations,
-            "totals": {"meetings": meeting_total, "delegations": delegation_total,
-                       "participations": participation_total},
-            "posts": [r["post"] for r in posts], "parts": [r["part"] for r in parts]}
+    return meetings, meeting_total
 
 
 def post_view(store, iri: str) -> dict:
@@ -471,7 +534,7 @@ def post_view(store, iri: str) -> dict:
         f"""OPTIONAL {{ ?participation igo:participant ?person }} OPTIONAL {{ ?participation igo:role ?role }}
            OPTIONAL {{ ?participation igo:actingPost {p} BIND (true AS ?acting) }}
            OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}""",
-        "participation", ("role", "source"))
+        "participation", ("role", "source"), (_summary(store, iri) or {}).get("participations"))
     slug = iri.rsplit("/", 1)[1]
     tenures = tenure_answers.holders(store, slug) + tenure_answers.holders(store, slug, acting=True)
     tenures.sort(key=lambda t: (t["earliest_start"] or t["latest_start"] or "", t["person"]))

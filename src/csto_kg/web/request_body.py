@@ -7,6 +7,7 @@ replacement, so a query never runs with U+FFFD where the client sent a broken by
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from werkzeug.datastructures import MultiDict
@@ -16,6 +17,7 @@ from ..problems import CstoKgError
 
 MAX_BODY = 1 << 20  # bytes in any request body, a query's included
 MAX_FIELDS = 1000  # parameters in one query string or form
+CACHED_PARAMS_CHARS = 16_384  # query strings up to this long are decoded once and remembered (a query asked again)
 
 
 class BodyTooLarge(CstoKgError):
@@ -51,7 +53,22 @@ def read_body(request: Request, limit: int, what: str = "the request body") -> b
 
 
 def strict_params(encoded: bytes | str, where: str) -> MultiDict:
-    """``name=value&...`` decoded as UTF-8 without replacement; 400 for a byte sequence that is not UTF-8."""
+    """``name=value&...`` decoded as UTF-8 without replacement; 400 for a byte sequence that is not UTF-8.
+
+    A URL's query string (``str``) of up to :data:`CACHED_PARAMS_CHARS` is decoded once and
+    remembered: percent-decoding a query costs more than the rest of the checks together. A
+    refusal is raised anew each time, never remembered."""
+    if isinstance(encoded, str) and len(encoded) <= CACHED_PARAMS_CHARS:
+        return MultiDict(_cached_pairs(encoded, where))
+    return MultiDict(_pairs(encoded, where))
+
+
+@lru_cache(maxsize=1024)
+def _cached_pairs(encoded: str, where: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_pairs(encoded, where))
+
+
+def _pairs(encoded: bytes | str, where: str) -> list[tuple[str, str]]:
     if isinstance(encoded, str):
         encoded = encoded.encode("latin-1", "replace")  # WSGI passes the raw bytes as latin-1
     fields = [field for field in encoded.split(b"&") if field]
@@ -65,7 +82,7 @@ def strict_params(encoded: bytes | str, where: str) -> MultiDict:
         except UnicodeDecodeError as err:
             raise NotUtf8(f"{where} is not valid UTF-8 (byte 0x{err.object[err.start]:02X} once "
                           "percent-decoded); percent-encode the text as UTF-8") from None
-    return MultiDict(pairs)
+    return pairs
 
 
 def _decode(part: bytes) -> str:

@@ -1,0 +1,156 @@
+"""Per-build summaries: what a page would otherwise count and sort on every request.
+
+A state or an organization is named by tens of thousands of participations and delegations, a
+minister's post by thousands of participations. Its page shows how many there are and the latest
+:data:`SECTION_ROWS` of each; finding those with SPARQL means reading every one of them on every
+request (seconds, growing with the records). The build reads them once, after the store is
+published, and writes for every resource with more than :data:`SECTION_ROWS` of them which are the
+latest ones and how many there are in all, beside the build (``builds/<id>.summaries.json``). A
+page then asks the store only for the details of the rows it shows.
+
+Only the ordering and the counts come from here; every fact a page shows is still read from the
+store. A build without a summary file (one made before summaries, a remote store) is read with the
+queries, as before. The file::
+
+    {"version": 2, "section_rows": 300,
+     "agents": {IRI: {"meetings": {"total": N, "latest": [[meeting, [how, ...]], ...]},
+                      "delegations": {"total": N, "latest": [delegation, ...]},
+                      "participations": {"total": N, "latest": [participation, ...]}}},
+     "posts": {IRI: {"participations": {"total": N, "latest": [participation, ...]}}}}
+
+``latest`` lists are in time order (the meeting's start date, then the IRI), oldest first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph as ox
+
+VERSION = 2
+#: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
+SECTION_ROWS = 300
+
+_PREFIXES = """PREFIX igo: <https://w3id.org/csto-kg/ontology#>
+PREFIX schema: <http://schema.org/>
+"""
+_MEETING = "<https://w3id.org/csto-kg/id/meeting/"  # csto_kg.graph.vocab.ID, as TSV writes an IRI
+_PARTS = ("participation", "delegation", "absence")  # the parts of a meeting that are igo:inMeeting it
+#: How a meeting concerns an agent, in the order a page lists them: the property that says so, and
+#: what has it (the meeting itself, or a delegation, participation or absence in the meeting).
+HOW_PROPERTIES = (("body that met", "igo:body", "meeting"), ("host", "igo:hostState", "meeting"),
+                  ("participant", "igo:onBehalfOf", "participations"),
+                  ("sent a delegation", "igo:ofState", "delegations"), ("absent", "igo:absentee", "absence"))
+
+
+def path_of(build: Path) -> Path:
+    """The summary file of the build in folder ``build``."""
+    return build.with_name(build.name + ".summaries.json")
+
+
+def _tsv(store, query: str) -> list[list[str]]:
+    """A SELECT's rows as the terms' TSV text (IRIs in <>), read in bulk: far faster than term objects."""
+    answer = store.query(_PREFIXES + query)
+    lines = answer.serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8").split("\n")
+    return [line.split("\t") for line in lines[1:] if line]
+
+
+def _iri(term: str) -> str:
+    return term[1:-1]
+
+
+def _date(term: str) -> str:
+    """The lexical form of a date literal (for ordering: dates, year-months and years sort as text)."""
+    if term.startswith('"'):
+        return term[1:term.index('"', 1)]
+    return term
+
+
+def _meeting_of(item: str) -> str | None:
+    """The meeting a participation, delegation or absence is part of, by its IRI (``<.../id/meeting/m/participation/3>``
+    is part of ``<.../id/meeting/m>``); None for any other IRI (a post-holding inside a decision, say)."""
+    if not item.startswith(_MEETING):
+        return None
+    parts = item[len(_MEETING):-1].split("/")
+    if len(parts) != 3 or parts[1] not in _PARTS:
+        return None
+    return _MEETING + parts[0] + ">"
+
+
+def compute(store) -> dict:
+    """The summaries of ``store`` (anything with ``query(text)`` whose default graph is the union).
+
+    Each query reads one property, through the store's index on it. A part of a meeting is put in
+    its meeting by its IRI, as the records lay IRIs out: joining each to ``igo:inMeeting`` would
+    read as many rows again. The pages take a row's meeting from the store, never from here."""
+    dates: dict[str, str] = {}
+    for meeting, date in _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }"):
+        dates[meeting] = max(dates.get(meeting, ""), _date(date))
+    typed = {m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")}
+    hows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # agent -> meeting -> hows
+    items: dict[str, dict[str, dict[str, str]]] = {"delegations": defaultdict(dict), "participations": defaultdict(dict)}
+    unplaced: set[str] = set()  # agents and posts with a part whose IRI names no meeting: left to the page's queries
+    for how, predicate, section in HOW_PROPERTIES:
+        for x, agent in _tsv(store, f"SELECT ?x ?agent WHERE {{ ?x {predicate} ?agent }}"):
+            meeting = x if section == "meeting" else _meeting_of(x)
+            if meeting is None:
+                unplaced.add(agent)
+                continue
+            hows[agent][meeting].add(how)
+            if section in items:
+                items[section][agent][x] = meeting
+    order = [how for how, _, _ in HOW_PROPERTIES]
+    agents = {}
+    for agent, meetings in hows.items():
+        sizes = [len(meetings), *(len(items[s].get(agent, ())) for s in items)]
+        if max(sizes) <= SECTION_ROWS or agent in unplaced:
+            continue  # small enough for the page's own queries
+        kept = sorted((m for m in meetings if m in typed), key=lambda m: (dates.get(m, ""), m))
+        entry = {"meetings": {"total": len(kept), "latest": [
+            [_iri(m), [h for h in order if h in meetings[m]]] for m in kept[-SECTION_ROWS:]]}}
+        for section in items:
+            entry[section] = _latest(items[section].get(agent, {}), dates)
+        agents[_iri(agent)] = entry
+    held: dict[str, dict[str, str]] = defaultdict(dict)
+    for predicate in ("igo:post", "igo:actingPost"):
+        for x, post in _tsv(store, f"SELECT ?x ?post WHERE {{ ?x {predicate} ?post }}"):
+            meeting = _meeting_of(x)
+            if meeting is None:  # a post-holding, not a participation
+                continue
+            held[post][x] = meeting
+    posts = {_iri(post): {"participations": _latest(found, dates)}
+             for post, found in held.items() if len(found) > SECTION_ROWS}
+    return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
+
+
+def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
+    """How many of ``found`` (item -> its meeting) there are, and the latest :data:`SECTION_ROWS`, oldest first."""
+    kept = sorted(found, key=lambda item: (dates.get(found[item], ""), item))[-SECTION_ROWS:]
+    return {"total": len(found), "latest": [_iri(item) for item in kept]}
+
+
+def write(store) -> Path | None:
+    """Compute the summaries of the current build of ``store`` and write them beside it; None for a
+    store without build folders (a remote one)."""
+    current = store.current_dir() if hasattr(store, "current_dir") else None
+    if current is None:
+        return None
+    target = path_of(current)
+    partial = target.with_name(target.name + f".{os.getpid()}.new")
+    partial.write_text(json.dumps(compute(store), separators=(",", ":")), encoding="utf-8")
+    partial.replace(target)
+    return target
+
+
+def read(build: Path) -> dict | None:
+    """The summaries of the build in folder ``build``; None when it has none (or of another version)."""
+    try:
+        found = json.loads(path_of(build).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or found.get("version") != VERSION or found.get("section_rows") != SECTION_ROWS:
+        return None
+    return found

@@ -1,0 +1,57 @@
+"""The build's per-build summaries (store/summaries.py): the pages read from them what they would count and
+sort, and show the same sections as when they ask the store everything."""
+
+from __future__ import annotations
+
+import pytest
+
+from csto_kg.query.workers import InlineRunner
+from csto_kg.store import summaries
+from csto_kg.web import entity
+
+
+def test_the_build_writes_its_summaries_beside_it(built_store):
+    current = built_store.current_dir()
+    found = summaries.read(current)
+    assert summaries.path_of(current) == current.with_name(current.name + ".summaries.json")
+    assert found is not None and found["version"] == summaries.VERSION
+    assert found["section_rows"] == summaries.SECTION_ROWS == entity.SECTION_ROWS
+    # the real records name no agent or post in more than a page's section of rows: nothing to summarize yet
+    assert found["agents"] == {} and found["posts"] == {}
+
+
+def test_a_summary_of_another_version_is_not_read(tmp_path):
+    build = tmp_path / "20260101T000000000000000-1"
+    summaries.path_of(build).write_text('{"version": 0, "section_rows": 300, "agents": {}, "posts": {}}')
+    assert summaries.read(build) is None
+    summaries.path_of(build).write_text("not json")
+    assert summaries.read(build) is None
+    assert summaries.read(tmp_path / "none") is None
+
+
+@pytest.fixture
+def small_sections(monkeypatch):
+    """Sections of 3 rows, so the real records have agents and posts with more than a section."""
+    monkeypatch.setattr(summaries, "SECTION_ROWS", 3)
+    monkeypatch.setattr(entity, "SECTION_ROWS", 3)
+
+
+def test_pages_from_summaries_show_what_the_queries_show(built_store, small_sections):
+    found = summaries.compute(built_store)
+    reader = entity.PageReader(built_store, InlineRunner(built_store), 0)
+    reader._summaries = (built_store.current_dir(), found)  # as read from the build's file
+    cases = [(entity.agent_view, iri) for iri in found["agents"]] + [(entity.post_view, iri) for iri in found["posts"]]
+    for view, iri in cases:
+        assert view(reader, iri) == view(built_store, iri), iri
+    assert len(found["agents"]) >= 9 and len(found["posts"]) >= 8, (len(found["agents"]), len(found["posts"]))
+    russia = found["agents"][entity.ID + "state/russia"]
+    assert russia["participations"]["total"] > 3 and len(russia["participations"]["latest"]) == 3
+    assert all(how for _, how in russia["meetings"]["latest"])
+
+
+def test_a_page_without_a_summary_file_asks_the_store(built_store, small_sections, tmp_path):
+    reader = entity.PageReader(built_store, InlineRunner(built_store), 0)
+    reader._summaries = (built_store.current_dir(), {})  # a build made before summaries
+    iri = entity.ID + "state/russia"
+    assert reader.summary(iri) is None
+    assert entity.agent_view(reader, iri)["totals"]["participations"] > 3
