@@ -4,7 +4,8 @@
 A batch of ``--queries`` queries, as OpenRefine posts it (``queries=`` of a form), is answered by
 the Flask app in this process over the store of ``--meetings`` synthetic meetings; the queries are
 people's and posts' names as a spreadsheet holds them: initials (``Person 12 S.``), inverted order,
-a typo, another case. Reading the index (once per build) is timed apart. The baseline, measured in
+a typo, another case. Making the index ready (once per build: loaded from the file the build
+wrote beside the store, or read with queries from a build without one) is timed apart. The baseline, measured in
 the same run over the same names, is the usual way without an index: rapidfuzz's
 ``process.extract`` of each query over every name (``token_sort_ratio``).
 

@@ -166,3 +166,19 @@ def test_name_index_finds_one_among_many_by_a_rare_word():
     index = NameIndex((n, f"Synthetic Person {n}") for n in range(5000))
     assert [h.key for h in index.search("Synthetic Person 1234", limit=1)] == [1234]
     assert index.search("Synthetic Persn 1234", limit=1)[0].key == 1234  # a typo in a common word
+
+
+def test_name_scores_are_name_score_over_many_names():
+    """The batch scorer the index uses gives exactly name_score's numbers: every query of SCORES and
+    every real entity's label typed the ways a spreadsheet has it, against every real label."""
+    from csto_kg.records.match import name_scores  # noqa: PLC0415
+
+    entities = read_records(DATA).entities
+    labels = sorted({str(t) for e in entities for t in [*e.labels.pref.values(), *(t for a in e.labels.alt.values() for t in a)]})
+    names = [name(t) for t in [*labels, "", "12", "Synthetic Person 123", "A."]]
+    queries = {q for q, _ in SCORES} | {"Gorovoy A.", "Казакова В.Л.", "Горового", "A.", "12", "Person 12 S."}
+    queries |= {variant for text in labels[::7] for variant in
+                (text.upper(), " ".join(text.split()[1:]) + ", " + text.split()[0], text.split()[-1] + f" {text[0]}.")}
+    for query in sorted(queries):
+        assert name_scores(query, names) == [name_score(query, n) for n in names], query
+    assert len(names) > 300 and len(queries) > 100

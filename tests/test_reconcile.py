@@ -189,3 +189,54 @@ def test_the_index_is_read_once_per_build(app, client, built_store):
     assert build == built_store.build_id() and isinstance(index, ReconcileIndex)
     reconcile(client, {"q0": {"query": "Kazakova"}})
     assert app.extensions["csto_kg.reconcile"][1] is index
+
+
+class Refuses:
+    """A query runner (and store query) that fails the test if asked anything."""
+
+    def query(self, *args, **kwargs):
+        raise AssertionError("the store was queried")
+
+    def close(self):
+        pass
+
+
+def test_the_build_writes_the_index_and_the_file_gives_the_same_candidates(built_store):
+    from csto_kg.store import reconciliation
+
+    current = built_store.current_dir()
+    assert reconciliation.path_of(current).is_file()
+    loaded = ReconcileIndex.load(current)
+    queried = ReconcileIndex.read(built_store.query)  # as a build without the file is read
+    assert loaded is not None and loaded.entities == queried.entities
+    assert len(loaded.entities) > 200
+    texts = sorted({t for e in loaded.entities.values() for t in e.names}) + list(CASES)
+    for text in texts:
+        query = {"query": text, "limit": 5, **CASES.get(text, ({}, None, None))[0]}
+        assert loaded.candidates(query) == queried.candidates(query), text
+    assert len(texts) > 300
+    assert loaded.suggest_entities("goro", set()) == queried.suggest_entities("goro", set())
+
+
+def test_with_the_file_reconcile_asks_the_store_nothing(built_store, monkeypatch):
+    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 1})
+    app.extensions["csto_kg.sparql_runner"] = Refuses()
+    monkeypatch.setattr(type(app.extensions["csto_kg.store"]), "query", Refuses.query)
+    client = app.test_client()
+    found = reconcile(client, {"q0": {"query": "Gorovoy A.", "type": "person"}})
+    assert found["q0"]["result"][0]["id"] == "person/aleksandr-gorovoy" and found["q0"]["result"][0]["match"]
+    extended = client.post("/reconcile", data={"extend": json.dumps({"ids": ["person/aleksandr-gorovoy"],
+                                                                    "properties": [{"id": "state"}]})})
+    assert extended.json["rows"]["person/aleksandr-gorovoy"]["state"] == [{"id": "state/russia", "name": "Russia"}]
+
+
+def test_without_the_file_the_index_is_read_with_queries(built_store, monkeypatch):
+    from csto_kg.store import reconciliation
+
+    monkeypatch.setattr(reconciliation, "load", lambda build: None)  # a build made before the file
+    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 1})
+    try:
+        found = reconcile(app.test_client(), {"q0": {"query": "Казакова В.Л.", "type": "person"}})
+        assert found["q0"]["result"][0]["id"] == "person/valentina-kazakova"
+    finally:
+        app.extensions["csto_kg.sparql_runner"].close()

@@ -23,7 +23,7 @@ from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
-from ..store import Store, summaries
+from ..store import Store, reconciliation, summaries
 from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_nquads
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
@@ -215,6 +215,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             raise refused from None
     progress("summarizing for the pages")
     summaries.write(store)
+    progress("indexing names for reconciliation")
+    reconciliation.write(store)
     warnings = [p for p in outcome.problems if p.severity != "error"]
     return BuildResult(final, len(records), store.manifest()["quads"], warnings,
                        time.perf_counter() - started, processed=len(outcome.results),

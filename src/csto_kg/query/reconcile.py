@@ -4,7 +4,8 @@ The W3C Entity Reconciliation Community Group's Reconciliation Service API v0.2 
 OpenRefine implements) is served by :mod:`csto_kg.web.reconcile`; everything it answers is worked
 out here, without Flask, from a :class:`ReconcileIndex`: the names, types, QIDs and, for people,
 the states they acted for, the posts and ranks they held (with dates) and the meetings they
-attended, read from the store in a few bounded queries once per build of the graph.
+attended, written by the build beside the store (:mod:`csto_kg.store.reconciliation`) and loaded
+once per build of the graph; a build without that file is read from the store with the same queries.
 
 Identifiers are the paths of resources below ``https://w3id.org/csto-kg/id/``
 (``person/aleksandr-gorovoy``); types are the kinds of resource (``person``, ``post``, ...).
@@ -20,9 +21,8 @@ from typing import Callable, Iterable
 from ..graph.vocab import ID, PREFIXES
 from ..problems import CstoKgError, QueryTimeout
 from ..records.match import NameIndex, fold, name, name_score
+from ..store import reconciliation
 from .describe import KIND_CLASSES
-
-PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 #: The types a query may name, and the service's default types: (id, name).
 TYPES = (("person", "Person"), ("post", "Post"), ("organization", "Organization"), ("body", "Body"),
@@ -115,76 +115,18 @@ class ReconcileIndex:
     @classmethod
     def read(cls, query: Callable[[str], Iterable]) -> "ReconcileIndex":
         """The index of what ``query`` (a SPARQL SELECT runner returning pyoxigraph solutions) finds."""
-        entities: dict[str, Entity] = {}
-        ask = query
-        query = lambda text: ask(PROLOGUE + text)  # noqa: E731
-        # one plain pattern a query: a store joins these fast, where one query of OPTIONALs is slow
-        english: dict[str, str] = {}
-        for kind, _ in TYPES:
-            for klass in KIND_CLASSES[kind]:
-                for predicate in ("rdfs:label", "skos:altLabel"):
-                    for row in query(f"SELECT ?s ?l WHERE {{ ?s a <{klass}> ; {predicate} ?l }}"):
-                        iri = row["s"].value
-                        if not iri.startswith(ID + kind + "/"):
-                            continue
-                        e = entities.setdefault(_local(iri), Entity(_local(iri), kind))
-                        text = row["l"].value
-                        if text not in e.names:
-                            e.names.append(text)
-                        if predicate == "rdfs:label" and (row["l"].language or "").startswith("en"):
-                            english.setdefault(e.id, text)
-        for e in entities.values():
-            e.names.sort()
-            e.name = english.get(e.id) or (e.names[0] if e.names else e.id.split("/", 1)[1])
-        for row in query("SELECT ?s ?w WHERE { ?s skos:exactMatch ?w }"):
-            e = entities.get(_local(row["s"].value))
-            if e is not None and row["w"].value.startswith(PREFIXES["wd"]):
-                e.qids.add(row["w"].value[len(PREFIXES["wd"]):])
-        people = {i: e for i, e in entities.items() if e.kind == "person"}
-        days: dict[str, tuple[str, str]] = {}
-        for edge in ("earliestDate", "latestDate"):
-            for row in query(f"SELECT ?m ?d WHERE {{ ?m a igo:Meeting ; igo:{edge} ?d }}"):
-                first, last = days.get(_local(row["m"].value), ("", ""))
-                days[_local(row["m"].value)] = (row["d"].value, last) if edge == "earliestDate" else (first, row["d"].value)
+        return cls.of(reconciliation.entities(reconciliation.solutions(query)))
 
-        def each(text: str):
-            for row in query(text):
-                e = people.get(_local(row["person"].value))
-                if e is not None:
-                    yield e, _local(row["x"].value)
+    @classmethod
+    def of(cls, found: Iterable[dict]) -> "ReconcileIndex":
+        """The index of entities as :mod:`csto_kg.store.reconciliation` reads and loads them."""
+        return cls(Entity(**e) for e in found)
 
-        held_at: dict[str, tuple[str, str]] = {}  # participation -> (person, meeting)
-        for row in query("SELECT ?pa ?person ?x WHERE { ?pa igo:participant ?person ; igo:inMeeting ?x }"):
-            e = people.get(_local(row["person"].value))
-            if e is not None:
-                e.meetings.add(_local(row["x"].value))
-                held_at[row["pa"].value] = (e.id, _local(row["x"].value))
-        for e, state in each("SELECT DISTINCT ?person ?x WHERE { ?pa igo:participant ?person ; igo:onBehalfOf ?x }"):
-            e.states.add(state)
-        for e, rank in each("SELECT DISTINCT ?person ?x WHERE { ?pa igo:participant ?person ; igo:rank ?x }"):
-            e.ranks.add(rank)
-        for e, rank in each("SELECT DISTINCT ?person ?x WHERE { ?h a igo:RankHolding ; igo:holder ?person ; igo:rank ?x }"):
-            e.ranks.add(rank)
-        attested: dict[tuple[str, str], list[str]] = {}
-        for predicate in ("igo:post", "igo:actingPost"):
-            for row in query(f"SELECT ?pa ?x WHERE {{ ?pa {predicate} ?x }}"):
-                if row["pa"].value in held_at:
-                    person, meeting = held_at[row["pa"].value]
-                    found = attested.setdefault((person, _local(row["x"].value)), [])
-                    found.extend(d for d in days.get(meeting, ()) if d)
-        for (person, post), seen in attested.items():  # attested at meetings: held from the first to the last
-            people[person].posts.setdefault(post, []).append((min(seen), max(seen)) if seen else ("", ""))
-        bounds: dict[str, list[str]] = {}
-        for edge, n in (("hasBeginning", 0), ("hasEnd", 1)):
-            for row in query(f"SELECT ?h ?d WHERE {{ ?h a org:Membership ; org:memberDuring/time:{edge}/igo:"
-                             f"{'earliestDate' if n == 0 else 'latestDate'} ?d }}"):
-                bounds.setdefault(row["h"].value, ["", ""])[n] = row["d"].value
-        for predicate in ("igo:post", "igo:actingPost"):
-            for row in query(f"SELECT ?h ?person ?x WHERE {{ ?h a org:Membership ; org:member ?person ; {predicate} ?x }}"):
-                e = people.get(_local(row["person"].value))
-                if e is not None:
-                    e.posts.setdefault(_local(row["x"].value), []).append(tuple(bounds.get(row["h"].value, ("", ""))))
-        return cls(entities.values())
+    @classmethod
+    def load(cls, build) -> "ReconcileIndex | None":
+        """The index the build in folder ``build`` wrote; None when it wrote none."""
+        found = reconciliation.load(build)
+        return None if found is None else cls.of(found)
 
     # -- reconciliation ------------------------------------------------------------------------
 

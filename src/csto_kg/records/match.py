@@ -308,6 +308,86 @@ def name_score(query: str | Name, text: str | Name) -> float:
     return min(score, 1.0)
 
 
+def name_scores(query: str | Name, names: list[Name]) -> list[float]:
+    """:func:`name_score` of ``query`` against each of ``names``, the same numbers worked out
+    together: each word of the query is compared with each distinct word of the names once
+    (rapidfuzz's ``process.extract`` over them), the pairing reads those, and a word's search for
+    its pair stops at a word it equals; ``token_sort_ratio`` is taken over the names that need it
+    in one ``process.extract``."""
+    q = query if isinstance(query, Name) else name(query)
+    if not q.words:
+        return [name_score(q, n) for n in names]
+    order = sorted(range(len(q.words)), key=lambda k: -len(q.words[k]))  # as name_score pairs them
+    words = sorted({w for n in names for w in n.words})
+    indel = [{words[i]: sim for _w, sim, i in process.extract(q.words[k], words, scorer=Indel.normalized_similarity,
+                                                               limit=None)} for k in order]
+    columns: dict[tuple[str, frozenset[str]], tuple[float, ...]] = {}
+
+    def column(word: str, forms: frozenset[str]) -> tuple[float, ...]:
+        """The similarity of the name's word to each word of the query (in pairing order), as _word_similarity."""
+        found = columns.get((word, forms))
+        if found is None:
+            found = []
+            for at, k in enumerate(order):
+                qw = q.words[k]
+                if qw == word:
+                    sim = 1.0
+                elif qw.isdigit() or word.isdigit():
+                    sim = 0.0
+                else:
+                    sim = indel[at][word]
+                    if q.forms[k] & forms:
+                        sim = max(sim, 0.98)
+                found.append(sim)
+            found = columns[(word, forms)] = tuple(found)
+        return found
+
+    lengths = [len(q.words[k]) for k in order]
+    numbers = {w for w in q.words if w.isdigit()}
+    scores: list[float] = []
+    ratios: dict[int, str] = {}  # names whose token_sort_ratio counts -> their text
+    for at, n in enumerate(names):
+        if not n.words:
+            scores.append(0.0)
+            continue
+        cols = [column(w, f) for w, f in zip(n.words, n.forms)]
+        free = list(range(len(cols)))
+        weight = total = 0.0
+        for k, length in enumerate(lengths):
+            best, where = 0.0, None
+            for j in free:
+                sim = cols[j][k]
+                if sim > best:
+                    best, where = sim, j
+                    if sim >= 1.0:
+                        break  # nothing after it is more similar
+            if where is not None and best >= WORD_NEAR:
+                free.remove(where)
+            else:
+                best = 0.0
+            total += best * length
+            weight += length
+        paired = total / weight
+        covered = len(n.words) - len(free)
+        factor = 1.0
+        if q.initials:
+            agree = [n.words[j][0] == letter for j, letter in zip(free, q.initials)]
+            if not all(agree):
+                factor = INITIALS_DISAGREE
+            else:
+                covered += len(agree)
+                factor = WITH_INITIALS
+        scores.append(paired * (PART_NAME + (1 - PART_NAME) * covered / len(n.words)) * factor)
+        if not q.initials and numbers <= set(n.words):
+            ratios[at] = n.text
+    if ratios:
+        at = list(ratios)
+        for _text, ratio, i in process.extract(q.text, [ratios[a] for a in at], scorer=fuzz.token_sort_ratio, limit=None):
+            score = scores[at[i]]
+            scores[at[i]] = max(score, ratio / 100 * (0.95 if score < 1 else 1))
+    return [min(score, 1.0) for score in scores]
+
+
 @dataclass(frozen=True)
 class Hit:
     key: Hashable
@@ -373,17 +453,18 @@ class NameIndex:
             idf = math.log(1 + self.size / (1 + len(found)))
             for index in found:
                 weights[index] = weights.get(index, 0.0) + idf
-        pool = sorted(weights, key=lambda i: -weights[i])
-        best: dict[Hashable, Hit] = {}
+        pool = sorted(weights, key=weights.__getitem__, reverse=True)  # stable: ties keep their order
         wanted = max(limit, 1) * self.POOL
+        chosen: list[int] = []
         for index in pool:
-            key = self.keys[index]
-            if accept is not None and not accept(key):
+            if accept is not None and not accept(self.keys[index]):
                 continue
-            wanted -= 1
-            if wanted < 0:
+            if len(chosen) == wanted:
                 break
-            score = name_score(q, self.names[index])
+            chosen.append(index)
+        best: dict[Hashable, Hit] = {}
+        for index, score in zip(chosen, name_scores(q, [self.names[i] for i in chosen])):
+            key = self.keys[index]
             if score > 0 and (key not in best or score > best[key].score):
                 best[key] = Hit(key, score, self.texts[index])
         return sorted(best.values(), key=lambda h: (-h.score, h.text, str(h.key)))[:limit]

@@ -252,6 +252,7 @@ class EmbeddedStore:
                 build.with_suffix(".json").unlink(missing_ok=True)
                 _records_file(build).unlink(missing_ok=True)
                 build.with_name(build.name + ".summaries.json").unlink(missing_ok=True)  # store/summaries.py
+                build.with_name(build.name + ".reconcile.json").unlink(missing_ok=True)  # store/reconciliation.py
 
     def records(self) -> dict | None:
         """What the current build knows of each record (digest, references, warnings)."""

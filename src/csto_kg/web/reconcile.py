@@ -4,8 +4,9 @@
 a batch of reconciliation queries; ``extend=`` a data extension. ``/reconcile/suggest/{entity,type,property}?prefix=``
 answer OpenRefine's autocomplete, ``/reconcile/preview?id=`` a small HTML card, and
 ``/reconcile/properties?type=`` the properties data extension proposes. The answers are worked out
-by :mod:`csto_kg.query.reconcile` from an index read from the store once per build, each of its
-queries under the endpoint's time limit; every request is bounded: its body like a SPARQL
+by :mod:`csto_kg.query.reconcile` from an index loaded once per build from the file the build
+wrote beside the store (:mod:`csto_kg.store.reconciliation`), or, for a build without one, read
+from the store, each query under the endpoint's time limit; every request is bounded: its body like a SPARQL
 query's (:data:`~csto_kg.web.request_body.MAX_BODY`), its queries in number and size, its time by
 the SPARQL time limit.
 """
@@ -40,7 +41,8 @@ def _json(data, status: int = 200) -> Response:
 
 
 def index() -> rc.ReconcileIndex:
-    """The index of the store's current build, read once per build (its queries under the time limit)."""
+    """The index of the store's current build, once per build: loaded from the file the build wrote
+    beside it (no query), else read from the store (each query under the time limit)."""
     app = current_app._get_current_object()
     store = app.extensions["csto_kg.store"]
     build = store.build_id()
@@ -50,10 +52,14 @@ def index() -> rc.ReconcileIndex:
     with _lock:
         found = app.extensions.get("csto_kg.reconcile")
         if found is None or found[0] != build:
-            from .sparql import runner  # noqa: PLC0415 - the endpoint's own runner
+            current = store.current_dir() if hasattr(store, "current_dir") else None
+            loaded = rc.ReconcileIndex.load(current) if current is not None else None
+            if loaded is None:
+                from .sparql import runner  # noqa: PLC0415 - the endpoint's own runner
 
-            reader = PageReader(store, runner(app), 0)  # each query under the endpoint's limit
-            found = (build, rc.ReconcileIndex.read(reader.query))
+                reader = PageReader(store, runner(app), 0)  # each query under the endpoint's limit
+                loaded = rc.ReconcileIndex.read(reader.query)
+            found = (build, loaded)
             app.extensions["csto_kg.reconcile"] = found
     return found[1]
 

@@ -1,0 +1,202 @@
+"""Per-build data of the reconciliation service: what :class:`csto_kg.query.reconcile.ReconcileIndex` answers from.
+
+The service matches names against every entity's labels and alternative labels, and tells
+namesakes apart by the states a person acted for, the posts and ranks they held (with dates) and
+the meetings they attended. Reading all that takes about a dozen queries over every label and
+participation of the store: seconds on the real records, minutes on a large store, far past a
+client's time limit. The build reads it once, after the store is published, and writes it beside
+the build (``builds/<id>.reconcile.json``); the server loads that file once per build and asks
+the store nothing. A build without the file (one made before it, a remote store) is read with
+the same queries by the server, under the endpoint's time limit.
+
+The file::
+
+    {"version": 1,
+     "entities": [{"id": "person/aleksandr-gorovoy", "kind": "person", "name": "Aleksandr Gorovoy",
+                   "names": [every label and alternative label, sorted],
+                   "qids": [...], "states": [...], "ranks": [...], "meetings": [...],
+                   "posts": [[post id, [[first day, last day], ...]], ...]}, ...]}
+
+Ids are the paths of resources below ``https://w3id.org/csto-kg/id/``; entities, names and the
+spells of a post are in the order the queries found them (the index's answers depend on it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+from ..graph.vocab import ID, PREFIXES, expand
+from ..records.kinds import KINDS
+
+VERSION = 1
+PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+#: The kinds of entity the service reconciles, in the order of its types.
+KIND_ORDER = ("person", "post", "organization", "body", "state", "place", "meeting")
+#: The classes of each kind (as csto_kg.query.describe.KIND_CLASSES).
+KIND_CLASSES = {kind.name: [str(expand(cls)) for cls in kind.classes] for kind in KINDS}
+
+
+def path_of(build: Path) -> Path:
+    """The reconciliation file of the build in folder ``build``."""
+    return build.with_name(build.name + ".reconcile.json")
+
+
+def _local(iri: str) -> str:
+    return iri[len(ID):] if iri.startswith(ID) else iri
+
+
+Select = Callable[[str], Iterable[tuple[str, ...]]]
+
+
+def solutions(query: Callable[[str], object]) -> Select:
+    """A SELECT runner of rows of plain values (IRIs, literals' lexical forms; "" when unbound)
+    from ``query``, which gives ``pyoxigraph.QuerySolutions`` (a store's, the query workers')."""
+    def select(text: str) -> list[tuple[str, ...]]:
+        answer = query(PROLOGUE + text)
+        names = [v.value for v in answer.variables]
+        return [tuple("" if row[n] is None else row[n].value for n in names) for row in answer]
+    return select
+
+
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(match: re.Match) -> str:
+    found = match.group(1)
+    return chr(int(found[1:], 16)) if len(found) > 1 else _ESCAPES.get(found, found)
+
+
+def _value(term: str) -> str:
+    """The plain value of a term as SPARQL's TSV results write it: an IRI without its <>, a
+    literal's lexical form unescaped (``"Горовой"@ru`` -> ``Горовой``)."""
+    if term.startswith("<"):
+        return term[1:-1]
+    if term.startswith('"'):
+        text = term[1:term.rindex('"')]
+        return _ESCAPE.sub(_unescape, text) if "\\" in text else text
+    return term
+
+
+def tsv(store) -> Select:
+    """A SELECT runner of rows of plain values over ``store`` directly, its answers read in bulk
+    as TSV (far faster than term objects): for the build, whose own fixed queries need no time limit."""
+    def select(text: str) -> list[tuple[str, ...]]:
+        answer = store.query(PROLOGUE + text).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+        return [tuple(_value(term) for term in line.split("\t")) for line in answer.split("\n")[1:] if line]
+    return select
+
+
+def entities(select: Select) -> list[dict]:
+    """The entities found by ``select`` (:func:`solutions` or :func:`tsv`), each a dict as in the
+    file (sets as sets, spells as tuples). Each query reads one property, or a few of small
+    classes, through the store's indexes; the parts of meetings are joined here."""
+    found: dict[str, dict] = {}
+    english: dict[str, str] = {}
+    for kind in KIND_ORDER:
+        for klass in KIND_CLASSES[kind]:
+            for predicate in ("rdfs:label", "skos:altLabel"):
+                for iri, text, lang in select(f"SELECT ?s ?l (LANG(?l) AS ?lang) WHERE {{ ?s a <{klass}> ; {predicate} ?l }}"):
+                    if not iri.startswith(ID + kind + "/"):
+                        continue
+                    local = _local(iri)
+                    e = found.get(local)
+                    if e is None:
+                        e = found[local] = {"id": local, "kind": kind, "name": "", "names": [], "qids": set(),
+                                            "states": set(), "ranks": set(), "meetings": set(), "posts": {}}
+                    if text not in e["names"]:
+                        e["names"].append(text)
+                    if predicate == "rdfs:label" and lang.startswith("en"):
+                        english.setdefault(local, text)
+    for e in found.values():
+        e["names"].sort()
+        e["name"] = english.get(e["id"]) or (e["names"][0] if e["names"] else e["id"].split("/", 1)[1])
+    for s, w in select("SELECT ?s ?w WHERE { ?s skos:exactMatch ?w }"):
+        e = found.get(_local(s))
+        if e is not None and w.startswith(PREFIXES["wd"]):
+            e["qids"].add(w[len(PREFIXES["wd"]):])
+    people = {i: e for i, e in found.items() if e["kind"] == "person"}
+    days: dict[str, tuple[str, str]] = {}
+    for edge in ("earliestDate", "latestDate"):
+        for m, d in select(f"SELECT ?m ?d WHERE {{ ?m a igo:Meeting ; igo:{edge} ?d }}"):
+            first, last = days.get(_local(m), ("", ""))
+            days[_local(m)] = (d, last) if edge == "earliestDate" else (first, d)
+    participants: dict[str, list[dict]] = {}  # participation -> the people it is of
+    for pa, person in select("SELECT ?pa ?person WHERE { ?pa igo:participant ?person }"):
+        e = people.get(_local(person))
+        if e is not None:
+            participants.setdefault(pa, []).append(e)
+    held_at: dict[str, tuple[str, str]] = {}  # participation -> (person, meeting)
+    for pa, meeting in select("SELECT ?pa ?x WHERE { ?pa igo:inMeeting ?x }"):
+        for e in participants.get(pa, ()):
+            e["meetings"].add(_local(meeting))
+            held_at[pa] = (e["id"], _local(meeting))
+    for predicate, field in (("igo:onBehalfOf", "states"), ("igo:rank", "ranks")):
+        for pa, x in select(f"SELECT ?pa ?x WHERE {{ ?pa {predicate} ?x }}"):
+            for e in participants.get(pa, ()):
+                e[field].add(_local(x))
+    for person, rank in select("SELECT DISTINCT ?person ?x WHERE { ?h a igo:RankHolding ; igo:holder ?person ; igo:rank ?x }"):
+        e = people.get(_local(person))
+        if e is not None:
+            e["ranks"].add(_local(rank))
+    attested: dict[tuple[str, str], list[str]] = {}
+    for predicate in ("igo:post", "igo:actingPost"):
+        for pa, x in select(f"SELECT ?pa ?x WHERE {{ ?pa {predicate} ?x }}"):
+            if pa in held_at:
+                person, meeting = held_at[pa]
+                seen = attested.setdefault((person, _local(x)), [])
+                seen.extend(d for d in days.get(meeting, ()) if d)
+    for (person, post), seen in attested.items():  # attested at meetings: held from the first to the last
+        people[person]["posts"].setdefault(post, []).append((min(seen), max(seen)) if seen else ("", ""))
+    bounds: dict[str, list[str]] = {}
+    for edge, n in (("hasBeginning", 0), ("hasEnd", 1)):
+        for h, d in select(f"SELECT ?h ?d WHERE {{ ?h a org:Membership ; org:memberDuring/time:{edge}/igo:"
+                           f"{'earliestDate' if n == 0 else 'latestDate'} ?d }}"):
+            bounds.setdefault(h, ["", ""])[n] = d
+    for predicate in ("igo:post", "igo:actingPost"):
+        for h, person, x in select(f"SELECT ?h ?person ?x WHERE {{ ?h a org:Membership ; org:member ?person ; {predicate} ?x }}"):
+            e = people.get(_local(person))
+            if e is not None:
+                e["posts"].setdefault(_local(x), []).append(tuple(bounds.get(h, ("", ""))))
+    return list(found.values())
+
+
+def _plain(e: dict) -> dict:
+    """An entity as the file keeps it: sets sorted, spells as lists."""
+    return {**e, **{k: sorted(e[k]) for k in ("qids", "states", "ranks", "meetings")},
+            "posts": [[post, [list(spell) for spell in spells]] for post, spells in e["posts"].items()]}
+
+
+def write(store) -> Path | None:
+    """Read the entities of the current build of ``store`` (directly, without a time limit: the
+    build's own fixed queries) and write them beside it; None for a store without build folders
+    (a remote one)."""
+    current = store.current_dir() if hasattr(store, "current_dir") else None
+    if current is None:
+        return None
+    target = path_of(current)
+    data = {"version": VERSION, "entities": [_plain(e) for e in entities(tsv(store))]}
+    partial = target.with_name(target.name + f".{os.getpid()}.new")
+    partial.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    partial.replace(target)
+    return target
+
+
+def load(build: Path) -> list[dict] | None:
+    """The entities written for the build in folder ``build`` (sets as sets, spells as tuples);
+    None when it has no file (or one of another version)."""
+    try:
+        found = json.loads(path_of(build).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(found, dict) or found.get("version") != VERSION or not isinstance(found.get("entities"), list):
+        return None
+    return [{**e, **{k: set(e[k]) for k in ("qids", "states", "ranks", "meetings")},
+             "posts": {post: [tuple(spell) for spell in spells] for post, spells in e["posts"]}}
+            for e in found["entities"]]
