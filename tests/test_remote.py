@@ -25,6 +25,7 @@ from csto_kg.graph.vocab import GRAPH
 
 from .conftest import DATA, nquads, record_graphs
 from .oxigraph_server import engine_settings, remote_store
+from .oxigraph_server import VIRTUOSO_TESTS
 from .virtuoso_server import OWN_GRAPHS as VIRTUOSO_OWN_GRAPHS
 
 EXTRA_RECORD = """\
@@ -286,6 +287,7 @@ def test_credentials_are_sent_and_never_shown(scripted):
     assert scripted.seen[-1]["authorization"] == "Bearer tok-123"
 
 
+@pytest.mark.skipif(not VIRTUOSO_TESTS, reason="the Virtuoso suite runs with CSTO_KG_TESTS_VIRTUOSO=1")
 def test_a_default_virtuoso_takes_writes_with_digest_authentication_only(scratch_virtuoso, data_copy, validator):
     server = scratch_virtuoso.reset()
     settings = engine_settings(server.url)

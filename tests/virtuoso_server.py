@@ -54,14 +54,16 @@ DirsAllowed = .
 NumberOfBuffers = 5000
 MaxDirtyBuffers = 3000
 ThreadsPerQuery = 2
-MaxClientConnections = 10
+MaxClientConnections = 64
 CheckpointInterval = 60
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {dir}
-ServerThreads = 10
-MaxClientConnections = 10
+; enough threads that connections other tests keep alive never leave a request waiting
+ServerThreads = 64
+MaxClientConnections = 64
+KeepAliveTimeout = 2
 
 [SPARQL]
 ResultSetMaxRows = 1000000
