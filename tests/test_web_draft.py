@@ -56,3 +56,19 @@ def test_a_pasted_text_gives_the_draft_its_problems_and_the_matches_side_by_side
 def test_what_cannot_be_drafted_says_why(client, fields, message):
     page = _post(client, **fields)
     assert page.status_code == 400 and message in page.get_data(as_text=True)
+
+
+def test_without_the_draft_extra_the_page_says_what_to_install(built_store, monkeypatch):
+    """An install without the optional libraries answers 503 with the command, not a server error."""
+    import importlib.util
+
+    from csto_kg.web import create_app
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "razdel" else find_spec(name, *a))
+    app = create_app({"STORE": str(built_store.path), "TESTING": True})
+    client = app.test_client()
+    for answer in (client.get("/draft"), client.post("/draft", data={"text": "x", "source": "y"})):
+        assert answer.status_code == 503
+        text = answer.get_data(as_text=True)
+        assert "razdel is not installed" in text and "pip install -e &#39;.[draft]&#39;" in text

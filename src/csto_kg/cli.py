@@ -354,11 +354,12 @@ def draft(text_file: Path, source: str, lang: str, output: Path | None, stubs: P
     """Draft a meeting record from a report's TEXT_FILE: every value with the words it came from,
     uncertain matches as commented choices, what cannot be placed as TODO comments, new entities
     in a separate stubs file. Writes only the draft (and its stubs); never a record of data/."""
-    try:
-        from .draft import draft_text
-    except ImportError as error:  # the optional libraries of the draft extra
-        raise click.UsageError(f"csto-kg draft needs the draft extra ({error.name} is missing); "
-                               "install it with pip install 'csto-kg[draft]'") from error
+    from .draft import draft_text, missing_library
+
+    missing = missing_library()  # the optional libraries of the draft extra
+    if missing is not None:
+        raise click.UsageError(f"csto-kg draft needs the draft extra ({missing} is missing); "
+                               "install it with pip install -e '.[draft]'")
     wrong = _unknown_entities(data_dir, [("--source", source, ("source",))])
     if wrong:
         raise click.UsageError("\n".join(wrong))

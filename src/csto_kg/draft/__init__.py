@@ -20,7 +20,17 @@ from .lexicon import Lexicon, load
 from .rules import Rules, default_rules
 from .write import record_yaml, stubs_yaml
 
-__all__ = ["Drafted", "Draft", "draft_text", "lexicon"]
+__all__ = ["Drafted", "Draft", "draft_text", "lexicon", "missing_library"]
+
+#: The libraries of the ``draft`` extra, imported where they are used.
+LIBRARIES = ("razdel", "pymorphy3", "dateparser")
+
+
+def missing_library() -> str | None:
+    """The first library of the ``draft`` extra this install lacks, or None."""
+    import importlib.util
+
+    return next((name for name in LIBRARIES if importlib.util.find_spec(name) is None), None)
 
 
 @dataclass

@@ -39,8 +39,22 @@ def _sources(lex) -> list[str]:
     return sorted(slug for slug, e in lex.entities.items() if e.kind == "source")
 
 
+def _without_the_extra() -> tuple[str, int] | None:
+    """``503`` when this install lacks a library of the ``draft`` extra; None when it has them all."""
+    from ..draft import missing_library
+
+    missing = missing_library()
+    if missing is None:
+        return None
+    message = (f"drafting needs the optional libraries of the draft extra ({missing} is not installed); "
+               "install them with: pip install -e '.[draft]'")
+    return render_template("draft.html", text="", source="", lang="auto", result=None, error=message, sources=[]), 503
+
+
 @bp.route("/draft", methods=["GET"])
-def form() -> Response:
+def form() -> Response | tuple[str, int]:
+    if (unavailable := _without_the_extra()) is not None:
+        return unavailable
     return render_template("draft.html", text="", source="", lang="auto", result=None, error=None,
                            sources=_sources(_lexicon(Path(current_app.config["DATA"]))))
 
@@ -49,6 +63,9 @@ def form() -> Response:
 def draft() -> tuple[str, int] | str:
     """Draft the pasted text (form fields ``text``, ``source``, ``lang``); never writes."""
     from ..draft import draft_text
+
+    if (unavailable := _without_the_extra()) is not None:
+        return unavailable
 
     body = read_body(request, MAX_TEXT_BYTES, "the report's text")
     fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
