@@ -102,10 +102,11 @@ def test_every_w3c_protocol_case_is_here(request):
     assert len(CASES) == 34
     assert len({c.name for c in CASES}) == 34
     assert sum(c.name.startswith("update_") for c in CASES) == 7
-    # every case runs against every backend: 34 per backend, 102 in all (as collected, before any -k)
+    # every case runs against every backend: 34 per backend (as collected, before any -k); the
+    # backends are the embedded store and oxigraph, and Virtuoso with CSTO_KG_TESTS_VIRTUOSO=1
     runs = [item.callspec.params for item in request.node.parent.collect()
             if getattr(item, "originalname", "") == "test_w3c_protocol_case"]
-    assert len(runs) == 34 * len(BACKENDS) == 102
+    assert len(runs) == 34 * len(BACKENDS) and len(BACKENDS) in (2, 3)
     for name in BACKENDS:
         assert sorted(r["case"].name for r in runs if r["backend"] == name) == sorted(c.name for c in CASES)
 
