@@ -9,6 +9,7 @@ before a curator's file could be reformatted.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -69,8 +70,15 @@ def test_every_real_entity_file_gains_only_the_qid_lines_or_is_left_alone(tmp_pa
     shutil.copy(DATA / "entities" / name, path)
     before = path.read_text(encoding="utf-8").splitlines()
     qids = _entities_without_qid(path)
-    if not qids:
-        pytest.skip(f"every entity of {name} has a QID already")
+    if not qids:  # every entity has its QID: take the first one's out, and it must come back as it was
+        at = next(n for n, line in enumerate(before) if re.fullmatch(r"\s+wikidata: Q[0-9]+", line))
+        slug = next(re.search(r"slug: (\S+)", line).group(1) for line in reversed(before[:at]) if "slug:" in line)
+        qids = {slug: before[at].split(": ")[1]}
+        original, before = before, before[:at] + before[at + 1:]
+        path.write_text("\n".join(before) + "\n", encoding="utf-8")
+        add_qids(path, qids)
+        assert path.read_text(encoding="utf-8").splitlines() == original
+        return
     if _has_wrapped_flow_sequence(before):  # would be reformatted: refused, untouched
         with pytest.raises(WriteRefused, match="add by hand"):
             add_qids(path, qids)
