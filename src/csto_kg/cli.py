@@ -714,12 +714,9 @@ def career(person: str, fmt: str, store_location: str) -> None:
 
 
 def _span(first: str | None, last: str | None, open_end: bool = False) -> str:
-    """``2019-06-20``, ``2019-06-20..2019-12-31`` or an open side as ``..``."""
-    if first is not None and first == last:
-        return first
-    if first is None and last is None:
-        return "open" if open_end else "unknown"
-    return f"{first or ''}..{last or ''}"
+    from .query.tenures import span_text
+
+    return span_text(first, last, open_end)
 
 
 if __name__ == "__main__":  # pragma: no cover

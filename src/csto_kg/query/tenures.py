@@ -69,6 +69,16 @@ def _with_sources_and_evidence(store, rows: list[dict], tenures: str) -> list[di
     return [{**entry, "source": sorted(entry["source"]), "evidence": sorted(entry["evidence"])} for entry in found.values()]
 
 
+def span_text(first: str | None, last: str | None, open_end: bool = False) -> str:
+    """``2019-06-20``, ``2019-06-20..2019-12-31``, an unknown side as ``..``; ``open`` (an end) or
+    ``unknown`` when neither is known."""
+    if first is not None and first == last:
+        return first
+    if first is None and last is None:
+        return "open" if open_end else "unknown"
+    return f"{first or ''}..{last or ''}"
+
+
 def on_day(tenure: dict, day: str) -> str | None:
     """``certainly`` when a tenure's bounds guarantee it was held on ``day``, ``possibly`` when they
     only allow it, else None (the same rule as the build's reasoning)."""

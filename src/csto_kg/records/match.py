@@ -262,6 +262,22 @@ def _word_similarity(q: str, q_forms: frozenset[str], n: str, n_forms: frozenset
     return best
 
 
+def _given(q: Name, n: Name, paired: float, free: list[int]) -> float:
+    """The score of the name ``n`` whose words at ``free`` no word of the query ``q`` paired, the
+    paired ones scoring ``paired``: less when only part of the name was given, and as the query's
+    initials agree with the unpaired words or not."""
+    covered = len(n.words) - len(free)
+    factor = 1.0
+    if q.initials:
+        agree = [n.words[j][0] == letter for j, letter in zip(free, q.initials)]
+        if not all(agree):
+            factor = INITIALS_DISAGREE
+        else:
+            covered += len(agree)
+            factor = WITH_INITIALS
+    return paired * (PART_NAME + (1 - PART_NAME) * covered / len(n.words)) * factor
+
+
 def name_score(query: str | Name, text: str | Name) -> float:
     """How well ``query`` (as a user types a name) names ``text`` (a label), from 0 to 1.
 
@@ -291,17 +307,7 @@ def name_score(query: str | Name, text: str | Name) -> float:
             best = 0.0
         total += best * len(q.words[i])
         weight += len(q.words[i])
-    paired = total / weight
-    covered = len(n.words) - len(free)
-    factor = 1.0
-    if q.initials:
-        agree = [n.words[j][0] == letter for j, letter in zip(free, q.initials)]
-        if not all(agree):
-            factor = INITIALS_DISAGREE
-        else:
-            covered += len(agree)
-            factor = WITH_INITIALS
-    score = paired * (PART_NAME + (1 - PART_NAME) * covered / len(n.words)) * factor
+    score = _given(q, n, total / weight, free)
     numbers = {w for w in q.words if w.isdigit()}
     if not q.initials and numbers <= set(n.words):  # a number given is the name's, or no name at all
         score = max(score, fuzz.token_sort_ratio(q.text, n.text) / 100 * (0.95 if score < 1 else 1))
@@ -367,17 +373,7 @@ def name_scores(query: str | Name, names: list[Name]) -> list[float]:
                 best = 0.0
             total += best * length
             weight += length
-        paired = total / weight
-        covered = len(n.words) - len(free)
-        factor = 1.0
-        if q.initials:
-            agree = [n.words[j][0] == letter for j, letter in zip(free, q.initials)]
-            if not all(agree):
-                factor = INITIALS_DISAGREE
-            else:
-                covered += len(agree)
-                factor = WITH_INITIALS
-        scores.append(paired * (PART_NAME + (1 - PART_NAME) * covered / len(n.words)) * factor)
+        scores.append(_given(q, n, total / weight, free))
         if not q.initials and numbers <= set(n.words):
             ratios[at] = n.text
     if ratios:

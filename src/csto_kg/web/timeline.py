@@ -19,6 +19,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from ..query.tenures import span_text
+
 WIDTH, LABEL_WIDTH, ROW, AXIS = 880, 230, 26, 24
 INFERRED = ("attested", "succession")
 LABEL_CHARS = 34
@@ -98,8 +100,8 @@ def timeline(bars: list[Bar], points: Iterable[Point] = (), link: Callable[[str]
         kind = "inferred" if inferred else "stated"
         name = ("acting: " if b.acting else "") + b.label
         label = escape(name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…")
-        summary = escape(f"{b.label}{' (acting)' if b.acting else ''}: from {_bounds(b.earliest_start, b.latest_start)}"
-                         f" ({b.start_basis or 'unknown'}) until {_bounds(b.earliest_end, b.latest_end, open_end=True)}"
+        summary = escape(f"{b.label}{' (acting)' if b.acting else ''}: from {span_text(b.earliest_start, b.latest_start)}"
+                         f" ({b.start_basis or 'unknown'}) until {span_text(b.earliest_end, b.latest_end, open_end=True)}"
                          f" ({b.end_basis or 'unknown'})")
         dash = ' stroke-dasharray="4 3"' if b.acting else ""
         out.append(f'<a href="{escape(link(b.href) or "")}" class="bar {kind}{" acting" if b.acting else ""}"><title>{summary}</title>')
@@ -127,11 +129,3 @@ def timeline(bars: list[Bar], points: Iterable[Point] = (), link: Callable[[str]
 
 def _rect(x1: float, x2: float, y: int, attrs: str, part: str) -> str:
     return f'<rect class="{part.replace(" ", "-")}" x="{x1}" y="{y}" width="{max(round(x2 - x1, 1), 0)}" height="18" {attrs}/>'
-
-
-def _bounds(first: str | None, last: str | None, open_end: bool = False) -> str:
-    if first is not None and first == last:
-        return first
-    if first is None and last is None:
-        return "open" if open_end else "unknown"
-    return f"{first or ''}..{last or ''}"
