@@ -85,7 +85,8 @@ def test_api_holders_on_the_real_records(client):
 def test_api_bad_requests_say_what_to_fix(client, url, status, words):
     answer = client.get(url)
     assert answer.status_code == status and answer.mimetype == "application/json"
-    assert words in answer.get_json()["error"]
+    body = answer.get_json()
+    assert (body["ok"], body["status"]) == (False, status) and words in body["error"]  # the app's one error shape
 
 
 def test_api_career(client):
@@ -110,7 +111,7 @@ def test_api_answers_within_the_time_limit(app, monkeypatch):
     for url in ("/api/holders?post=csto-secretary-general", "/api/career?person=valery-semerikov"):
         answer = app.test_client().get(url)
         assert answer.status_code == 503 and answer.mimetype == "application/json"
-        assert "time limit" in answer.get_json()["error"]
+        assert answer.get_json()["status"] == 503 and "time limit" in answer.get_json()["error"]
 
 
 def test_career_command(built_store, runner):
