@@ -641,6 +641,7 @@ def holders(post: str, day: str | None, acting: bool, fmt: str, data_dir: Path) 
     how each is known and the sources. Read from the records, as the build reasons them."""
     import re
 
+    from .query.tenures import span_text
     from .records import read_records
     from .tenure import derive, holders as tenure_holders
 
@@ -668,8 +669,8 @@ def holders(post: str, day: str | None, acting: bool, fmt: str, data_dir: Path) 
     if not rows:
         click.echo(f"no {'acting ' if acting else ''}holder of {post}" + (f" on {day}" if day else ""))
     for row in rows:
-        start = _span(row["earliest_start"], row["latest_start"])
-        end = _span(row["earliest_end"], row["latest_end"], open_end=True)
+        start = span_text(row["earliest_start"], row["latest_start"])
+        end = span_text(row["earliest_end"], row["latest_end"], open_end=True)
         click.echo(f"{row['person']}{' (' + row['on'] + ')' if row['on'] else ''}: "
                    f"from {start} ({row['start_basis'] or 'unknown'}) until {end} ({row['end_basis'] or 'unknown'})")
         click.echo(f"  sources: {', '.join(row['sources']) or '-'}; records: {', '.join(row['files'])}")
@@ -684,7 +685,7 @@ def career(person: str, fmt: str, store_location: str) -> None:
     tenure and how they are known; the ranks stated; the meetings attended; in time order, with
     sources. Read from the built store (`csto-kg build` first); exit 2 when there is none."""
     from .problems import CstoKgError
-    from .query.tenures import career as read_career, exists
+    from .query.tenures import career as read_career, exists, span_text
     from .store.opening import open_store
 
     try:
@@ -701,8 +702,8 @@ def career(person: str, fmt: str, store_location: str) -> None:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
     events = [(t["earliest_start"] or t["latest_start"] or "", "post",
-               f"{'acting ' if t['acting'] else ''}{t['post']}: from {_span(t['earliest_start'], t['latest_start'])}"
-               f" ({t['start_basis'] or 'unknown'}) until {_span(t['earliest_end'], t['latest_end'], open_end=True)}"
+               f"{'acting ' if t['acting'] else ''}{t['post']}: from {span_text(t['earliest_start'], t['latest_start'])}"
+               f" ({t['start_basis'] or 'unknown'}) until {span_text(t['earliest_end'], t['latest_end'], open_end=True)}"
                f" ({t['end_basis'] or 'unknown'})", t["sources"]) for t in found["posts"]]
     events += [(r["date"] or "", "rank", f"{r['rank']} on {r['date'] or 'an unknown date'}", r["sources"])
                for r in found["ranks"]]
@@ -712,11 +713,6 @@ def career(person: str, fmt: str, store_location: str) -> None:
         click.echo(f"{when or '?':<12} {what:<8} {text}")
         click.echo(f"{'':<21} sources: {', '.join(sources) or '-'}")
 
-
-def _span(first: str | None, last: str | None, open_end: bool = False) -> str:
-    from .query.tenures import span_text
-
-    return span_text(first, last, open_end)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..graph.sparql_terms import iri as sparql_iri
 from ..graph.vocab import GRAPH, ID
+from ..tenure import Tenure
 
 PREFIXES = """
 PREFIX igo: <https://w3id.org/csto-kg/ontology#>
@@ -80,13 +81,9 @@ def span_text(first: str | None, last: str | None, open_end: bool = False) -> st
 
 
 def on_day(tenure: dict, day: str) -> str | None:
-    """``certainly`` when a tenure's bounds guarantee it was held on ``day``, ``possibly`` when they
-    only allow it, else None (the same rule as the build's reasoning)."""
-    if (tenure["earliest_start"] and day < tenure["earliest_start"]) or (tenure["latest_end"] and day > tenure["latest_end"]):
-        return None
-    if tenure["latest_start"] and tenure["latest_start"] <= day and tenure["earliest_end"] and day <= tenure["earliest_end"]:
-        return "certainly"
-    return "possibly"
+    """``certainly``, ``possibly`` or None for a tenure read from the store, by the build's own rule
+    (:meth:`csto_kg.tenure.Tenure.on`)."""
+    return Tenure("", "", False, *(tenure[b] for b in _BOUNDS[:4])).on(day)
 
 
 def holders(store, post: str, on: str | None = None, acting: bool = False) -> list[dict]:
