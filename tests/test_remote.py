@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import json
 import shutil
 import threading
 import time
@@ -228,6 +229,9 @@ class Scripted(http.server.BaseHTTPRequestHandler):
     answered = 0  # answers sent
     seen: list[dict] = []
     extra_headers: dict[str, str] = {}
+    failure = b"busy"  # the body of an answer that is not a 200
+    success = b'{"head":{"vars":[]},"results":{"bindings":[]}}'  # the body of a 200
+    only_when: str | None = None  # set: only a request whose body holds this text gets ``status``
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -237,9 +241,10 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         time.sleep(self.delay)
         if self.hold is not None:
             self.hold.wait(60)
-        payload = b'{"head":{"vars":[]},"results":{"bindings":[]}}' if self.status == 200 else b"busy"
-        self.send_response(self.status)
-        self.send_header("Content-Type", "application/sparql-results+json" if self.status == 200 else "text/plain")
+        status = self.status if self.only_when is None or self.only_when in body else 200
+        payload = self.success if status == 200 else self.failure
+        self.send_response(status)
+        self.send_header("Content-Type", "application/sparql-results+json" if status == 200 else "text/plain")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in self.extra_headers.items():
             self.send_header(name, value)
@@ -259,7 +264,8 @@ class Scripted(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def scripted():
     handler = type("Handler", (Scripted,), {"seen": [], "status": 503, "delay": 0.0, "extra_headers": {},
-                                            "hold": None, "answered": 0})
+                                            "hold": None, "answered": 0, "failure": b"busy", "only_when": None,
+                                            "success": Scripted.success})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -275,6 +281,36 @@ def test_transient_errors_are_retried_then_reported(scripted):
     with pytest.raises(StoreUnavailable, match=r"after 3 attempt\(s\): HTTP 503"):
         store.manifest()
     assert len(scripted.seen) == 3
+
+
+VIRTUOSO_GAVE_UP = (b"Virtuoso S1T00 Error SR171: Transaction timed out\n\nSPARQL query:\n"
+                    b"SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+
+
+def test_a_transaction_the_store_gave_up_is_sent_again_by_a_build(scripted):
+    """Virtuoso answers HTTP 500 "SR171 Transaction timed out" when a request waited too long for a lock
+    (for instance just after it replayed its log): nothing wrong with the request, so it is resent."""
+    scripted.status, scripted.failure = 500, VIRTUOSO_GAVE_UP
+    store = remote_store(scripted.url, CSTO_KG_STORE_RETRIES="2")
+    with pytest.raises(StoreUnavailable, match=r"after 3 attempt\(s\): the store gave up a transaction \(SR171"):
+        store.manifest()
+    assert len(scripted.seen) == 3
+    scripted.failure = b"Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error"
+    with pytest.raises(StoreRejected, match="SP030"):  # any other failure is the request's own: not resent
+        store.manifest()
+    assert len(scripted.seen) == 4
+
+
+def test_a_clients_query_the_store_gave_up_is_the_time_limit(scripted):
+    """The same answer to a client's query is Virtuoso's own time limit: the endpoint's 503, sent once."""
+    scripted.status, scripted.failure, scripted.only_when = 500, VIRTUOSO_GAVE_UP, "slow-query-marker"
+    manifest = json.dumps({"id": "b1", "graphs": ["https://example.org/g"]})  # every other request: a build's manifest
+    scripted.success = json.dumps({"head": {"vars": ["json"]}, "results": {"bindings": [
+        {"json": {"type": "literal", "value": manifest}}]}}).encode()
+    store = remote_store(scripted.url, CSTO_KG_STORE_RETRIES="2", CSTO_KG_SPARQL_TIME_LIMIT_MS="5000")
+    with pytest.raises(StoreTimeout, match="CSTO_KG_SPARQL_TIME_LIMIT_MS"):
+        store.query("SELECT * WHERE { ?s ?p 'slow-query-marker' }")
+    assert sum("slow-query-marker" in seen["body"] for seen in scripted.seen) == 1
 
 
 def test_credentials_are_sent_and_never_shown(scripted):
@@ -293,7 +329,7 @@ def test_credentials_are_sent_and_never_shown(scripted):
     assert scripted.seen[-1]["authorization"] == "Bearer tok-123"
 
 
-@pytest.mark.skipif(not VIRTUOSO_TESTS, reason="the Virtuoso suite runs with CSTO_KG_TESTS_VIRTUOSO=1")
+@pytest.mark.skipif(not VIRTUOSO_TESTS, reason="Virtuoso left out (CSTO_KG_TESTS_VIRTUOSO=0)")
 def test_a_default_virtuoso_takes_writes_with_digest_authentication_only(scratch_virtuoso, data_copy, validator):
     server = scratch_virtuoso.reset()
     settings = engine_settings(server.url)

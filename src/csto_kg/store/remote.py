@@ -152,6 +152,18 @@ def _as_boolean(answer):
                                   format=ox.QueryResultsFormat.JSON)
 
 
+# Virtuoso's answers (HTTP 500) for a transaction it gave up: a lock waited on for too long, or a
+# query past its own MaxQueryExecutionTime (SR171), and a deadlock (SR172). Neither says the request
+# was wrong: a build's request is sent again; a client's query has met the store's time limit.
+_TRANSACTION_FAILURES = ("SR171", "SR172")
+
+
+def _transaction_failure(detail: str) -> str | None:
+    """The Virtuoso error code in an answer's text when it reports a transaction given up, else None."""
+    head = detail[:300]
+    return next((code for code in _TRANSACTION_FAILURES if f"Error {code}:" in head), None)
+
+
 class RemoteStore:
     """A SPARQL 1.1 store reached over HTTP (a :class:`~csto_kg.store.Store`); see the module
     documentation for what is atomic."""
@@ -267,6 +279,10 @@ class RemoteStore:
             transient = self.retry_policy().from_http_error(err)
             if transient is not None:
                 raise transient from None
+            if err.code == 500 and (code := _transaction_failure(detail)):
+                if deadline is not None:  # a client's query: the store stopped it at its own limit
+                    raise StoreTimeout(self._time_limit_message()) from None
+                raise Retryable(f"the store gave up a transaction ({code}: {detail.splitlines()[0][:200]})") from None
             return err.code, err.headers.get_content_type() if err.headers else "", detail.encode()
         except (TimeoutError, socket.timeout):
             if deadline is not None:
@@ -419,7 +435,9 @@ class RemoteStore:
     def _all_graphs(self) -> list[str]:
         """Every named graph in the store, whoever wrote it."""
         # not GRAPH ?g { }: Virtuoso matches no graph with an empty pattern
-        return [s["g"].value for s in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        # GROUP BY, not DISTINCT: after replaying its log, Virtuoso 7.2 can loop for good on
+        # `SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }` (its shortcut for a store's graphs)
+        return [s["g"].value for s in self._select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
                 if isinstance(s["g"], ox.NamedNode)]
 
     # -- writing
