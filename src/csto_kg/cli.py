@@ -149,18 +149,20 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     """
     from .check.context import context_from_store
     from .check.files import record_name, shacl_report, validate_files
+    from .check.validate import Validator, cache_file
+    from .store.opening import is_remote, open_store
 
+    # what is derived from the shapes and the ontology is cached in an embedded store's folder
+    validator = Validator(cache=None if is_remote(store_location) else cache_file(open_store(store_location)))
     if fmt == "turtle":
 
-        report_graph, conforms, unreadable = shacl_report(list(files), data_dir)
+        report_graph, conforms, unreadable = shacl_report(list(files), data_dir, validator)
         click.echo(report_graph.serialize(format="turtle"))
         sys.exit(2 if unreadable else 0 if conforms else 1)
     ctx = None
     if not any(record_name(f, data_dir).startswith("entities/") for f in files):
-        from .store.opening import open_store
-
-        ctx = context_from_store(open_store(store_location), data_dir)
-    report, unreadable = validate_files(list(files), data_dir, ctx=ctx)
+        ctx = context_from_store(open_store(store_location), data_dir, validator)
+    report, unreadable = validate_files(list(files), data_dir, validator, ctx=ctx)
     failing = [p for p in report.problems if p.severity == "error" or (strict and p.severity == "warning")]
     if fmt == "github":
         for p in report.problems:
