@@ -147,13 +147,17 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     from the built store when it was built from the entity files as they are now, else from
     the entity files. Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
     """
+    from .store.opening import is_remote, open_store
+
+    store = None if is_remote(store_location) else open_store(store_location)  # an embedded store
+    if store is not None and fmt != "turtle":
+        store.open_in_background()  # while the modules of the check are imported
     from .check.context import context_from_store
     from .check.files import record_name, shacl_report, validate_files
     from .check.validate import Validator, cache_file
-    from .store.opening import is_remote, open_store
 
     # what is derived from the shapes and the ontology is cached in an embedded store's folder
-    validator = Validator(cache=None if is_remote(store_location) else cache_file(open_store(store_location)))
+    validator = Validator(cache=None if store is None else cache_file(store))
     if fmt == "turtle":
 
         report_graph, conforms, unreadable = shacl_report(list(files), data_dir, validator)
@@ -161,7 +165,7 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
         sys.exit(2 if unreadable else 0 if conforms else 1)
     ctx = None
     if not any(record_name(f, data_dir).startswith("entities/") for f in files):
-        ctx = context_from_store(open_store(store_location), data_dir, validator)
+        ctx = context_from_store(store or open_store(store_location), data_dir, validator)
     report, unreadable = validate_files(list(files), data_dir, validator, ctx=ctx)
     failing = [p for p in report.problems if p.severity == "error" or (strict and p.severity == "warning")]
     if fmt == "github":

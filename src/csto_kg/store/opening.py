@@ -6,7 +6,6 @@ from pathlib import Path
 
 from .embedded import EmbeddedStore
 from .protocol import Store
-from .remote import RemoteStore
 
 
 def open_store(location: str | Path, *, time_limit_ms: int | None = None) -> Store:
@@ -17,6 +16,8 @@ def open_store(location: str | Path, *, time_limit_ms: int | None = None) -> Sto
     """
     text = str(location)
     if is_remote(text):
+        from .remote import RemoteStore  # noqa: PLC0415 - a command on the embedded store does not need it
+
         return RemoteStore(text, time_limit_ms=time_limit_ms)
     return EmbeddedStore(Path(location))
 
