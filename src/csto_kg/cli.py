@@ -6,6 +6,8 @@ or unreadable input.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import sys
 import time
@@ -152,9 +154,10 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     store = None if is_remote(store_location) else open_store(store_location)  # an embedded store
     if store is not None and fmt != "turtle":
         store.open_in_background()  # while the modules of the check are imported
-    from .check.context import context_from_store
-    from .check.files import record_name, shacl_report, validate_files
-    from .check.validate import Validator, cache_file
+    with _collector_paused():  # what importing allocates lives to the end: a collection would free nothing
+        from .check.context import context_from_store
+        from .check.files import record_name, shacl_report, validate_files
+        from .check.validate import Validator, cache_file
 
     # what is derived from the shapes and the ontology is cached in an embedded store's folder
     validator = Validator(cache=None if store is None else cache_file(store))
@@ -179,6 +182,19 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     if fmt == "text" and not failing:
         click.echo(f"{len(files)} file(s) conform", err=True)
     sys.exit(2 if unreadable else 1 if failing else 0)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused (as :func:`csto_kg.check.pipeline.gc_paused`, which
+    is not imported yet where this is used)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _data_path(data_dir: Path, name: str) -> str:

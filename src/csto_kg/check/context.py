@@ -21,7 +21,6 @@ from ..graph.sparql_terms import iri as sparql_iri, literal
 from ..graph.vocab import ID, RDFS, SKOS, iri
 from .. import records as rec
 from ..records import ENTITY_SECTIONS, Labels
-from ..records.match import UNNAMED_KINDS, candidate, close_matches, did_you_mean
 from ..records.yamlsafe import Mark, Text
 from ..store import Store
 from .validate import Validator, entity_types
@@ -165,6 +164,9 @@ class StoreIndex:
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
         """As :meth:`~csto_kg.records.rules.EntityIndex.suggest`, with the slugs and labels the store holds."""
+        # only a wrong reference needs the matcher (and rapidfuzz with it)
+        from ..records.match import UNNAMED_KINDS, candidate, close_matches, did_you_mean  # noqa: PLC0415
+
         candidates = []
         for kind in kinds:
             prefix = f"{ID}{kind}/"

@@ -29,28 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Hashable, Iterable
 
-
-class _OnFirstUse:
-    """A name of rapidfuzz, imported when it is first used: reading and checking a record whose
-    references all resolve never scores a match, so never imports rapidfuzz. On first use the
-    real object takes this stand-in's place in the module, so later uses cost nothing more."""
-
-    def __init__(self, name: str, module: str):
-        self.name, self.module = name, module
-
-    def __getattr__(self, attribute: str):
-        if attribute.startswith("__"):
-            raise AttributeError(attribute)  # copy and pickle probe for these before __init__ ran
-        import importlib  # noqa: PLC0415
-
-        real = getattr(importlib.import_module(self.module), self.name)
-        globals()[self.name] = real
-        return getattr(real, attribute)
-
-
-fuzz = _OnFirstUse("fuzz", "rapidfuzz")
-process = _OnFirstUse("process", "rapidfuzz")
-Indel = _OnFirstUse("Indel", "rapidfuzz.distance")
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 
 #: Kinds whose label is an optional description rather than a name: matched by slug only.
 UNNAMED_KINDS = ("source", "post-holding", "rank-holding")
