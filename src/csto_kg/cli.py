@@ -6,6 +6,7 @@ or unreadable input.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import json
@@ -154,7 +155,7 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     store = None if is_remote(store_location) else open_store(store_location)  # an embedded store
     if store is not None and fmt != "turtle":
         store.open_in_background()  # while the modules of the check are imported
-    with _collector_paused():  # what importing allocates lives to the end: a collection would free nothing
+    with _importing():
         from .check.context import context_from_store
         from .check.files import record_name, shacl_report, validate_files
         from .check.validate import Validator, cache_file
@@ -185,9 +186,11 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector paused (as :func:`csto_kg.check.pipeline.gc_paused`, which
-    is not imported yet where this is used)."""
+def _importing():
+    """Import with Python's cyclic garbage collector paused: modules live to the end of the command,
+    so a collection while importing would free nothing. So would the collections of the interpreter's
+    exit, which scan every object: at exit, every object is moved out of their sight first
+    (``gc.freeze``, registered with :mod:`atexit`, which runs before them)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -195,6 +198,8 @@ def _collector_paused():
     finally:
         if was_enabled:
             gc.enable()
+        atexit.unregister(gc.freeze)  # once, however many commands one process runs (tests)
+        atexit.register(gc.freeze)
 
 
 def _data_path(data_dir: Path, name: str) -> str:
