@@ -11,7 +11,10 @@ For each size, on synthetic records from ``benchmarks/synth.py``:
   with the referenced entities read from the entity files on each call, and with a context read
   once from the built store (``check.context.context_from_store``), as a long-running process would;
 * **command**: the wall time of ``csto-kg validate FILE --data DIR --store S`` (S built from DIR),
-  against the start-up of a bare interpreter (``python -c pass``), the baseline no command can beat;
+  against the start-up of a bare interpreter (``python -c pass``), the baseline no command can beat.
+  Both run in the same environment, with Python's bytecode cache on as an installed package runs
+  (``PYTHONDONTWRITEBYTECODE`` is removed: with it every start compiles every module), each after
+  one untimed run (which writes the bytecode, and the validator's cache if the store has none yet);
 * **rebuild**: ``csto-kg build`` of a copy of the records into an empty store (full), then again
   after editing one meeting record (an agenda item's subject).
 
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
 import statistics
 import sys
 import time
@@ -75,8 +80,28 @@ def child_inprocess(data: Path, record: Path, repeat: int, store: Path) -> dict:
     return out
 
 
-def wall(cmd: list[str], repeat: int) -> tuple[float, int]:
-    runs = [run_child(cmd) for _ in range(repeat)]
+def timing_env() -> dict[str, str]:
+    """The environment the timed commands run in: this one with the bytecode cache on, as users run
+    them (``PYTHONDONTWRITEBYTECODE`` set makes every start compile every module from source)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def csto_kg_source(env: dict[str, str]) -> str:
+    """Where the timed commands import csto_kg from (this checkout's src/, with PYTHONPATH)."""
+    found = subprocess.run([PYTHON, "-c", "import csto_kg; print(csto_kg.__file__)"], env=env,
+                           capture_output=True, text=True)
+    return found.stdout.strip() or found.stderr.strip()[-300:]
+
+
+def wall(cmd: list[str], repeat: int, env: dict[str, str] | None = None, cpu: dict | None = None) -> tuple[float, int]:
+    """The median wall time of ``repeat`` runs of ``cmd`` in ``env``, after one untimed run
+    (``cpu``, when given, gets the median CPU time, user and system, under ``"seconds"``)."""
+    run_child(cmd, env=env)
+    runs = [run_child(cmd, env=env) for _ in range(repeat)]
+    if cpu is not None:
+        cpu["seconds"] = statistics.median(r.cpu_seconds for r in runs)
     return statistics.median(r.seconds for r in runs), runs[-1].returncode
 
 
@@ -95,12 +120,20 @@ def measure(meetings: int, repeat: int, rebuild: bool, timeout: float) -> dict:
               f"{result['errors']} errors; with the store's context {fmt_seconds(result.get('store_warm'))} "
               f"(context read in {fmt_seconds(result.get('store_context'))})", file=sys.stderr, flush=True)
 
-    row["python_startup"], _ = wall([PYTHON, "-c", "pass"], max(5, repeat))
-    row["cli_help"], _ = wall([*CLI, "--help"], repeat)
+    env = timing_env()
+    row["bytecode"] = True  # the commands below run with the bytecode cache on (timing_env)
+    row["csto_kg_source"] = csto_kg_source(env)
+    row["python_startup"], _ = wall([PYTHON, "-c", "pass"], max(5, repeat), env)
+    row["cli_help"], _ = wall([*CLI, "--help"], repeat, env)
+    cpu: dict = {}
     row["cli_validate"], row["cli_validate_exit"] = wall([*CLI, "validate", str(record), "--data", str(data),
-                                                                 "--store", str(store)], repeat)
-    print(f"   csto-kg validate: {fmt_seconds(row['cli_validate'])} (exit {row['cli_validate_exit']}); "
-          f"python -c pass: {fmt_seconds(row['python_startup'])}", file=sys.stderr, flush=True)
+                                                          "--store", str(store)], repeat, env, cpu)
+    row["cli_validate_cpu"] = cpu["seconds"]
+    row["validator_cache"] = (store / "validator.cache").is_file()
+    print(f"   csto-kg validate: {fmt_seconds(row['cli_validate'])} (exit {row['cli_validate_exit']}; CPU "
+          f"{fmt_seconds(row['cli_validate_cpu'])}, validator cache in the store: {row['validator_cache']}); "
+          f"python -c pass: {fmt_seconds(row['python_startup'])}; both with the bytecode cache on, "
+          f"csto_kg from {row['csto_kg_source']}", file=sys.stderr, flush=True)
 
     if rebuild:
         scratch = OUT / f"edit-{meetings}"
@@ -140,6 +173,10 @@ def report(rows: list[dict], publish: bool) -> str:
     lines.append(table(["meetings in graph", "in-process, first", "in-process, warm",
                         "in-process, store context", "reading the store context", "`csto-kg validate FILE`",
                         "`python -c pass`", "validate / start-up", "`csto-kg --help`"], body))
+    if any(r.get("bytecode") for r in rows):
+        lines.append("\nThe commands and `python -c pass` ran in the same environment, with Python's bytecode cache "
+                     "on (as an installed package runs), each after one untimed run; csto_kg from "
+                     f"{rows[0].get('csto_kg_source', '?')}.")
     if any("rebuild_one_edit" in r for r in rows):
         lines.append("\nRebuilding after editing one meeting record (`csto-kg build`):\n")
         lines.append(table(["meetings", "full build (empty store)", "rebuild after one edit", "rebuild / full"], [

@@ -70,6 +70,21 @@ def test_an_embedded_store_without_a_build(tmp_path):
         store.live_graphs()
 
 
+def test_an_embedded_store_opened_in_the_background(tmp_path):
+    """The current build opened by a thread is the one queries use; a missing store is left for the
+    first query to report, the thread raising nothing."""
+    missing = EmbeddedStore(tmp_path / "missing")
+    missing.open_in_background().join()
+    with pytest.raises(StoreMissing):
+        missing.reader()
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace(_quad("http://example.org/g1"), {})
+    store.open_in_background().join()
+    opened = store._open
+    assert opened is not None and opened[0] == str(store.current_dir())
+    assert store.reader() is opened[1] and store.live_graphs() == ["http://example.org/g1"]
+
+
 def test_an_embedded_store_lists_the_graphs_of_each_new_build(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     store.replace(_quad("http://example.org/g1"), {})

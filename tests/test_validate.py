@@ -79,6 +79,21 @@ def test_context_from_the_store_gives_the_same_answers(tmp_path, validator, buil
     assert len(cases) == 10
 
 
+def test_context_from_the_store_agrees_on_every_bad_meeting(validator, built_store):
+    """Each meeting of the bad-record corpus (unknown slugs, entities of the wrong kind, near
+    matches) gives the same problems checked against the store (as `csto-kg validate` checks it:
+    a context of its own, its references looked up first in the kinds they expect) as against the
+    entity files."""
+    from csto_kg.check.context import context_from_store
+
+    cases = sorted((FIXTURES / "bad-records" / "meetings").glob("*.yaml"))
+    for path in cases:
+        from_files, _ = validate_files([path], DATA, validator)
+        from_store, _ = validate_files([path], DATA, validator, ctx=context_from_store(built_store, DATA, validator))
+        assert from_store.problems == from_files.problems, path.name
+    assert len(cases) >= 52
+
+
 def test_store_context_is_not_used_when_entities_changed(tmp_path, data_copy, validator):
     from csto_kg.check.build import build
     from csto_kg.store.embedded import EmbeddedStore

@@ -6,6 +6,9 @@ or unreadable input.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
 import json
 import sys
 import time
@@ -147,20 +150,27 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     from the built store when it was built from the entity files as they are now, else from
     the entity files. Exit 0 when they conform, 1 when they do not, 2 when a file cannot be read.
     """
-    from .check.context import context_from_store
-    from .check.files import record_name, shacl_report, validate_files
+    from .store.opening import is_remote, open_store
 
+    store = None if is_remote(store_location) else open_store(store_location)  # an embedded store
+    if store is not None and fmt != "turtle":
+        store.open_in_background()  # while the modules of the check are imported
+    with _importing():
+        from .check.context import context_from_store
+        from .check.files import record_name, shacl_report, validate_files
+        from .check.validate import Validator, cache_file
+
+    # what is derived from the shapes and the ontology is cached in an embedded store's folder
+    validator = Validator(cache=None if store is None else cache_file(store))
     if fmt == "turtle":
 
-        report_graph, conforms, unreadable = shacl_report(list(files), data_dir)
+        report_graph, conforms, unreadable = shacl_report(list(files), data_dir, validator)
         click.echo(report_graph.serialize(format="turtle"))
         sys.exit(2 if unreadable else 0 if conforms else 1)
     ctx = None
     if not any(record_name(f, data_dir).startswith("entities/") for f in files):
-        from .store.opening import open_store
-
-        ctx = context_from_store(open_store(store_location), data_dir)
-    report, unreadable = validate_files(list(files), data_dir, ctx=ctx)
+        ctx = context_from_store(store or open_store(store_location), data_dir, validator)
+    report, unreadable = validate_files(list(files), data_dir, validator, ctx=ctx)
     failing = [p for p in report.problems if p.severity == "error" or (strict and p.severity == "warning")]
     if fmt == "github":
         for p in report.problems:
@@ -173,6 +183,23 @@ def validate(files: tuple[Path, ...], data_dir: Path, fmt: str, strict: bool, st
     if fmt == "text" and not failing:
         click.echo(f"{len(files)} file(s) conform", err=True)
     sys.exit(2 if unreadable else 1 if failing else 0)
+
+
+@contextlib.contextmanager
+def _importing():
+    """Import with Python's cyclic garbage collector paused: modules live to the end of the command,
+    so a collection while importing would free nothing. So would the collections of the interpreter's
+    exit, which scan every object: at exit, every object is moved out of their sight first
+    (``gc.freeze``, registered with :mod:`atexit`, which runs before them)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        atexit.unregister(gc.freeze)  # once, however many commands one process runs (tests)
+        atexit.register(gc.freeze)
 
 
 def _data_path(data_dir: Path, name: str) -> str:

@@ -27,7 +27,7 @@ from ..store import Store, reconciliation, summaries
 from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_nquads
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
-from .validate import Validator
+from .validate import Validator, cache_file
 
 
 @dataclass
@@ -134,7 +134,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     """
     started = time.perf_counter()
     check_data_dir(data_dir)
-    validator = validator or Validator()
+    validator = validator or Validator(cache=cache_file(store))
     schema = schema_digest(wikidata_labels)
     previous = None
     if incremental and store.incremental and store.exists():
@@ -213,6 +213,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             if refused is None:
                 raise
             raise refused from None
+    validator.write_cache()  # for `csto-kg validate`, when the store keeps one (an embedded store)
     progress("summarizing for the pages")
     summaries.write(store)
     progress("indexing names for reconciliation")

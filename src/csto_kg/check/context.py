@@ -21,7 +21,6 @@ from ..graph.sparql_terms import iri as sparql_iri, literal
 from ..graph.vocab import ID, RDFS, SKOS, iri
 from .. import records as rec
 from ..records import ENTITY_SECTIONS, Labels
-from ..records.match import UNNAMED_KINDS, candidate, close_matches, did_you_mean
 from ..records.yamlsafe import Mark, Text
 from ..store import Store
 from .validate import Validator, entity_types
@@ -131,15 +130,34 @@ class StoreIndex:
             self.load([slug])
         return self.found.get(slug) or default
 
-    def load(self, slugs: list[str]) -> None:
-        """Look up the entities these slugs name, in any kind, with one query."""
+    def load(self, slugs: list[str], likely: dict[str, tuple[str, ...]] | None = None) -> None:
+        """Look up the entities these slugs name, in any kind.
+
+        ``likely`` gives the kinds each slug is expected to be of (what its references ask for):
+        those are looked up first, and only the slugs not found among them in every other kind (a
+        reference to an entity of another kind is still found for what it is). A store's first
+        query reads its indexes from disk, so asking for fewer IRIs is what makes it quick."""
         wanted = [s for s in dict.fromkeys(slugs) if s not in self.found and rec.SLUG.match(s)]
         for slug in slugs:
             if not rec.SLUG.match(slug):
                 self.found.setdefault(slug, None)
         if not wanted:
             return
-        values = " ".join(sparql_iri(f"{ID}{kind}/{slug}") for slug in wanted for kind in KINDS)
+        for slug in wanted:
+            self.found[slug] = None
+        if likely:
+            first = {slug: [kind for kind in KINDS if kind in likely.get(slug, ())] for slug in wanted}
+            self._fetch([(slug, kind) for slug in wanted for kind in first[slug]])
+            self._fetch([(slug, kind) for slug in wanted if self.found[slug] is None
+                         for kind in KINDS if kind not in first[slug]])
+        else:
+            self._fetch([(slug, kind) for slug in wanted for kind in KINDS])
+
+    def _fetch(self, candidates: list[tuple[str, str]]) -> None:
+        """Read the entities among these (slug, kind) pairs, with one query."""
+        if not candidates:
+            return
+        values = " ".join(sparql_iri(f"{ID}{kind}/{slug}") for slug, kind in candidates)
         query = f"""
             SELECT ?s ?type ?label ?postIn WHERE {{
               VALUES ?s {{ {values} }}
@@ -147,8 +165,6 @@ class StoreIndex:
               OPTIONAL {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}
               OPTIONAL {{ ?s <http://www.w3.org/ns/org#postIn> ?postIn }}
             }}"""
-        for slug in wanted:
-            self.found[slug] = None
         for row in self.store.query(query, use_default_graph_as_union=True):
             subject = row["s"].value
             kind, slug = subject[len(ID):].split("/", 1)
@@ -165,6 +181,9 @@ class StoreIndex:
 
     def suggest(self, slug: str, kinds: tuple[str, ...]) -> str:
         """As :meth:`~csto_kg.records.rules.EntityIndex.suggest`, with the slugs and labels the store holds."""
+        # only a wrong reference needs the matcher (and rapidfuzz with it)
+        from ..records.match import UNNAMED_KINDS, candidate, close_matches, did_you_mean  # noqa: PLC0415
+
         candidates = []
         for kind in kinds:
             prefix = f"{ID}{kind}/"
@@ -197,8 +216,12 @@ class StoreContext:
         return self.index.types
 
     def prepare(self, record: rec.RecordFile) -> None:
-        """Fetch everything ``record`` references in one query."""
-        self.index.load([ref.slug for _file, ref, _name in rec.references(rec.Records([record], []))])
+        """Fetch everything ``record`` references: in the kinds its references expect, then the
+        slugs not found there in any kind."""
+        likely: dict[str, tuple[str, ...]] = {}
+        for _file, ref, _name in rec.references(rec.Records([record], [])):
+            likely[ref.slug] = (*likely.get(ref.slug, ()), *ref.kinds)
+        self.index.load(list(likely), likely)
 
 
 def store_matches_entities(manifest: dict | None, data_dir: Path) -> bool:

@@ -26,7 +26,6 @@ import pyoxigraph as ox
 from ..graph.rdfize import RecordGraph, rdfize
 from ..problems import Problem
 from .. import records as rec
-from ..tenure import claim_row, record_evidence, single_holder_posts
 from .context import Context, RecordContext, file_digest
 from .validate import Validator
 
@@ -124,7 +123,8 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
     """Check one record file (already read) and write its N-Quads to ``out`` when it conforms.
 
     ``check_load`` also parses the N-Quads as the store will (``validate`` does: it loads nothing,
-    and must not pass a record the build cannot load)."""
+    and must not pass a record the build cannot load), and leaves out the record's tenure evidence
+    (which only a build keeps)."""
     ctx.prepare(record)  # a context read from the store fetches what the record names
     problems = list(record.problems)
     one = rec.Records([record], [])
@@ -145,8 +145,11 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
             return result
         out.writelines(lines)
         result.quads = len(lines)
-        result.tenure = [claim_row(c) for c in record_evidence(record)]
-        result.single_holder = single_holder_posts(record)
+        if not check_load:  # who held which post when: evidence a build keeps, which checking alone does not need
+            from ..tenure import claim_row, record_evidence, single_holder_posts  # noqa: PLC0415
+
+            result.tenure = [claim_row(c) for c in record_evidence(record)]
+            result.single_holder = single_holder_posts(record)
     return result
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -67,7 +67,7 @@ class Shape:
     path_key: str | None
     severity: URIRef
     message: str | None
-    checks: list[Callable] = field(default_factory=list)  # (checker, focus, values, data) -> results
+    checks: list["_Check"] = field(default_factory=list)  # (checker, focus, values, data) -> results
     properties: list["Shape"] = field(default_factory=list)
 
 
@@ -116,7 +116,12 @@ _RDF_TYPE = str(RDF.type)
 
 
 class ShapeChecker:
-    """The shapes graph compiled once; :meth:`check` runs it on one record."""
+    """The shapes graph compiled once; :meth:`check` runs it on one record.
+
+    The compiled checker is plain data (shapes, constraint objects, rdflib terms): it pickles
+    without the shapes graph it was compiled from, which is how :mod:`csto_kg.check.validate`
+    caches it between runs.
+    """
 
     def __init__(self, shapes: Graph, hierarchy: Iterable[tuple[Node, Node, Node]]):
         self.graph = shapes
@@ -130,6 +135,10 @@ class ShapeChecker:
         for predicate in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target):
             if (None, predicate, None) in shapes:
                 raise Unsupported(f"sh:{predicate.split('#')[-1]}")
+
+    def __getstate__(self) -> dict:
+        """What a pickle keeps: the compiled shapes, not the graph they were compiled from."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("graph", "_compiled")}
 
     # -- compiling
 
@@ -149,46 +158,42 @@ class ShapeChecker:
                 raise Unsupported(f"constraint parameter {p}")
         add = shape.checks.append
         if (v := g.value(node, SH.minCount)) is not None:
-            add(_min_count(int(v)))
+            add(_MinCount(int(v)))
         if (v := g.value(node, SH.maxCount)) is not None:
-            add(_max_count(int(v)))
+            add(_MaxCount(int(v)))
         for cls in g.objects(node, SH["class"]):
-            add(_class(cls))
+            add(_Class(str(cls)))
         if (v := g.value(node, SH.datatype)) is not None:
-            add(_per_value(SH.DatatypeConstraintComponent, lambda x, d, dt=v: _has_datatype(x, dt)))
+            add(_Datatype(v))
         if (v := g.value(node, SH["in"])) is not None:
-            allowed = set(Collection(g, v))
-            add(_per_value(SH.InConstraintComponent, lambda x, d, a=allowed: x in a))
+            add(_In(set(Collection(g, v))))
         for v in g.objects(node, SH.hasValue):
-            add(_has_value(v))
+            add(_HasValue(v))
         for other in g.objects(node, SH.disjoint):
             if not isinstance(other, URIRef):
                 raise Unsupported("sh:disjoint with a path that is not a property")
-            add(_disjoint(str(other)))
+            add(_Disjoint(str(other)))
         if (v := g.value(node, SH.nodeKind)) is not None:
-            add(_per_value(SH.NodeKindConstraintComponent, lambda x, d, k=v: _node_kind(x, k)))
+            add(_NodeKind(v))
         if (v := g.value(node, SH.pattern)) is not None:
             if g.value(node, SH.flags) is not None:
                 raise Unsupported("sh:flags")
-            regex = re.compile(str(v))
-            add(_per_value(SH.PatternConstraintComponent,
-                           lambda x, d, r=regex: not isinstance(x, BNode) and r.search(str(x)) is not None))
+            re.compile(str(v))  # a pattern that is no regular expression fails here, as it did
+            add(_Pattern(str(v)))
         if (v := g.value(node, SH.minInclusive)) is not None:
-            add(_per_value(SH.MinInclusiveConstraintComponent, lambda x, d, m=v: _at_least(x, m)))
+            add(_MinInclusive(v))
         if (v := g.value(node, SH.languageIn)) is not None:
-            langs = [str(x).lower() for x in Collection(g, v)]
-            add(_per_value(SH.LanguageInConstraintComponent,
-                           lambda x, d, l=langs: isinstance(x, Literal) and (x.language or "").lower() in l))
+            add(_LanguageIn([str(x).lower() for x in Collection(g, v)]))
         if (q := g.value(node, SH.qualifiedValueShape)) is not None:
             if g.value(node, SH.qualifiedMaxCount) is not None or g.value(node, SH.qualifiedValueShapesDisjoint):
                 raise Unsupported("qualifiedMaxCount / disjoint")
             inner = self._compile(q)
             minimum = int(g.value(node, SH.qualifiedMinCount) or 0)
-            add(_qualified_min(inner, minimum, self))
+            add(_QualifiedMin(inner, minimum))
         for kind, component in ((SH["or"], SH.OrConstraintComponent), (SH.xone, SH.XoneConstraintComponent)):
             if (v := g.value(node, kind)) is not None:
                 members = [self._compile(m) for m in Collection(g, v)]
-                add(_logical(members, component, self, exactly_one=kind == SH.xone))
+                add(_Logical(members, component, exactly_one=kind == SH.xone))
         for prop in g.objects(node, SH.property):
             shape.properties.append(self._compile(prop))
         return shape
@@ -245,62 +250,194 @@ def _closure(hierarchy: Iterable[tuple[Node, Node, Node]]) -> dict[str, set[str]
     return closed
 
 
-def _min_count(n: int):
-    def check(checker, focus, values, data):
-        return [(None, SH.MinCountConstraintComponent)] if len(values) < n else []
-    return check
+class _Check:
+    """One constraint of a shape, as plain data (so a compiled checker can be pickled and cached):
+    called with ``(checker, focus, values, data)``, it returns a ``(value, component)`` pair for
+    each violation (value None: the constraint is about the focus node's values as a whole)."""
+
+    __slots__ = ()
+
+    def __call__(self, checker: "ShapeChecker", focus: Node, values: list[Node], data: Data) -> list:
+        raise NotImplementedError
+
+    def __getstate__(self):
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state) -> None:
+        for name, value in zip(self.__slots__, state):
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self.__getstate__()!r}"
 
 
-def _max_count(n: int):
-    def check(checker, focus, values, data):
-        return [(None, SH.MaxCountConstraintComponent)] if len(values) > n else []
-    return check
+class _MinCount(_Check):
+    __slots__ = ("n",)
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __call__(self, checker, focus, values, data):
+        return [(None, SH.MinCountConstraintComponent)] if len(values) < self.n else []
 
 
-def _class(cls: Node):
-    key = str(cls)
+class _MaxCount(_Check):
+    __slots__ = ("n",)
 
-    def check(checker, focus, values, data):
-        return [(v, SH.ClassConstraintComponent) for v in values if key not in data.classes(v)]
-    return check
+    def __init__(self, n: int):
+        self.n = n
 
-
-def _has_value(expected: Node):
-    def check(checker, focus, values, data):
-        return [] if expected in values else [(None, SH.HasValueConstraintComponent)]
-    return check
+    def __call__(self, checker, focus, values, data):
+        return [(None, SH.MaxCountConstraintComponent)] if len(values) > self.n else []
 
 
-def _disjoint(other: str):
+class _Class(_Check):
+    __slots__ = ("key",)
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def __call__(self, checker, focus, values, data):
+        return [(v, SH.ClassConstraintComponent) for v in values if self.key not in data.classes(v)]
+
+
+class _HasValue(_Check):
+    __slots__ = ("expected",)
+
+    def __init__(self, expected: Node):
+        self.expected = expected
+
+    def __call__(self, checker, focus, values, data):
+        return [] if self.expected in values else [(None, SH.HasValueConstraintComponent)]
+
+
+class _Disjoint(_Check):
     """No value node is also a value of the focus node's ``other`` property."""
-    def check(checker, focus, values, data):
-        others = data.values(focus, other)
+
+    __slots__ = ("other",)
+
+    def __init__(self, other: str):
+        self.other = other
+
+    def __call__(self, checker, focus, values, data):
+        others = data.values(focus, self.other)
         return [(v, SH.DisjointConstraintComponent) for v in values if v in others]
-    return check
 
 
-def _per_value(component: URIRef, ok: Callable[[Node, Data], bool]):
-    def check(checker, focus, values, data):
-        return [(v, component) for v in values if not ok(v, data)]
-    return check
+class _PerValue(_Check):
+    """A constraint each value node must meet on its own (:meth:`ok`)."""
+
+    __slots__ = ()
+    component: URIRef
+
+    def ok(self, value: Node, data: Data) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, checker, focus, values, data):
+        return [(v, self.component) for v in values if not self.ok(v, data)]
 
 
-def _qualified_min(inner: Shape, minimum: int, checker: ShapeChecker):
-    def check(checker_, focus, values, data):
-        count = sum(1 for v in values if checker.conforms(inner, v, data))
-        return [(None, SH.QualifiedMinCountConstraintComponent)] if count < minimum else []
-    return check
+class _Datatype(_PerValue):
+    __slots__ = ("datatype",)
+    component = SH.DatatypeConstraintComponent
+
+    def __init__(self, datatype: Node):
+        self.datatype = datatype
+
+    def ok(self, value, data):
+        return _has_datatype(value, self.datatype)
 
 
-def _logical(members: list[Shape], component: URIRef, checker: ShapeChecker, exactly_one: bool):
-    def check(checker_, focus, values, data):
+class _In(_PerValue):
+    __slots__ = ("allowed",)
+    component = SH.InConstraintComponent
+
+    def __init__(self, allowed: set[Node]):
+        self.allowed = allowed
+
+    def ok(self, value, data):
+        return value in self.allowed
+
+
+class _NodeKind(_PerValue):
+    __slots__ = ("kind",)
+    component = SH.NodeKindConstraintComponent
+
+    def __init__(self, kind: Node):
+        self.kind = kind
+
+    def ok(self, value, data):
+        return _node_kind(value, self.kind)
+
+
+class _Pattern(_PerValue):
+    """sh:pattern; the regular expression is compiled when first needed (a cached checker loads fast)."""
+
+    __slots__ = ("source", "_regex")
+    component = SH.PatternConstraintComponent
+
+    def __init__(self, source: str):
+        self.source, self._regex = source, None
+
+    def __getstate__(self):
+        return (self.source, None)
+
+    def ok(self, value, data):
+        if isinstance(value, BNode):
+            return False
+        if self._regex is None:
+            self._regex = re.compile(self.source)
+        return self._regex.search(str(value)) is not None
+
+
+class _MinInclusive(_PerValue):
+    __slots__ = ("minimum",)
+    component = SH.MinInclusiveConstraintComponent
+
+    def __init__(self, minimum: Node):
+        self.minimum = minimum
+
+    def ok(self, value, data):
+        return _at_least(value, self.minimum)
+
+
+class _LanguageIn(_PerValue):
+    __slots__ = ("languages",)
+    component = SH.LanguageInConstraintComponent
+
+    def __init__(self, languages: list[str]):
+        self.languages = languages
+
+    def ok(self, value, data):
+        return isinstance(value, Literal) and (value.language or "").lower() in self.languages
+
+
+class _QualifiedMin(_Check):
+    __slots__ = ("inner", "minimum")
+
+    def __init__(self, inner: Shape, minimum: int):
+        self.inner, self.minimum = inner, minimum
+
+    def __call__(self, checker, focus, values, data):
+        count = sum(1 for v in values if checker.conforms(self.inner, v, data))
+        return [(None, SH.QualifiedMinCountConstraintComponent)] if count < self.minimum else []
+
+
+class _Logical(_Check):
+    """sh:or (at least one member shape conforms) or sh:xone (exactly one does)."""
+
+    __slots__ = ("members", "component", "exactly_one")
+
+    def __init__(self, members: list[Shape], component: URIRef, exactly_one: bool):
+        self.members, self.component, self.exactly_one = members, component, exactly_one
+
+    def __call__(self, checker, focus, values, data):
         failed = []
         for v in values:
-            passing = sum(1 for m in members if checker.conforms(m, v, data))
-            if (passing != 1) if exactly_one else (passing == 0):
-                failed.append((v, component))
+            passing = sum(1 for m in self.members if checker.conforms(m, v, data))
+            if (passing != 1) if self.exactly_one else (passing == 0):
+                failed.append((v, self.component))
         return failed
-    return check
 
 
 def _has_datatype(value: Node, datatype: Node) -> bool:

@@ -8,10 +8,22 @@ file, line and field the triple came from.
 This is the checker of one record graph; what a record is checked against is
 :mod:`csto_kg.check.context`, checking files as ``csto-kg validate`` does is
 :mod:`csto_kg.check.files`.
+
+What the validator derives from the shapes and ontology files (the compiled checker, the class
+hierarchy, the ontology's concepts, the shapes' descriptions) can be cached in a file
+(:data:`CACHE_FILE`, in an embedded store's folder: :func:`cache_file`), keyed by a digest of
+those files' bytes, the package version and the code that derives it. A command then reads
+that file instead of parsing Turtle and compiling the shapes; a stale, corrupt or unreadable
+cache is recomputed (and rewritten), never an error.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,13 +32,18 @@ from typing import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from .. import __version__
 from ..graph.rdfize import RecordGraph
 from ..graph.resources import ontology_files, read_turtle, shapes_files
 from ..graph.vocab import ID, RDF, RDFS, SH
 from ..problems import Problem
+from . import shape_checker
 from .shape_checker import Result, ShapeChecker, Unsupported
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
+#: The cache of what the validator derives from the shapes and the ontology, in a store's folder.
+CACHE_FILE = "validator.cache"
+_CACHE_FORMAT = b"csto-kg validator cache 1\n"
 
 
 @dataclass
@@ -43,12 +60,28 @@ class Report:
         return [p for p in self.problems if p.severity == "error"]
 
 
-class Validator:
-    """Holds the parsed shapes and class hierarchy; validates one record graph at a time."""
+@dataclass
+class Derived:
+    """What a :class:`Validator` derives from the shapes and ontology files (plain data: it pickles)."""
 
-    def __init__(self, shapes: Iterable[Path] | None = None, ontology: Iterable[Path] | None = None):
+    checker: ShapeChecker | None  # None when the shapes need pySHACL
+    hierarchy: list[tuple[Node, Node, Node]]
+    vocabulary: dict[URIRef, set[URIRef]]
+    expected: dict[Node, str]
+
+
+class Validator:
+    """Holds the parsed shapes and class hierarchy; validates one record graph at a time.
+
+    ``cache`` is a file where what is derived from the shapes and ontology files is kept between
+    runs (see the module's docstring); None: derived anew by each validator.
+    """
+
+    def __init__(self, shapes: Iterable[Path] | None = None, ontology: Iterable[Path] | None = None,
+                 cache: Path | None = None):
         self.shapes_paths = list(shapes or shapes_files())
         self.ontology_paths = list(ontology or ontology_files())
+        self.cache = cache
 
     @cached_property
     def shapes(self) -> Graph:
@@ -59,34 +92,70 @@ class Validator:
         """The ontology files, parsed once for the class hierarchy and the vocabulary."""
         return read_turtle(self.ontology_paths)
 
-    @cached_property
+    @property
     def hierarchy(self) -> list[tuple[Node, Node, Node]]:
         """The subclass axioms (and class declarations) of the ontology, for sh:class checks."""
-        graph = self.ontology
-        return [t for t in graph.triples((None, RDFS.subClassOf, None)) if isinstance(t[2], URIRef)]
+        return self.derived.hierarchy
 
-    @cached_property
+    @property
     def vocabulary(self) -> dict[URIRef, set[URIRef]]:
         """The classes of the concepts the ontology files define with IRIs of the data (the roles of
         roles.ttl, the kinds of document-kinds.ttl): records refer to them as to entities."""
-        graph = self.ontology
-        found: dict[URIRef, set[URIRef]] = {}
-        for s, o in graph.subject_objects(RDF.type):
-            if isinstance(s, URIRef) and str(s).startswith(ID) and isinstance(o, URIRef):
-                found.setdefault(s, set()).add(o)
-        return found
+        return self.derived.vocabulary
 
-    @cached_property
+    @property
     def expected(self) -> dict[Node, str]:
-        return {s: str(o) for s, o in self.shapes.subject_objects(SH.description)}
+        return self.derived.expected
 
-    @cached_property
+    @property
     def checker(self) -> ShapeChecker | None:
         """The compiled checker, or None when the shapes need pySHACL."""
+        return self.derived.checker
+
+    @cached_property
+    def derived(self) -> Derived:
+        """Read from the cache file when it was written from these files, else derived (and cached)."""
+        if self.cache is None:
+            return self.derive()
+        key = self.cache_key()
+        found = _read_cache(self.cache, key)
+        if found is None:
+            found = self.derive()
+            _write_cache(self.cache, key, found)
+        return found
+
+    def derive(self) -> Derived:
+        """Parse the shapes and the ontology and compile the checker."""
+        ontology = self.ontology
+        hierarchy = [t for t in ontology.triples((None, RDFS.subClassOf, None)) if isinstance(t[2], URIRef)]
+        vocabulary: dict[URIRef, set[URIRef]] = {}
+        for s, o in ontology.subject_objects(RDF.type):
+            if isinstance(s, URIRef) and str(s).startswith(ID) and isinstance(o, URIRef):
+                vocabulary.setdefault(s, set()).add(o)
+        expected = {s: str(o) for s, o in self.shapes.subject_objects(SH.description)}
         try:
-            return ShapeChecker(self.shapes, self.hierarchy)
+            checker = ShapeChecker(self.shapes, hierarchy)
         except Unsupported:
-            return None
+            checker = None
+        return Derived(checker, hierarchy, vocabulary, expected)
+
+    def cache_key(self) -> bytes:
+        """A digest of what :meth:`derive` depends on: the shapes and ontology files' bytes, the
+        package version and the source of the code that derives it."""
+        digest = hashlib.sha256(_CACHE_FORMAT + __version__.encode() + b"\0")
+        for module in (shape_checker.__file__, __file__):
+            digest.update(_file_digest(Path(module)))
+        for kind, paths in ((b"shapes", self.shapes_paths), (b"ontology", self.ontology_paths)):
+            for path in paths:
+                digest.update(kind + b"\0" + path.name.encode() + b"\0" + _file_digest(path))
+        return digest.hexdigest().encode()
+
+    def write_cache(self) -> None:
+        """Write the cache file unless it holds what these files derive already (after a build)."""
+        if self.cache is not None and self.cache.parent.is_dir():
+            key = self.cache_key()
+            if _read_key(self.cache) != key:
+                _write_cache(self.cache, key, self.derived)
 
     def validate(self, record: RecordGraph, types: dict[URIRef, set[URIRef]],
                  engine: str = "auto") -> list[Problem]:
@@ -161,6 +230,69 @@ class Validator:
             shape=str(shape) if isinstance(shape, URIRef) else None,
             constraint=str(result.component) if result.component else None,
         )
+
+
+def cache_file(store) -> Path | None:
+    """Where a validator working with ``store`` caches what it derives: the folder of an embedded
+    store (beside its builds; the digest in the file tells whether it is current); None for a
+    remote store."""
+    from ..store.embedded import EmbeddedStore
+
+    return store.path / CACHE_FILE if isinstance(store, EmbeddedStore) else None
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return b"unreadable"
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(_CACHE_FORMAT) + 65)
+    except OSError:
+        return None
+    return head[len(_CACHE_FORMAT):-1] if head.startswith(_CACHE_FORMAT) and head.endswith(b"\n") else None
+
+
+def _read_cache(path: Path, key: bytes) -> Derived | None:
+    """The cached :class:`Derived` when the file holds one for ``key``; None otherwise (missing,
+    stale, truncated, corrupt or written by other code: it is derived again)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header = _CACHE_FORMAT + key + b"\n"
+    if not data.startswith(header):
+        return None
+    try:
+        found = pickle.loads(data[len(header):])
+    except Exception:  # noqa: BLE001 - whatever a damaged file raises, the cache is only a cache
+        return None
+    return found if isinstance(found, Derived) else None
+
+
+def _write_cache(path: Path, key: bytes, derived: Derived) -> None:
+    """Write the cache atomically (a temporary file renamed over it, readable as the store's other
+    files are); a folder that is missing or not writable leaves it unwritten."""
+    if not path.parent.is_dir():
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    written = False
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(_CACHE_FORMAT + key + b"\n")
+            pickle.dump(derived, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        written = True
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass
+    finally:
+        if not written:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 class _WithVocabulary:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rdflib import URIRef
 from rdflib import namespace as _ns
@@ -126,7 +127,15 @@ def document_kind_iri(slug: str) -> URIRef:
 # paragraph separators, which some readers take for line ends.
 _UCSCHAR = [(0xA0, 0x2027), (0x202A, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
             *((plane << 16, (plane << 16) + 0xFFFD) for plane in range(1, 14)), (0xE1000, 0xEFFFD)]
-_NOT_IN_IRI_PATH = re.compile("[^A-Za-z0-9._~!$&'()*+,;=:@/\\-" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _UCSCHAR) + "]")
+_IRI_PATH_ASCII = "A-Za-z0-9._~!$&'()*+,;=:@/\\-"
+_NOT_IN_ASCII_IRI_PATH = re.compile(f"[^{_IRI_PATH_ASCII}]")
+
+
+@lru_cache(maxsize=1)
+def _not_in_iri_path() -> re.Pattern:
+    """The characters an IRI path may not hold as they are; compiled when first needed (it takes
+    milliseconds, and the usual file name, all ASCII, never needs it)."""
+    return re.compile(f"[^{_IRI_PATH_ASCII}" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _UCSCHAR) + "]")
 
 
 def _percent_encode(match: re.Match) -> str:
@@ -136,4 +145,6 @@ def _percent_encode(match: re.Match) -> str:
 def graph_iri(record_name: str) -> URIRef:
     """The named graph of a record file, from its path without extension (characters an IRI
     may not hold, such as spaces, percent-encoded)."""
-    return iri(GRAPH + _NOT_IN_IRI_PATH.sub(_percent_encode, record_name))
+    if _NOT_IN_ASCII_IRI_PATH.search(record_name) is None:
+        return iri(GRAPH + record_name)  # nothing to encode: every character is allowed ASCII
+    return iri(GRAPH + _not_in_iri_path().sub(_percent_encode, record_name))

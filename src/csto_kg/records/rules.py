@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..problems import Problem
-from .match import candidate, close_matches, did_you_mean
 from .model import Entity, ROLES, Records, Ref
 
 
@@ -24,6 +23,9 @@ class EntityIndex:
         """`` (did you mean ...?)`` naming the entity of one of ``kinds`` whose slug, label or alternative
         label is closest to ``slug`` (:mod:`~csto_kg.records.match`), or "". The roles of
         ontology/roles.ttl, which are not entities of the data, are candidates for a role."""
+        # only a wrong reference needs the matcher (and rapidfuzz with it)
+        from .match import candidate, close_matches, did_you_mean  # noqa: PLC0415
+
         candidates = [candidate(s, e.kind, e.labels.pref.values(), (t for texts in e.labels.alt.values() for t in texts))
                       for s, e in self.by_slug.items() if e.kind in kinds]
         if "role" in kinds:

@@ -106,6 +106,20 @@ class EmbeddedStore:
                 self._open = (key, ox.Store.read_only(key), os.path.relpath(key, self.path))
             return self._open[1]
 
+    def open_in_background(self) -> threading.Thread:
+        """Start opening the current build in a thread, so that the first query finds it open.
+
+        Opening RocksDB takes tens of milliseconds, during which pyoxigraph lets other Python
+        threads run: a short command (``csto-kg validate``) imports what it needs meanwhile. A
+        store that is missing or cannot be opened is left for :meth:`reader` to report."""
+        def open_quietly() -> None:
+            with contextlib.suppress(Exception):
+                self.reader()
+
+        thread = threading.Thread(target=open_quietly, name="csto-kg-open-store")
+        thread.start()
+        return thread
+
     def query(self, query: str, **options):
         """Run ``query``; the default graph is the union of all graphs unless ``options`` say otherwise."""
         options.setdefault("use_default_graph_as_union", "default_graph" not in options)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from .embedded import EmbeddedStore
 from .protocol import Store
-from .remote import RemoteStore
 
 
 def open_store(location: str | Path, *, time_limit_ms: int | None = None) -> Store:
@@ -16,6 +15,13 @@ def open_store(location: str | Path, *, time_limit_ms: int | None = None) -> Sto
     ``CSTO_KG_SPARQL_TIME_LIMIT_MS`` setting); an embedded store leaves that to query workers.
     """
     text = str(location)
-    if text.startswith(("http://", "https://")):
+    if is_remote(text):
+        from .remote import RemoteStore  # noqa: PLC0415 - a command on the embedded store does not need it
+
         return RemoteStore(text, time_limit_ms=time_limit_ms)
     return EmbeddedStore(Path(location))
+
+
+def is_remote(location: str | Path) -> bool:
+    """True when ``location`` names a remote SPARQL store (an ``http(s)://`` URL), not a folder."""
+    return str(location).startswith(("http://", "https://"))
