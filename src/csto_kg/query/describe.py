@@ -11,12 +11,13 @@ the content negotiation in :mod:`csto_kg.web` are thin shells over these functio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
+from ..graph import jsonld
 from ..graph.formats import Format
-from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
 from ..store import Store
 from ..graph.vocab import ID, OWL, PREFIXES, RDFS, SKOS, expand
@@ -25,9 +26,6 @@ from ..records.match import UNNAMED_KINDS, Candidate, close_matches
 
 MAX_BNODE_DEPTH = 4
 MAX_INBOUND = 5000
-
-
-_to_rdflib = rdflib_term
 
 
 def exists(store: Store, iri: str) -> bool:
@@ -55,8 +53,9 @@ def renamed(store: Store, iri: str, base: str = ID) -> str | None:
     return None
 
 
-def description(store: Store, iri: str, inbound: bool = True) -> Graph:
-    """The concise bounded description of ``iri`` plus the labels of the IRIs it links to.
+def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]:
+    """The concise bounded description of ``iri`` plus the labels of the IRIs it links to, as
+    triples (each once, in no particular order: :func:`serialize` sorts them).
 
     With ``inbound`` (the default) it is the symmetric description: the triples that
     point at ``iri`` are included too (at most :data:`MAX_INBOUND`), so that a person's
@@ -65,10 +64,7 @@ def description(store: Store, iri: str, inbound: bool = True) -> Graph:
     Blank nodes are followed up to :data:`MAX_BNODE_DEPTH` steps (records produce none,
     but a store loaded by other means may hold some).
     """
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    graph.bind("id", ID)
+    found: dict[ox.Triple, None] = {}  # the triples, each once
     subject = sparql_iri(iri)
     branches = [f"{{ BIND({subject} AS ?s) {subject} ?p ?o }}"]
     for depth in range(1, MAX_BNODE_DEPTH + 1):
@@ -79,32 +75,41 @@ def description(store: Store, iri: str, inbound: bool = True) -> Graph:
             previous = f"?b{i}"
         branches.append("{ " + " ".join(steps) + f" BIND({previous} AS ?s) {previous} ?p ?o }}")
     for solution in store.query("SELECT DISTINCT ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }"):
-        graph.add((_to_rdflib(solution["s"]), _to_rdflib(solution["p"]), _to_rdflib(solution["o"])))
+        found[ox.Triple(solution["s"], solution["p"], solution["o"])] = None
+    node = ox.NamedNode(iri)
     if inbound:
         # the first MAX_INBOUND by subject and predicate, sorted here: sorted by the engine, which reads
         # an IRI's text anew at every comparison, a state's 28,000 took seconds
         query = f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {subject} FILTER (!isBlank(?s)) }}"
-        found = sorted(store.query(query), key=lambda solution: (solution["s"].value, solution["p"].value))
-        for solution in found[:MAX_INBOUND]:
-            graph.add((_to_rdflib(solution["s"]), _to_rdflib(solution["p"]), URIRef(iri)))
-    linked = {o for o in graph.objects() if isinstance(o, URIRef)} | {s for s in graph.subjects() if isinstance(s, URIRef)}
-    objects = sorted(linked - {URIRef(iri)})
-    if objects:
-        values = " ".join(sparql_iri(str(o)) for o in objects)
+        pairs = sorted((solution["s"].value, solution["p"].value) for solution in store.query(query))
+        for s, p in pairs[:MAX_INBOUND]:
+            found[ox.Triple(ox.NamedNode(s), ox.NamedNode(p), node)] = None
+    linked = {t.object.value for t in found if isinstance(t.object, ox.NamedNode)}
+    linked |= {t.subject.value for t in found if isinstance(t.subject, ox.NamedNode)}
+    linked.discard(iri)
+    if linked:
+        values = " ".join(sparql_iri(o) for o in sorted(linked))
         query = f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?label }}"
+        label = ox.NamedNode(str(RDFS.label))
         for solution in store.query(query):
-            graph.add((_to_rdflib(solution["s"]), RDFS.label, _to_rdflib(solution["label"])))
-    return graph
+            found[ox.Triple(solution["s"], label, solution["label"])] = None
+    return list(found)
 
 
-def serialize(graph: Graph, fmt: Format) -> bytes:
-    """``graph`` in the RDF format ``fmt`` (one of :data:`csto_kg.graph.formats.RDF_FORMATS`), written by
-    Oxigraph as the endpoint writes its answers; JSON-LD compacted with the vocabulary's prefixes as its context."""
+def serialize(graph: Graph | Iterable[ox.Triple], fmt: Format) -> bytes:
+    """``graph`` (an rdflib graph, or triples as :func:`description` gives them) in the RDF format
+    ``fmt`` (one of :data:`csto_kg.graph.formats.RDF_FORMATS`), written by Oxigraph as the endpoint
+    writes its answers, sorted (one block per subject) with the vocabulary's prefixes it uses;
+    JSON-LD compacted with the vocabulary's prefixes as its context (:mod:`csto_kg.graph.jsonld`
+    for triples; rdflib for a graph)."""
+    if isinstance(graph, Graph):
+        if fmt.oxigraph == ox.RdfFormat.JSON_LD:
+            context = {prefix: namespace for prefix, namespace in PREFIXES.items()}
+            return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
+        graph = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    triples = sorted(graph, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))  # one block per subject
     if fmt.oxigraph == ox.RdfFormat.JSON_LD:
-        context = {prefix: namespace for prefix, namespace in PREFIXES.items()}
-        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
-    triples = sorted(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES),
-                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))  # one block per subject
+        return jsonld.serialize(triples, PREFIXES)
     iris = {term.value for t in triples for term in t if isinstance(term, ox.NamedNode)}
     used = {prefix: namespace for prefix, namespace in PREFIXES.items() if any(i.startswith(namespace) for i in iris)}
     return ox.serialize(triples, format=fmt.oxigraph, prefixes=used)
