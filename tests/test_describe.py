@@ -148,3 +148,25 @@ def test_json_ld_of_awkward_terms_reads_back_as_the_same_graph():
     assert to_isomorphic(got) == to_isomorphic(plain(expected))
     one = json.loads(jsonld.serialize(triples[:1], PREFIXES))  # a single node: merged into the top object
     assert one == {"@context": PREFIXES, "@id": ID + "person/x", "igo:p0": "plain"}
+
+
+def test_the_first_inbound_statements_are_those_of_the_full_sorted_list(built_store):
+    iris = resources(built_store)
+    checked = 0
+    for iri in iris:
+        rows = built_store.query(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> FILTER (!isBlank(?s)) }}")
+        every = sorted((r["s"].value, r["p"].value) for r in rows)
+        for limit in (1, 3, 10, 50, len(every), len(every) + 1):
+            assert describe.first_inbound(built_store, iri, limit) == every[:limit], (iri, limit)
+            checked += 1
+    assert checked == 6 * len(iris)
+
+
+def test_a_description_with_more_inbound_statements_than_it_holds(built_store, monkeypatch):
+    monkeypatch.setattr(describe, "MAX_INBOUND", 7)  # read by predicate, as a state's at 10,000 meetings
+    fmt = next(f for f in RDF_FORMATS if f.name == "turtle")
+    for iri in (ID + "state/russia", ID + "body/csto-ccim"):
+        triples = describe.description(built_store, iri)
+        assert sum(1 for t in triples if t.object.value == iri) == 7
+        graph = rdflib_description(built_store, iri)
+        assert describe.serialize(triples, fmt) == describe.serialize(graph, fmt)
