@@ -23,7 +23,7 @@ from ..graph.sparql_terms import iri as sparql_iri
 from ..store import Store
 from ..graph.vocab import ID, OWL, PREFIXES, RDFS, SKOS, expand
 from ..records.kinds import ENTITY_SECTIONS, KINDS
-from ..records.match import UNNAMED_KINDS, Candidate, close_matches
+from ..records.match import UNNAMED_KINDS, Candidate, SlugIndex, close_matches
 
 MAX_BNODE_DEPTH = 4
 MAX_INBOUND = 5000
@@ -172,9 +172,12 @@ def near_matches(store: Store, iri: str, limit: int = 5) -> list[Suggestion]:
     names = {n: ID + n for n in _names_of_kind(store, kind) if ID + n != iri}
     wanted = "/".join(parts[:2])
     named = _names_and_labels(store, kind)
-    pool = list(names) if named else _closest_first(wanted, names)  # a label may match a slug far from it
-    candidates = [Candidate(n.split("/", 1)[1], named.get(n, ())) for n in pool if "/" in n]
-    matches = close_matches(slug, candidates, n=limit)
+    if named:  # a label may match a slug far from it: every entity of the kind is a candidate
+        matches = _slug_index(store, kind, named).close_matches(slug, n=limit)
+    else:
+        pool = _closest_first(wanted, names)
+        candidates = [Candidate(n.split("/", 1)[1], named.get(n, ())) for n in pool if "/" in n]
+        matches = close_matches(slug, candidates, n=limit)
     found = [names[f"{kind}/{m.slug}"] for m in matches]
     why = {names[f"{kind}/{m.slug}"]: m.why for m in matches}
     if wanted != rest and wanted in names and ID + wanted not in found:
@@ -236,6 +239,20 @@ def _names_and_labels(store: Store, kind: str) -> dict[str, tuple[tuple[str, str
             _LABELS.clear()
         _LABELS[key] = {name: tuple(sorted(labels)) for name, labels in found.items()}
     return _LABELS[key]
+
+
+_SLUG_INDEXES: dict[tuple, SlugIndex] = {}
+
+
+def _slug_index(store: Store, kind: str, named: dict[str, tuple[tuple[str, str], ...]]) -> SlugIndex:
+    """The entities of a kind that records name, with their labels, prepared for matching; kept per build."""
+    key = (id(store), store.build_id(), kind)
+    if key not in _SLUG_INDEXES:
+        if len(_SLUG_INDEXES) > 64:
+            _SLUG_INDEXES.clear()
+        _SLUG_INDEXES[key] = SlugIndex(Candidate(n.split("/", 1)[1], named.get(n, ()))
+                                       for n in _names_of_kind(store, kind) if "/" in n)
+    return _SLUG_INDEXES[key]
 
 
 def _closest_first(wanted: str, names: dict[str, str], keep: int = 2000) -> list[str]:
