@@ -4,6 +4,7 @@ triples gathered without rdflib and written by Oxigraph are those the rdflib gra
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 
 import pyoxigraph as ox
 import pytest
@@ -164,9 +165,41 @@ def test_the_first_inbound_statements_are_those_of_the_full_sorted_list(built_st
 
 def test_a_description_with_more_inbound_statements_than_it_holds(built_store, monkeypatch):
     monkeypatch.setattr(describe, "MAX_INBOUND", 7)  # read by predicate, as a state's at 10,000 meetings
+    monkeypatch.setattr(describe, "_KEPT", OrderedDict())
     fmt = next(f for f in RDF_FORMATS if f.name == "turtle")
     for iri in (ID + "state/russia", ID + "body/csto-ccim"):
         triples = describe.description(built_store, iri)
         assert sum(1 for t in triples if t.object.value == iri) == 7
         graph = rdflib_description(built_store, iri)
         assert describe.serialize(triples, fmt) == describe.serialize(graph, fmt)
+
+
+class Counting:
+    def __init__(self, store) -> None:
+        self.store, self.queries = store, 0
+
+    def query(self, query: str):
+        self.queries += 1
+        return self.store.query(query)
+
+    def build_id(self):
+        return self.store.build_id()
+
+
+def test_a_large_description_is_kept_for_the_build(built_store, monkeypatch):
+    monkeypatch.setattr(describe, "MAX_INBOUND", 7)
+    monkeypatch.setattr(describe, "_KEPT", OrderedDict())
+    store = Counting(built_store)
+    large = describe.description(store, ID + "state/russia")
+    asked = store.queries
+    assert describe.description(store, ID + "state/russia") is large and store.queries == asked  # no query
+    small = ID + "person/valentina-kazakova"
+    monkeypatch.setattr(describe, "MAX_INBOUND", 10_000)  # more than it has: not kept
+    first = describe.description(store, small)
+    asked = store.queries
+    assert describe.description(store, small) == first and store.queries > asked  # asked again
+    monkeypatch.setattr(describe, "KEPT_TRIPLES", len(large) - 1)  # too large to keep
+    monkeypatch.setattr(describe, "MAX_INBOUND", 7)
+    monkeypatch.setattr(describe, "_KEPT", OrderedDict())
+    describe.description(store, ID + "state/russia")
+    assert not describe._KEPT
