@@ -187,19 +187,19 @@ class Counting:
 
 
 def test_a_large_description_is_kept_for_the_build(built_store, monkeypatch):
-    monkeypatch.setattr(describe, "MAX_INBOUND", 7)
     monkeypatch.setattr(describe, "_KEPT", OrderedDict())
+    monkeypatch.setattr(describe, "KEEP_FROM", 100)  # the real records' largest are of a hundred triples
     store = Counting(built_store)
     large = describe.description(store, ID + "state/russia")
+    assert len(large) >= describe.KEEP_FROM
     asked = store.queries
     assert describe.description(store, ID + "state/russia") is large and store.queries == asked  # no query
     small = ID + "person/valentina-kazakova"
-    monkeypatch.setattr(describe, "MAX_INBOUND", 10_000)  # more than it has: not kept
     first = describe.description(store, small)
+    assert len(first) < describe.KEEP_FROM
     asked = store.queries
     assert describe.description(store, small) == first and store.queries > asked  # asked again
     monkeypatch.setattr(describe, "KEPT_TRIPLES", len(large) - 1)  # too large to keep
-    monkeypatch.setattr(describe, "MAX_INBOUND", 7)
     monkeypatch.setattr(describe, "_KEPT", OrderedDict())
     describe.description(store, ID + "state/russia")
     assert not describe._KEPT

@@ -67,10 +67,10 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
     Blank nodes are followed up to :data:`MAX_BNODE_DEPTH` steps (records produce none,
     but a store loaded by other means may hold some).
 
-    A description that holds :data:`MAX_INBOUND` inbound statements (a state's at 10,000 meetings:
-    reading its 45,000 statements' subjects and the labels of 5,000 takes the engine the better part
-    of a second) is kept for the build (:data:`KEPT_TRIPLES` triples in all, the least recently
-    asked dropped first), so that only its first reader waits for it.
+    A description of :data:`KEEP_FROM` triples or more (a state's at 10,000 meetings: reading the
+    subjects of the 45,000 statements pointing at it and the labels of 5,000 takes the engine the
+    better part of a second) is kept for the build (:data:`KEPT_TRIPLES` triples in all, the least
+    recently asked dropped first), so that only its first reader waits for it.
     """
     build = store.build_id()
     key = (id(store), build, iri, inbound)
@@ -92,8 +92,7 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
     for solution in store.query("SELECT DISTINCT ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }"):
         found[ox.Triple(solution["s"], solution["p"], solution["o"])] = None
     node = ox.NamedNode(iri)
-    pairs = first_inbound(store, iri, MAX_INBOUND) if inbound else []
-    for s, p in pairs:
+    for s, p in first_inbound(store, iri, MAX_INBOUND) if inbound else ():
         found[ox.Triple(ox.NamedNode(s), ox.NamedNode(p), node)] = None
     linked = {t.object.value for t in found if isinstance(t.object, ox.NamedNode)}
     linked |= {t.subject.value for t in found if isinstance(t.subject, ox.NamedNode)}
@@ -105,7 +104,7 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
         for solution in store.query(query):
             found[ox.Triple(solution["s"], label, solution["label"])] = None
     triples = list(found)
-    if build is not None and len(pairs) >= MAX_INBOUND and len(triples) <= KEPT_TRIPLES:
+    if build is not None and KEEP_FROM <= len(triples) <= KEPT_TRIPLES:
         with _KEPT_LOCK:
             _KEPT[key] = triples
             held = sum(len(t) for t in _KEPT.values())
@@ -114,7 +113,9 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
     return triples
 
 
-#: How many triples of large descriptions are kept, in all (about 200 bytes each).
+#: The descriptions kept per build: those of this many triples or more, this many triples in all (about
+#: 200 bytes each).
+KEEP_FROM = 1000
 KEPT_TRIPLES = 200_000
 _KEPT: OrderedDict[tuple, list[ox.Triple]] = OrderedDict()  # (store, build, IRI, inbound) -> its triples
 _KEPT_LOCK = threading.Lock()
