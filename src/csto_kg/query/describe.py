@@ -78,7 +78,7 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
         kept = _KEPT.get(key)
         if kept is not None:
             _KEPT.move_to_end(key)
-            return kept
+            return list(kept)
     found: dict[ox.Triple, None] = {}  # the triples, each once
     subject = sparql_iri(iri)
     branches = [f"{{ BIND({subject} AS ?s) {subject} ?p ?o }}"]
@@ -106,7 +106,7 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
     triples = list(found)
     if build is not None and KEEP_FROM <= len(triples) <= KEPT_TRIPLES:
         with _KEPT_LOCK:
-            _KEPT[key] = triples
+            _KEPT[key] = tuple(triples)
             held = sum(len(t) for t in _KEPT.values())
             while held > KEPT_TRIPLES:
                 held -= len(_KEPT.popitem(last=False)[1])
@@ -117,7 +117,7 @@ def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]
 #: 200 bytes each).
 KEEP_FROM = 1000
 KEPT_TRIPLES = 200_000
-_KEPT: OrderedDict[tuple, list[ox.Triple]] = OrderedDict()  # (store, build, IRI, inbound) -> its triples
+_KEPT: OrderedDict[tuple, tuple[ox.Triple, ...]] = OrderedDict()  # (store, build, IRI, inbound) -> its triples
 _KEPT_LOCK = threading.Lock()
 
 
