@@ -182,3 +182,31 @@ def test_name_scores_are_name_score_over_many_names():
     for query in sorted(queries):
         assert name_scores(query, names) == [name_score(query, n) for n in names], query
     assert len(names) > 300 and len(queries) > 100
+
+
+def _typos(text: str) -> list[str]:
+    """``text`` and what a hurried hand makes of it: a letter dropped, doubled, swapped, a word left out."""
+    words = text.split("-")
+    found = [text, text[:-1], text[1:], text + "s", text[:3] + text[4:]]
+    if len(text) > 4:
+        found.append(text[:2] + text[3] + text[2] + text[4:])
+    found += ["-".join(words[:-1]), "-".join(words[1:]), words[0], words[-1], "-".join(reversed(words))]
+    return [t for t in dict.fromkeys(found) if t]
+
+
+def test_a_slug_index_matches_as_close_matches_over_all_candidates():
+    from csto_kg.records.match import SlugIndex  # noqa: PLC0415
+
+    by_kind: dict[str, list[Candidate]] = {}
+    for slug, e in INDEX.by_slug.items():
+        by_kind.setdefault(e.kind, []).append(candidate(slug, e.kind, e.labels.pref.values(),
+                                                        (t for texts in e.labels.alt.values() for t in texts)))
+    cases = 0
+    for kind, candidates in sorted(by_kind.items()):
+        index = SlugIndex(candidates)
+        wanted = {t for c in candidates for t in _typos(c.slug)}
+        wanted |= {t for c in candidates for _, text in c.names for t in _typos(slug_form(text)) if slug_form(text)}
+        for w in sorted(wanted):
+            assert index.close_matches(w, n=5) == close_matches(w, candidates, n=5), (kind, w)
+            cases += 1
+    assert cases > 2000

@@ -10,24 +10,25 @@ the content negotiation in :mod:`csto_kg.web` are thin shells over these functio
 
 from __future__ import annotations
 
+import bisect
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
+from ..graph import jsonld
 from ..graph.formats import Format
-from ..graph.resources import rdflib_term
 from ..graph.sparql_terms import iri as sparql_iri
 from ..store import Store
 from ..graph.vocab import ID, OWL, PREFIXES, RDFS, SKOS, expand
 from ..records.kinds import ENTITY_SECTIONS, KINDS
-from ..records.match import UNNAMED_KINDS, Candidate, close_matches
+from ..records.match import UNNAMED_KINDS, Candidate, SlugIndex, close_matches
 
 MAX_BNODE_DEPTH = 4
 MAX_INBOUND = 5000
-
-
-_to_rdflib = rdflib_term
 
 
 def exists(store: Store, iri: str) -> bool:
@@ -55,8 +56,9 @@ def renamed(store: Store, iri: str, base: str = ID) -> str | None:
     return None
 
 
-def description(store: Store, iri: str, inbound: bool = True) -> Graph:
-    """The concise bounded description of ``iri`` plus the labels of the IRIs it links to.
+def description(store: Store, iri: str, inbound: bool = True) -> list[ox.Triple]:
+    """The concise bounded description of ``iri`` plus the labels of the IRIs it links to, as
+    triples (each once, in no particular order: :func:`serialize` sorts them).
 
     With ``inbound`` (the default) it is the symmetric description: the triples that
     point at ``iri`` are included too (at most :data:`MAX_INBOUND`), so that a person's
@@ -64,11 +66,20 @@ def description(store: Store, iri: str, inbound: bool = True) -> Graph:
 
     Blank nodes are followed up to :data:`MAX_BNODE_DEPTH` steps (records produce none,
     but a store loaded by other means may hold some).
+
+    A description of :data:`KEEP_FROM` triples or more (a state's at 10,000 meetings: reading the
+    subjects of the 45,000 statements pointing at it and the labels of 5,000 takes the engine the
+    better part of a second) is kept for the build (:data:`KEPT_TRIPLES` triples in all, the least
+    recently asked dropped first), so that only its first reader waits for it.
     """
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    graph.bind("id", ID)
+    build = store.build_id()
+    key = (id(store), build, iri, inbound)
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+            return list(kept)
+    found: dict[ox.Triple, None] = {}  # the triples, each once
     subject = sparql_iri(iri)
     branches = [f"{{ BIND({subject} AS ?s) {subject} ?p ?o }}"]
     for depth in range(1, MAX_BNODE_DEPTH + 1):
@@ -79,35 +90,85 @@ def description(store: Store, iri: str, inbound: bool = True) -> Graph:
             previous = f"?b{i}"
         branches.append("{ " + " ".join(steps) + f" BIND({previous} AS ?s) {previous} ?p ?o }}")
     for solution in store.query("SELECT DISTINCT ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }"):
-        graph.add((_to_rdflib(solution["s"]), _to_rdflib(solution["p"]), _to_rdflib(solution["o"])))
-    if inbound:
-        # the first MAX_INBOUND by subject and predicate, sorted here: sorted by the engine, which reads
-        # an IRI's text anew at every comparison, a state's 28,000 took seconds
-        query = f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {subject} FILTER (!isBlank(?s)) }}"
-        found = sorted(store.query(query), key=lambda solution: (solution["s"].value, solution["p"].value))
-        for solution in found[:MAX_INBOUND]:
-            graph.add((_to_rdflib(solution["s"]), _to_rdflib(solution["p"]), URIRef(iri)))
-    linked = {o for o in graph.objects() if isinstance(o, URIRef)} | {s for s in graph.subjects() if isinstance(s, URIRef)}
-    objects = sorted(linked - {URIRef(iri)})
-    if objects:
-        values = " ".join(sparql_iri(str(o)) for o in objects)
+        found[ox.Triple(solution["s"], solution["p"], solution["o"])] = None
+    node = ox.NamedNode(iri)
+    for s, p in first_inbound(store, iri, MAX_INBOUND) if inbound else ():
+        found[ox.Triple(ox.NamedNode(s), ox.NamedNode(p), node)] = None
+    linked = {t.object.value for t in found if isinstance(t.object, ox.NamedNode)}
+    linked |= {t.subject.value for t in found if isinstance(t.subject, ox.NamedNode)}
+    linked.discard(iri)
+    if linked:
+        values = " ".join(sparql_iri(o) for o in sorted(linked))
         query = f"SELECT DISTINCT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?label }}"
+        label = ox.NamedNode(str(RDFS.label))
         for solution in store.query(query):
-            graph.add((_to_rdflib(solution["s"]), RDFS.label, _to_rdflib(solution["label"])))
-    return graph
+            found[ox.Triple(solution["s"], label, solution["label"])] = None
+    triples = list(found)
+    if build is not None and KEEP_FROM <= len(triples) <= KEPT_TRIPLES:
+        with _KEPT_LOCK:
+            _KEPT[key] = tuple(triples)
+            held = sum(len(t) for t in _KEPT.values())
+            while held > KEPT_TRIPLES:
+                held -= len(_KEPT.popitem(last=False)[1])
+    return triples
 
 
-def serialize(graph: Graph, fmt: Format) -> bytes:
-    """``graph`` in the RDF format ``fmt`` (one of :data:`csto_kg.graph.formats.RDF_FORMATS`), written by
-    Oxigraph as the endpoint writes its answers; JSON-LD compacted with the vocabulary's prefixes as its context."""
+#: The descriptions kept per build: those of this many triples or more, this many triples in all (about
+#: 200 bytes each).
+KEEP_FROM = 1000
+KEPT_TRIPLES = 200_000
+_KEPT: OrderedDict[tuple, tuple[ox.Triple, ...]] = OrderedDict()  # (store, build, IRI, inbound) -> its triples
+_KEPT_LOCK = threading.Lock()
+
+
+def first_inbound(store: Store, iri: str, limit: int) -> list[tuple[str, str]]:
+    """The first ``limit`` (subject IRI, predicate IRI) pairs of the statements whose object is
+    ``iri`` (from a subject that is no blank node), by subject then predicate.
+
+    Sorted here: sorted by the engine, which reads an IRI's text anew at every comparison, a state's
+    28,000 took seconds. Reading the subjects' text is most of what is left (a state at 10,000
+    meetings is the object of 45,000 statements): the engine counts them by predicate without reading
+    any, and when there are more than ``limit``, each predicate's subjects are read apart, so that no
+    predicate is read again for every statement. Blank nodes are left out here: a filter in the query
+    reads every subject's text too.
+    """
+    o = sparql_iri(iri)
+    predicates = [(row[0], int(row[1].value)) for row in
+                  store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p {o} }} GROUP BY ?p")]
+    if sum(n for _, n in predicates) <= limit:
+        pairs = {(row[0].value, row[1].value) for row in store.query(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {o} }}")
+                 if isinstance(row[0], ox.NamedNode)}
+    else:
+        pairs = set()
+        for p, _ in predicates:
+            pairs.update((row[0].value, p.value) for row in store.query(f"SELECT DISTINCT ?s WHERE {{ ?s {p} {o} }}")
+                         if isinstance(row[0], ox.NamedNode))
+    return sorted(pairs)[:limit]
+
+
+def serialize(graph: Graph | Iterable[ox.Triple], fmt: Format) -> bytes:
+    """``graph`` (an rdflib graph, or triples as :func:`description` gives them) in the RDF format
+    ``fmt`` (one of :data:`csto_kg.graph.formats.RDF_FORMATS`), written by Oxigraph as the endpoint
+    writes its answers, sorted (one block per subject) with the vocabulary's prefixes it uses;
+    JSON-LD compacted with the vocabulary's prefixes as its context (:mod:`csto_kg.graph.jsonld`
+    for triples; rdflib for a graph)."""
+    if isinstance(graph, Graph):
+        if fmt.oxigraph == ox.RdfFormat.JSON_LD:
+            context = {prefix: namespace for prefix, namespace in PREFIXES.items()}
+            return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
+        graph = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    triples = sorted(graph, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))  # one block per subject
     if fmt.oxigraph == ox.RdfFormat.JSON_LD:
-        context = {prefix: namespace for prefix, namespace in PREFIXES.items()}
-        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
-    triples = sorted(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES),
-                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))  # one block per subject
-    iris = {term.value for t in triples for term in t if isinstance(term, ox.NamedNode)}
-    used = {prefix: namespace for prefix, namespace in PREFIXES.items() if any(i.startswith(namespace) for i in iris)}
+        return jsonld.serialize(triples, PREFIXES)
+    iris = sorted({term.value for t in triples for term in t if isinstance(term, ox.NamedNode)})
+    used = {prefix: namespace for prefix, namespace in PREFIXES.items() if _any_starts_with(iris, namespace)}
     return ox.serialize(triples, format=fmt.oxigraph, prefixes=used)
+
+
+def _any_starts_with(ordered: list[str], start: str) -> bool:
+    """Whether a string of the sorted list ``ordered`` starts with ``start`` (the first not below it does, if any)."""
+    at = bisect.bisect_left(ordered, start)
+    return at < len(ordered) and ordered[at].startswith(start)
 
 
 @dataclass(frozen=True)
@@ -139,9 +200,12 @@ def near_matches(store: Store, iri: str, limit: int = 5) -> list[Suggestion]:
     names = {n: ID + n for n in _names_of_kind(store, kind) if ID + n != iri}
     wanted = "/".join(parts[:2])
     named = _names_and_labels(store, kind)
-    pool = list(names) if named else _closest_first(wanted, names)  # a label may match a slug far from it
-    candidates = [Candidate(n.split("/", 1)[1], named.get(n, ())) for n in pool if "/" in n]
-    matches = close_matches(slug, candidates, n=limit)
+    if named:  # a label may match a slug far from it: every entity of the kind is a candidate
+        matches = _slug_index(store, kind, named).close_matches(slug, n=limit)
+    else:
+        pool = _closest_first(wanted, names)
+        candidates = [Candidate(n.split("/", 1)[1], named.get(n, ())) for n in pool if "/" in n]
+        matches = close_matches(slug, candidates, n=limit)
     found = [names[f"{kind}/{m.slug}"] for m in matches]
     why = {names[f"{kind}/{m.slug}"]: m.why for m in matches}
     if wanted != rest and wanted in names and ID + wanted not in found:
@@ -203,6 +267,20 @@ def _names_and_labels(store: Store, kind: str) -> dict[str, tuple[tuple[str, str
             _LABELS.clear()
         _LABELS[key] = {name: tuple(sorted(labels)) for name, labels in found.items()}
     return _LABELS[key]
+
+
+_SLUG_INDEXES: dict[tuple, SlugIndex] = {}
+
+
+def _slug_index(store: Store, kind: str, named: dict[str, tuple[tuple[str, str], ...]]) -> SlugIndex:
+    """The entities of a kind that records name, with their labels, prepared for matching; kept per build."""
+    key = (id(store), store.build_id(), kind)
+    if key not in _SLUG_INDEXES:
+        if len(_SLUG_INDEXES) > 64:
+            _SLUG_INDEXES.clear()
+        _SLUG_INDEXES[key] = SlugIndex(Candidate(n.split("/", 1)[1], named.get(n, ()))
+                                       for n in _names_of_kind(store, kind) if "/" in n)
+    return _SLUG_INDEXES[key]
 
 
 def _closest_first(wanted: str, names: dict[str, str], keep: int = 2000) -> list[str]:

@@ -55,15 +55,16 @@ def _grouped(rows: list[dict], key: str, many: tuple[str, ...]) -> list[dict]:
     return [{**entry, **{k: sorted(entry[k]) for k in many}} for entry in found.values()]
 
 
-def _with_sources_and_evidence(store, rows: list[dict], tenures: str) -> list[dict]:
-    """``rows`` (one per tenure) with the ``source`` and ``evidence`` sets of each tenure ``tenures`` matches.
+def _with_sources_and_evidence(store, rows: list[dict], tenures: str, details: bool = True) -> list[dict]:
+    """``rows`` (one per tenure) with the ``source`` and ``evidence`` sets of each tenure ``tenures`` matches
+    (without ``details``, not asked: empty).
 
     Asked apart: asked with the rest, every source would be repeated for every piece of evidence
     (a minister's post held for years: fifty thousand rows for a few hundred tenures)."""
     found: dict[str, dict] = {}
     for row in rows:  # a tenure's first row, as _grouped keeps it
         found.setdefault(row["tenure"], {**row, "source": set(), "evidence": set()})
-    for many, predicate in (("source", "prov:wasDerivedFrom"), ("evidence", "igo:evidence")) if found else ():
+    for many, predicate in (("source", "prov:wasDerivedFrom"), ("evidence", "igo:evidence")) if found and details else ():
         for row in _rows(store, f"SELECT ?tenure ?{many} WHERE {{ {tenures} ?tenure {predicate} ?{many} }}"):
             if row["tenure"] in found:
                 found[row["tenure"]][many].add(row[many])
@@ -86,9 +87,11 @@ def on_day(tenure: dict, day: str) -> str | None:
     return Tenure("", "", False, *(tenure[b] for b in _BOUNDS[:4])).on(day)
 
 
-def holders(store, post: str, on: str | None = None, acting: bool = False) -> list[dict]:
+def holders(store, post: str, on: str | None = None, acting: bool = False, details: bool = True) -> list[dict]:
     """The tenures of the post with slug ``post`` (acting ones when ``acting``), in time order; with
-    ``on`` (YYYY-MM-DD), those held that day, each saying ``certainly`` or ``possibly``."""
+    ``on`` (YYYY-MM-DD), those held that day, each saying ``certainly`` or ``possibly``. Without
+    ``details`` (a timeline's bars), their sources and evidence are not asked (empty lists): a
+    minister's post has thousands."""
     predicate = "igo:actingPost" if acting else "igo:post"
     tenures = f"GRAPH {_TENURES} {{ ?tenure a igo:Tenure ; {predicate} {sparql_iri(ID + 'post/' + post)} ; org:member ?person }}"
     found = _with_sources_and_evidence(store, _rows(store, f"""
@@ -96,7 +99,7 @@ def holders(store, post: str, on: str | None = None, acting: bool = False) -> li
           {tenures}
           OPTIONAL {{ ?person rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
           {_TENURE_DETAILS}
-        }}"""), tenures)
+        }}"""), tenures, details)
     result = []
     for t in found:
         how = on_day(t, on) if on else None
@@ -108,10 +111,11 @@ def holders(store, post: str, on: str | None = None, acting: bool = False) -> li
     return sorted(result, key=lambda r: (r["earliest_start"] or r["latest_start"] or "", r["person"]))
 
 
-def career(store, person: str) -> dict:
+def career(store, person: str, details: bool = True) -> dict:
     """The person with slug ``person``: the posts held (tenures, acting ones marked), the ranks
     stated, and the meetings attended (with roles, the post and rank stated there), each in time order
-    with its sources."""
+    with its sources. Without ``details``, what a timeline draws: no sources and evidence of the
+    tenures (empty lists) and no ranks."""
     p = sparql_iri(ID + "person/" + person)
     tenures = f"GRAPH {_TENURES} {{ ?tenure a igo:Tenure ; org:member {p} }}"
     posts = _with_sources_and_evidence(store, _rows(store, f"""
@@ -120,8 +124,8 @@ def career(store, person: str) -> dict:
           {{ ?tenure igo:post ?post BIND (false AS ?acting) }} UNION {{ ?tenure igo:actingPost ?post BIND (true AS ?acting) }}
           OPTIONAL {{ ?post rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
           {_TENURE_DETAILS}
-        }}"""), tenures)
-    ranks = _grouped(_rows(store, f"""
+        }}"""), tenures, details)
+    ranks = [] if not details else _grouped(_rows(store, f"""
         SELECT ?evidence ?rank ?label ?date ?source WHERE {{
           {{ ?evidence a igo:RankHolding ; igo:holder {p} ; igo:rank ?rank .
              OPTIONAL {{ ?evidence igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }} }}

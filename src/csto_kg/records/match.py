@@ -121,6 +121,36 @@ def close_matches(wanted: str, candidates: Iterable[Candidate], n: int = 1, cuto
     return found[:n]
 
 
+class SlugIndex:
+    """Many candidates prepared once for :func:`close_matches` (per build of the graph: a kind's
+    thousands of entities): every slug and label's slug form in one list, so that rapidfuzz (in C)
+    picks the candidates with a form close enough to score, and only those are scored. The matches
+    are those :func:`close_matches` finds among all of them. Read-only once built."""
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        self.candidates = list(candidates)
+        self.forms: list[str] = []
+        self.owners: list[int] = []
+        self.by_form: dict[str, list[int]] = {}
+        for i, c in enumerate(self.candidates):
+            for form in dict.fromkeys((c.slug, *(slug_form(text) for _, text in c.names))):
+                if form:
+                    self.forms.append(form)
+                    self.owners.append(i)
+                    self.by_form.setdefault(form, []).append(i)
+
+    def close_matches(self, wanted: str, n: int = 1, cutoff: float = CUTOFF) -> list[Match]:
+        scorer = _Scorer(wanted, cutoff)
+        chosen: set[int] = set()
+        for form in (wanted, *scorer.parts):  # what scores without being near: the whole, a run of its words
+            chosen.update(self.by_form.get(form, ()))
+        for target, _weight, least in scorer.targets:  # a form scores only when this near one of them
+            near = process.extract(target, self.forms, scorer=Indel.normalized_similarity,
+                                   score_cutoff=max(0.0, least - 0.01), limit=None)
+            chosen.update(self.owners[i] for _form, _score, i in near)
+        return close_matches(wanted, [self.candidates[i] for i in sorted(chosen)], n, cutoff)
+
+
 def did_you_mean(matches: list[Match]) -> str:
     """`` (did you mean 'csto-ccim' (alt label KSBNM)?)``, or "" when nothing is close."""
     return f" (did you mean {' or '.join(str(m) for m in matches)}?)" if matches else ""

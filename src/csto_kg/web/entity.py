@@ -399,7 +399,7 @@ def person_view(store, iri: str) -> dict:
           OPTIONAL {{ ?holding prov:wasDerivedFrom ?source }}
         }}"""), "holding", ("source",))
     ranks.sort(key=lambda r: (str(r["date"] or ""), r["holding"]))
-    held = tenure_answers.career(store, iri.rsplit("/", 1)[1])
+    held = tenure_answers.career(store, iri.rsplit("/", 1)[1], details=False)  # for the timeline
     bars = [Bar(t["label"] or t["post"], t["tenure"], *(t[b] for b in TENURE_BOUNDS), acting=t["acting"])
             for t in held["posts"]]
     points = [Point(m["label"] or m["meeting"], ID + "meeting/" + m["meeting"], m["date"]) for m in held["meetings"]
@@ -536,7 +536,8 @@ def post_view(store, iri: str) -> dict:
            OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}""",
         "participation", ("role", "source"), (_summary(store, iri) or {}).get("participations"))
     slug = iri.rsplit("/", 1)[1]
-    tenures = tenure_answers.holders(store, slug) + tenure_answers.holders(store, slug, acting=True)
+    tenures = (tenure_answers.holders(store, slug, details=False)  # for the timeline
+               + tenure_answers.holders(store, slug, acting=True, details=False))
     tenures.sort(key=lambda t: (t["earliest_start"] or t["latest_start"] or "", t["person"]))
     bars = [Bar(t["label"] or t["person"], t["tenure"], *(t[b] for b in TENURE_BOUNDS), acting=t["acting"])
             for t in tenures]
