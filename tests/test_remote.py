@@ -418,3 +418,66 @@ def test_the_remote_settings_are_documented_in_the_readme():
 
 def test_remote_time_limit_is_the_endpoints_time_limit_error():
     assert issubclass(StoreTimeout, QueryTimeout) and StoreTimeout.status == QueryTimeout.status == 503
+
+
+class DigestOnly(http.server.BaseHTTPRequestHandler):
+    """Takes requests only with HTTP digest authentication (user ``builder``, password ``pw``, one
+    nonce), checking each answer; like Virtuoso, it refuses a request without credentials before
+    reading its body, and then closes the connection."""
+
+    realm, nonce = "store", "n0nce"
+    seen: list[dict] = []
+
+    def _answer(self) -> None:
+        header = self.headers.get("Authorization") or ""
+        length = int(self.headers.get("Content-Length") or 0)
+        type(self).seen.append({"method": self.command, "length": length, "authorized": bool(header)})
+        if not header.startswith("Digest ") or not self._valid(header[7:]):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", f'Digest realm="{self.realm}", nonce="{self.nonce}", qop="auth"')
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            return
+        self.rfile.read(length)
+        self.send_response(204 if self.command != "HEAD" else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _valid(self, answer: str) -> bool:
+        import hashlib
+        import urllib.request as ur
+
+        fields = ur.parse_keqv_list(ur.parse_http_list(answer))
+        md5 = lambda text: hashlib.md5(text.encode()).hexdigest()  # noqa: E731
+        ha1, ha2 = md5(f"builder:{self.realm}:pw"), md5(f"{self.command}:{fields.get('uri')}")
+        expected = md5(f"{ha1}:{self.nonce}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{ha2}")
+        return fields.get("response") == expected
+
+    do_GET = do_POST = do_PUT = do_HEAD = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_digest_authentication_never_sends_a_large_body_without_credentials():
+    """A store that drops an unauthenticated request without reading its body (Virtuoso resets the
+    connection) still takes a large graph: the challenge is drawn first, by a HEAD without a body."""
+    handler = type("Handler", (DigestOnly,), {"seen": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = remote_store(f"http://127.0.0.1:{server.server_address[1]}", CSTO_KG_STORE_AUTH="digest",
+                             CSTO_KG_STORE_USER="builder", CSTO_KG_STORE_PASSWORD="pw", CSTO_KG_STORE_RETRIES="0")
+        big = "".join(f"<urn:s{i}> <urn:p> \"{'x' * 80}\" .\n" for i in range(2000)).encode()
+        for _ in range(3):
+            store._request("PUT", store.gsp_url + "?graph=urn%3Ag", body=big, content_type="application/n-triples",
+                           timeout=30)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with_body = [seen for seen in handler.seen if seen["length"]]
+    assert len(with_body) == 3 and all(seen["authorized"] for seen in with_body)
+    assert [seen["method"] for seen in handler.seen if not seen["authorized"]] == ["HEAD"]

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -152,6 +153,51 @@ def _as_boolean(answer):
                                   format=ox.QueryResultsFormat.JSON)
 
 
+class _AnsweringDigest(urllib.request.HTTPDigestAuthHandler):
+    """HTTP digest authentication that answers the store's last challenge up front.
+
+    urllib sends each request without credentials and again when the store challenges it (401). A
+    store that refuses a large body without reading it (Virtuoso resets the connection while a
+    graph of a few megabytes is still being sent) never sees the second attempt, so a request with
+    a large body is preceded, once, by a HEAD request that draws the challenge; from then on every
+    request carries the answer to it (a new nonce count each time), and a stale nonce is answered
+    again as urllib does.
+    """
+
+    PRIME_FROM = 64 * 1024  # bytes of body from which a request is not sent without credentials
+
+    def __init__(self, passwords) -> None:
+        super().__init__(passwords)
+        self._challenge: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    def retry_http_digest_auth(self, req, auth):
+        _scheme, challenge = auth.split(" ", 1)
+        with self._lock:
+            self._challenge = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
+        return super().retry_http_digest_auth(req, auth)
+
+    def primed(self, opener, request: urllib.request.Request, timeout: float):
+        """``opener``, after drawing the store's challenge when ``request`` has a large body and none is known."""
+        if self._challenge is None and request.data is not None and len(request.data) >= self.PRIME_FROM:
+            probe = urllib.request.Request(request.full_url, method="HEAD")  # no body either way
+            try:
+                opener.open(probe, timeout=timeout).close()
+            except urllib.error.HTTPError as err:  # what the store says to the HEAD itself does not matter
+                err.close()
+        return opener
+
+    def http_request(self, req):
+        with self._lock:
+            if self._challenge is not None and not req.has_header(self.auth_header):
+                answer = self.get_authorization(req, self._challenge)
+                if answer:
+                    req.add_unredirected_header(self.auth_header, f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+
 # Virtuoso's answers (HTTP 500) for a transaction it gave up: a lock waited on for too long, or a
 # query past its own MaxQueryExecutionTime (SR171), and a deadlock (SR172). Neither says the request
 # was wrong: a build's request is sent again; a client's query has met the store's time limit.
@@ -213,11 +259,13 @@ class RemoteStore:
         if token:
             self.__auth = _Secret(f"Bearer {token}")
         elif (user or password) and scheme == "digest":
-            # the password only ever answers the store's challenge; urllib resends the request with it
+            # the password only ever answers the store's challenge (see _AnsweringDigest)
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url_ in {self.url, self.query_url, self.update_url, self.gsp_url}:
                 passwords.add_password(None, url_, user, password)
-            self.__open = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords)).open
+            digest = _AnsweringDigest(passwords)
+            opener = urllib.request.build_opener(digest)
+            self.__open = lambda request, timeout: digest.primed(opener, request, timeout).open(request, timeout=timeout)
         elif user or password:
             self.__auth = _Secret("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
         self._live: tuple[float, list[str]] | None = None
