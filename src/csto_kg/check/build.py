@@ -101,6 +101,8 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
         return None
     if any(isinstance(info, dict) and "tenure" not in info for info in previous["records"].values()):
         return None  # built before tenures were reasoned: their evidence is not at hand
+    if any(isinstance(info, dict) and "summary" not in info for info in previous["records"].values()):
+        return None  # built before the records' parts of the summaries were kept
     before: dict[str, dict] = previous["records"]
     changed, now = set(), set()
     for path, name in record_files(data_dir):
@@ -188,10 +190,14 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             records[result.name]["tenure"] = result.tenure
             if result.single_holder:
                 records[result.name]["single_holder"] = result.single_holder
+            records[result.name]["summary"] = result.summary
         progress("reasoning tenures")
         tenures_file = Path(work) / "tenures.nq"
         tenures_file.write_text(tenures_nquads(records), encoding="utf-8")
         files.append(tenures_file)
+        progress("summarizing for the pages")  # while the last files load
+        # the tenures graph adds nothing the summaries read (its post-holdings are in no meeting)
+        found = summaries.merge([*(info.get("summary", {}) for info in records.values()), summaries.quads_part(text)])
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
@@ -213,8 +219,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             if refused is None:
                 raise
             raise refused from None
-    progress("summarizing for the pages")
-    summaries.write(store)
+    summaries.write(store, found)
     progress("indexing names for reconciliation")
     reconciliation.write(store)
     warnings = [p for p in outcome.problems if p.severity != "error"]

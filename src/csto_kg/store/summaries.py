@@ -87,16 +87,33 @@ def compute(store) -> dict:
 
     Each query reads one property, through the store's index on it. A part of a meeting is put in
     its meeting by its IRI, as the records lay IRIs out: joining each to ``igo:inMeeting`` would
-    read as many rows again. The pages take a row's meeting from the store, never from here."""
+    read as many rows again. The pages take a row's meeting from the store, never from here.
+
+    The build does not ask the store: it merges the records' parts (:func:`part`, :func:`merge`);
+    this is the reference they are tested against, and what a store built otherwise is read with."""
+    starts = _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }")
+    typed = [m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")]
+    links = {predicate: _tsv(store, f"SELECT ?x ?o WHERE {{ ?x {predicate} ?o }}") for predicate in _LINKS}
+    return _summarize(starts, typed, links)
+
+
+#: The properties whose statements the summaries count, as the queries name them.
+_LINKS = (*(predicate for _how, predicate, _section in HOW_PROPERTIES), "igo:post", "igo:actingPost")
+
+
+def _summarize(starts, typed, links: dict[str, list]) -> dict:
+    """The summaries from the statements they are made of, as TSV terms (IRIs in <>): ``starts`` the
+    (thing, date) of every ``schema:startDate``, ``typed`` whatever is an ``igo:Meeting``, ``links``
+    the (subject, object) of every statement of each of :data:`_LINKS`. Repeated rows change nothing."""
     dates: dict[str, str] = {}
-    for meeting, date in _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }"):
+    for meeting, date in starts:
         dates[meeting] = max(dates.get(meeting, ""), _date(date))
-    typed = {m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")}
+    typed = set(typed)
     hows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # agent -> meeting -> hows
     items: dict[str, dict[str, dict[str, str]]] = {"delegations": defaultdict(dict), "participations": defaultdict(dict)}
     unplaced: set[str] = set()  # agents and posts with a part whose IRI names no meeting: left to the page's queries
     for how, predicate, section in HOW_PROPERTIES:
-        for x, agent in _tsv(store, f"SELECT ?x ?agent WHERE {{ ?x {predicate} ?agent }}"):
+        for x, agent in links.get(predicate, ()):
             meeting = x if section == "meeting" else _meeting_of(x)
             if meeting is None:
                 unplaced.add(agent)
@@ -118,7 +135,7 @@ def compute(store) -> dict:
         agents[_iri(agent)] = entry
     held: dict[str, dict[str, str]] = defaultdict(dict)
     for predicate in ("igo:post", "igo:actingPost"):
-        for x, post in _tsv(store, f"SELECT ?x ?post WHERE {{ ?x {predicate} ?post }}"):
+        for x, post in links.get(predicate, ()):
             meeting = _meeting_of(x)
             if meeting is None:  # a post-holding, not a participation
                 continue
@@ -128,21 +145,90 @@ def compute(store) -> dict:
     return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
 
 
+# -- the build's way: each record's part, merged
+
+_IGO = "https://w3id.org/csto-kg/ontology#"
+_PREDICATES = {_IGO + predicate[len("igo:"):]: predicate for predicate in _LINKS}
+_START_DATE, _TYPE = "http://schema.org/startDate", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_MEETING_CLASS = _IGO + "Meeting"
+#: The predicates of the statements :func:`part` keeps (of ``rdf:type``, only ``igo:Meeting``).
+READS = frozenset({*_PREDICATES, _START_DATE, _TYPE})
+
+
+def part(triples) -> dict:
+    """The part of the summaries that the statements ``triples`` (of one record, or the build's other
+    graphs) make: the (subject, predicate, object) of each, the subject and predicate as IRIs and the
+    object as a TSV term would show it (``<IRI>``, or a literal's lexical form in double quotes),
+    kept only where the summaries read them. Small, and JSON as it is: the build keeps each record's
+    with the record's build information, so an unchanged record's part is not made again."""
+    found: dict[str, list] = {}
+    for s, p, o in triples:
+        if p in _PREDICATES:
+            found.setdefault(_PREDICATES[p], []).append([_short(s), _short_term(o)])
+        elif p == _START_DATE:
+            found.setdefault("startDate", []).append([_short(s), _short_term(o)])
+        elif p == _TYPE and o == f"<{_MEETING_CLASS}>":
+            found.setdefault("Meeting", []).append(_short(s))
+    return found
+
+
+def _short(iri: str) -> str:
+    """An IRI as a part keeps it: below the records' namespace without it, any other in <>."""
+    if iri.startswith("_:"):  # a blank node (the ontology's)
+        return iri
+    return iri[len(ID):] if iri.startswith(ID) else f"<{iri}>"
+
+
+def _short_term(term: str) -> str:
+    return _short(term[1:-1]) if term.startswith("<") else term
+
+
+def _long(term: str) -> str:
+    """A term of a part as TSV writes it."""
+    return term if term.startswith(("<", '"', "_:")) else f"<{ID}{term}>"
+
+
+def quads_part(nquads: str) -> dict:
+    """The part of the statements of the N-Quads text ``nquads`` (the ontology, the labels graph)."""
+    def text(term) -> str:
+        if isinstance(term, ox.NamedNode):
+            return f"<{term.value}>"
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else f'"{term.value}"'
+    return part((text(q.subject)[1:-1] if isinstance(q.subject, ox.NamedNode) else text(q.subject),
+                 q.predicate.value, text(q.object))
+                for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS) if q.predicate.value in READS)
+
+
+def merge(parts) -> dict:
+    """The summaries of a build whose records' and other graphs' parts (:func:`part`) are ``parts``:
+    what :func:`compute` reads from the store the build makes, without asking the store."""
+    starts, typed, links = [], [], defaultdict(list)
+    for found in parts:
+        for key, rows in found.items():
+            if key == "Meeting":
+                typed += map(_long, rows)
+            elif key == "startDate":
+                starts += ((_long(s), _long(o)) for s, o in rows)
+            else:
+                links[key] += ((_long(s), _long(o)) for s, o in rows)
+    return _summarize(starts, typed, links)
+
+
 def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
     """How many of ``found`` (item -> its meeting) there are, and the latest :data:`SECTION_ROWS`, oldest first."""
     kept = sorted(found, key=lambda item: (dates.get(found[item], ""), item))[-SECTION_ROWS:]
     return {"total": len(found), "latest": [_iri(item) for item in kept]}
 
 
-def write(store) -> Path | None:
-    """Compute the summaries of the current build of ``store`` and write them beside it; None for a
-    store without build folders (a remote one)."""
+def write(store, found: dict | None = None) -> Path | None:
+    """Write the summaries of the current build of ``store`` beside it (``found``, or computed from the
+    store when not given); None for a store without build folders (a remote one)."""
     current = store.current_dir() if hasattr(store, "current_dir") else None
     if current is None:
         return None
     target = path_of(current)
     partial = target.with_name(target.name + f".{os.getpid()}.new")
-    partial.write_text(json.dumps(compute(store), separators=(",", ":")), encoding="utf-8")
+    partial.write_text(json.dumps(compute(store) if found is None else found, separators=(",", ":")), encoding="utf-8")
     partial.replace(target)
     return target
 
