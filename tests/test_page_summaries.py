@@ -7,7 +7,8 @@ import pytest
 
 from csto_kg.check.build import build, ontology_nquads
 from csto_kg.query.workers import InlineRunner
-from csto_kg.store import summaries
+from csto_kg.store import reconciliation, statements, summaries
+from csto_kg.store.statements import Statements
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.web import entity
 
@@ -61,9 +62,9 @@ def test_a_page_without_a_summary_file_asks_the_store(built_store, small_section
 
 def test_the_records_parts_merged_are_what_the_queries_compute(built_store, small_sections):
     """The build merges each record's part (kept with its build information) instead of asking the store."""
-    parts = [info["summary"] for info in built_store.records().values()]
-    assert len(parts) == built_store.manifest()["record_count"] and any(parts)
-    merged = summaries.merge([*parts, summaries.quads_part(ontology_nquads())])
+    parts = [info["statements"] for info in built_store.records().values()]
+    assert len(parts) == built_store.manifest()["record_count"] and all(parts)
+    merged = summaries.merge(Statements([*parts, statements.nquads_part(ontology_nquads())]))
     assert merged == summaries.compute(built_store)
     assert len(merged["agents"]) >= 9 and len(merged["posts"]) >= 8
 
@@ -73,6 +74,7 @@ def test_the_summaries_file_is_what_the_queries_compute(built_store):
 
 
 def test_an_incremental_builds_summaries_are_a_full_builds(tmp_path, data_copy, validator, small_sections):
+    """And so is its reconciliation index: both are merged from the records' parts, the unchanged ones' kept."""
     store = EmbeddedStore(tmp_path / "incremental")
     build(data_copy, store, validator)
     before = summaries.read(store.current_dir())
@@ -94,3 +96,6 @@ def test_an_incremental_builds_summaries_are_a_full_builds(tmp_path, data_copy, 
     def listing(found):
         return {agent for agent, entry in found["agents"].items() if any(m == bishkek for m, _ in entry["meetings"]["latest"])}
     assert listing(before) and not listing(after)
+    names = reconciliation.load(store.current_dir())
+    assert names == reconciliation.load(full.current_dir()) == reconciliation.entities(reconciliation.tsv(store))
+    assert not any(m.endswith("2025-11-27-csc-bishkek") for e in names for m in e["meetings"]) and len(names) > 200

@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
 from ..graph.rdfize import RecordGraph, rdfize
-from ..store import summaries
+from ..store import statements
 from ..problems import Problem
 from .. import records as rec
 from ..tenure import claim_row, record_evidence, single_holder_posts
@@ -48,7 +47,7 @@ class FileResult:
     former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
     tenure: list[list] = field(default_factory=list)  # its evidence of who held which post when (claim rows)
     single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
-    summary: dict = field(default_factory=dict)  # its part of the pages' summaries (store/summaries.py)
+    statements: dict = field(default_factory=dict)  # what the pages' summaries and the reconciliation read of it
 
 
 @dataclass
@@ -150,15 +149,14 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
         result.quads = len(lines)
         result.tenure = [claim_row(c) for c in record_evidence(record)]
         result.single_holder = single_holder_posts(record)
-        result.summary = summary_part(graph)
+        result.statements = statements_part(graph)
     return result
 
 
-def summary_part(graph: RecordGraph) -> dict:
-    """The record's part of the pages' summaries, from its statements (the records make no blank nodes)."""
-    reads = summaries.READS
-    return summaries.part((str(s), predicate, f"<{o}>" if isinstance(o, URIRef) else f'"{o}"')
-                          for s, p, o in graph.triples if (predicate := str(p)) in reads)
+def statements_part(graph: RecordGraph) -> dict:
+    """The record's part (:mod:`csto_kg.store.statements`): what the pages' summaries and the
+    reconciliation index read of its graph."""
+    return statements.graph_part(graph.triples)
 
 
 # -- workers (forked: the context is inherited, not pickled)

@@ -3,10 +3,11 @@
 A state or an organization is named by tens of thousands of participations and delegations, a
 minister's post by thousands of participations. Its page shows how many there are and the latest
 :data:`SECTION_ROWS` of each; finding those with SPARQL means reading every one of them on every
-request (seconds, growing with the records). The build reads them once, after the store is
-published, and writes for every resource with more than :data:`SECTION_ROWS` of them which are the
-latest ones and how many there are in all, beside the build (``builds/<id>.summaries.json``). A
-page then asks the store only for the details of the rows it shows.
+request (seconds, growing with the records). The build works them out once, from what each
+record's part (:mod:`~csto_kg.store.statements`) keeps of its statements, and writes for every
+resource with more than :data:`SECTION_ROWS` of them which are the latest ones and how many there
+are in all, beside the build (``builds/<id>.summaries.json``). A page then asks the store only for
+the details of the rows it shows.
 
 Only the ordering and the counts come from here; every fact a page shows is still read from the
 store. A build without a summary file (one made before summaries, a remote store) is read with the
@@ -31,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..graph.vocab import ID
+from .statements import Statements
 
 VERSION = 2
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
@@ -89,8 +91,8 @@ def compute(store) -> dict:
     its meeting by its IRI, as the records lay IRIs out: joining each to ``igo:inMeeting`` would
     read as many rows again. The pages take a row's meeting from the store, never from here.
 
-    The build does not ask the store: it merges the records' parts (:func:`part`, :func:`merge`);
-    this is the reference they are tested against, and what a store built otherwise is read with."""
+    The build does not ask the store: it merges the records' parts (:func:`merge`); this is the
+    reference that is tested against."""
     starts = _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }")
     typed = [m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")]
     links = {predicate: _tsv(store, f"SELECT ?x ?o WHERE {{ ?x {predicate} ?o }}") for predicate in _LINKS}
@@ -145,73 +147,14 @@ def _summarize(starts, typed, links: dict[str, list]) -> dict:
     return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
 
 
-# -- the build's way: each record's part, merged
+def merge(statements: Statements) -> dict:
+    """The summaries of a build from the statements of its records' and other graphs' parts
+    (:mod:`~csto_kg.store.statements`): what :func:`compute` reads from the store the build makes.
 
-_IGO = "https://w3id.org/csto-kg/ontology#"
-_PREDICATES = {_IGO + predicate[len("igo:"):]: predicate for predicate in _LINKS}
-_START_DATE, _TYPE = "http://schema.org/startDate", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_MEETING_CLASS = _IGO + "Meeting"
-#: The predicates of the statements :func:`part` keeps (of ``rdf:type``, only ``igo:Meeting``).
-READS = frozenset({*_PREDICATES, _START_DATE, _TYPE})
-
-
-def part(triples) -> dict:
-    """The part of the summaries that the statements ``triples`` (of one record, or the build's other
-    graphs) make: the (subject, predicate, object) of each, the subject and predicate as IRIs and the
-    object as a TSV term would show it (``<IRI>``, or a literal's lexical form in double quotes),
-    kept only where the summaries read them. Small, and JSON as it is: the build keeps each record's
-    with the record's build information, so an unchanged record's part is not made again."""
-    found: dict[str, list] = {}
-    for s, p, o in triples:
-        if p in _PREDICATES:
-            found.setdefault(_PREDICATES[p], []).append([_short(s), _short_term(o)])
-        elif p == _START_DATE:
-            found.setdefault("startDate", []).append([_short(s), _short_term(o)])
-        elif p == _TYPE and o == f"<{_MEETING_CLASS}>":
-            found.setdefault("Meeting", []).append(_short(s))
-    return found
-
-
-def _short(iri: str) -> str:
-    """An IRI as a part keeps it: below the records' namespace without it, any other in <>."""
-    if iri.startswith("_:"):  # a blank node (the ontology's)
-        return iri
-    return iri[len(ID):] if iri.startswith(ID) else f"<{iri}>"
-
-
-def _short_term(term: str) -> str:
-    return _short(term[1:-1]) if term.startswith("<") else term
-
-
-def _long(term: str) -> str:
-    """A term of a part as TSV writes it."""
-    return term if term.startswith(("<", '"', "_:")) else f"<{ID}{term}>"
-
-
-def quads_part(nquads: str) -> dict:
-    """The part of the statements of the N-Quads text ``nquads`` (the ontology, the labels graph)."""
-    def text(term) -> str:
-        if isinstance(term, ox.NamedNode):
-            return f"<{term.value}>"
-        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else f'"{term.value}"'
-    return part((text(q.subject)[1:-1] if isinstance(q.subject, ox.NamedNode) else text(q.subject),
-                 q.predicate.value, text(q.object))
-                for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS) if q.predicate.value in READS)
-
-
-def merge(parts) -> dict:
-    """The summaries of a build whose records' and other graphs' parts (:func:`part`) are ``parts``:
-    what :func:`compute` reads from the store the build makes, without asking the store."""
-    starts, typed, links = [], [], defaultdict(list)
-    for found in parts:
-        for key, rows in found.items():
-            if key == "Meeting":
-                typed += map(_long, rows)
-            elif key == "startDate":
-                starts += ((_long(s), _long(o)) for s, o in rows)
-            else:
-                links[key] += ((_long(s), _long(o)) for s, o in rows)
-    return _summarize(starts, typed, links)
+    The tenures graph has no part: the only statements of it the summaries read are its tenures'
+    ``igo:post`` and ``igo:actingPost``, and a tenure is in no meeting."""
+    links = {predicate: statements.rows(predicate) for predicate in _LINKS}
+    return _summarize(statements.rows("schema:startDate"), statements.typed("igo:Meeting"), links)
 
 
 def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
