@@ -131,54 +131,47 @@ class _Merged:
 
     def _of(self, cls: str) -> set[str]:
         if cls not in self._typed:
-            self._typed[cls] = self.found.typed(cls)
+            self._typed[cls] = self.found.typed_values(cls)
         return self._typed[cls]
 
     def _by_subject(self, predicate: str) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for s, o in self.found.rows(predicate):
+        for s, o in self.found.values(predicate):
             found.setdefault(s, []).append(o)
         return found
 
     def labels(self, klass: str, predicate: str) -> Iterable[tuple[str, str, str]]:
         typed = self._of(_CLASS_NAMES[klass])
-        for s, o in self.found.rows(predicate):
+        for s, o in self.found.values(predicate):
             if s in typed and o.startswith('"'):
                 end = o.rindex('"')
-                yield s[1:-1], o[1:end], o[end + 2:]
+                yield s, o[1:end], o[end + 2:]
 
     def pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
-        return ((_plain_value(s), _plain_value(o)) for s, o in self.found.rows(predicate))
+        return self.found.values(predicate)
 
     def meeting_days(self, edge: str) -> Iterable[tuple[str, str]]:
         meetings = self._of("igo:Meeting")
-        return ((_plain_value(m), _plain_value(d)) for m, d in self.found.rows(f"igo:{edge}") if m in meetings)
+        return [(m, d) for m, d in self.found.values(f"igo:{edge}") if m in meetings]
 
     def rank_holdings(self) -> Iterable[tuple[str, str]]:
         holdings, ranks = self._of("igo:RankHolding"), self._by_subject("igo:rank")
-        return dict.fromkeys((_plain_value(person), _plain_value(rank)) for h, person in self.found.rows("igo:holder")
+        return dict.fromkeys((person, rank) for h, person in self.found.values("igo:holder")
                              if h in holdings for rank in ranks.get(h, ()))
 
     def membership_bounds(self, edge: str, date: str) -> Iterable[tuple[str, str]]:
         memberships = self._of("org:Membership")
         instants, dates = self._by_subject(f"time:{edge}"), self._by_subject(f"igo:{date}")
-        return ((_plain_value(h), _plain_value(d)) for h, during in self.found.rows("org:memberDuring") if h in memberships
-                for instant in instants.get(during, ()) for d in dates.get(instant, ()))
+        return [(h, d) for h, during in self.found.values("org:memberDuring") if h in memberships
+                for instant in instants.get(during, ()) for d in dates.get(instant, ())]
 
     def membership_posts(self, predicate: str) -> Iterable[tuple[str, str, str]]:
         memberships, posts = self._of("org:Membership"), self._by_subject(predicate)
-        return ((_plain_value(h), _plain_value(person), _plain_value(x)) for h, person in self.found.rows("org:member")
-                if h in memberships for x in posts.get(h, ()))
+        return [(h, person, x) for h, person in self.found.values("org:member")
+                if h in memberships for x in posts.get(h, ())]
 
 
 _CLASS_NAMES = {str(expand(name)): name for name in CLASSES}
-
-
-def _plain_value(term: str) -> str:
-    """A term of :class:`~csto_kg.store.statements.Statements` as a plain value (as :func:`_value`)."""
-    if term.startswith("<"):
-        return term[1:-1]
-    return term[1:term.rindex('"')] if term.startswith('"') else term
 
 
 def entities(select: Select) -> list[dict]:

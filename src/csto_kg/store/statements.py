@@ -12,10 +12,12 @@ A part is JSON as it is: ``{subject: [predicate, object, predicate, object, ...]
 predicates as the prefixed names of :data:`PREDICATES` (``a`` for ``rdf:type``, whose objects are
 the prefixed names of :data:`CLASSES`), IRIs below ``https://w3id.org/csto-kg/id/`` without it
 (``person/aleksandr-gorovoy``), any other IRI in ``<>``, a literal as ``"lexical form"`` with
-``@lang`` after it when it has one, a blank node as ``_:label``::
+``@lang`` after it when it has one, a blank node as ``_:label``. A record's part names its first
+subject under the key ``""`` and writes it ``~`` where it starts an IRI of the part::
 
-    {"meeting/2019-06-20-ccim-22": ["a", "igo:Meeting", "schema:startDate", "\\"2019-06-20\\"", ...],
-     "meeting/2019-06-20-ccim-22/participation/1": ["igo:participant", "person/aleksandr-gorovoy", ...]}
+    {"": "meeting/2019-06-20-ccim-22",
+     "~": ["a", "igo:Meeting", "schema:startDate", "\\"2019-06-20\\"", ...],
+     "~/participation/1": ["igo:inMeeting", "~", "igo:participant", "person/aleksandr-gorovoy", ...]}
 
 Labels (``rdfs:label``, ``skos:altLabel``) are kept only of the subjects the same part types with
 one of the classes of the entities the service reconciles: a record's labels of its other parts
@@ -90,7 +92,24 @@ def graph_part(triples: Iterable[tuple]) -> dict[str, list[str]]:
     for s, key, o in labels:
         if s in typed:
             found.setdefault(s, []).extend((key, o))
-    return found
+    return _based(found)
+
+
+def _based(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``found`` with its first subject (a meeting record's meeting) written ``~`` where it starts an
+    IRI (its parts: ``~/participation/1``), and kept under the key ``""``: a third of a meeting's part."""
+    base = next(iter(found), "")
+    if not base or base.startswith(("<", "_:")):
+        return found
+    cut, below = len(base), base + "/"
+
+    def short(term: str) -> str:
+        return "~" if term == base else "~" + term[cut:] if term.startswith(below) else term
+
+    based: dict[str, list[str]] = {"": base}  # type: ignore[dict-item]
+    for s, pairs in found.items():
+        based[short(s)] = [short(term) if k % 2 else term for k, term in enumerate(pairs)]
+    return based
 
 
 def _part(triples: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
@@ -160,10 +179,18 @@ class Statements:
     def __init__(self, parts: Iterable[dict[str, list[str]]]):
         self._by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for found in parts:
+            base = found.get("")
             for s, pairs in found.items():
-                for k in range(0, len(pairs), 2):
-                    self._by_key[pairs[k]].append((s, pairs[k + 1]))
+                if base is None:
+                    for k in range(0, len(pairs), 2):
+                        self._by_key[pairs[k]].append((s, pairs[k + 1]))
+                elif s:
+                    s = base + s[1:] if s.startswith("~") else s
+                    for k in range(0, len(pairs), 2):
+                        o = pairs[k + 1]
+                        self._by_key[pairs[k]].append((s, base + o[1:] if o.startswith("~") else o))
         self._rows: dict[str, list[tuple[str, str]]] = {}
+        self._values: dict[str, list[tuple[str, str]]] = {}
 
     def rows(self, predicate: str) -> list[tuple[str, str]]:
         """(subject, object) of every statement of ``predicate`` (a prefixed name of :data:`PREDICATES`),
@@ -176,3 +203,26 @@ class Statements:
     def typed(self, cls: str) -> set[str]:
         """Everything of the class ``cls`` (a prefixed name of :data:`CLASSES`), as ``<IRI>``."""
         return {_long(s) for s, o in self._by_key.get("a", ()) if o == cls}
+
+    def values(self, predicate: str) -> list[tuple[str, str]]:
+        """As :meth:`rows`, as plain values: IRIs without their <>, literals' lexical forms
+        (``"text"@lang`` stays as it is when ``predicate`` is a label's)."""
+        found = self._values.get(predicate)
+        if found is None:
+            label = predicate in _LABELS
+            found = self._values[predicate] = [(_plain(s), o if label else _plain(o))
+                                               for s, o in self._by_key.get(predicate, ())]
+        return found
+
+    def typed_values(self, cls: str) -> set[str]:
+        """As :meth:`typed`, as plain IRIs."""
+        return {_plain(s) for s, o in self._by_key.get("a", ()) if o == cls}
+
+
+def _plain(term: str) -> str:
+    first = term[:1]
+    if first == "<":
+        return term[1:-1]
+    if first == '"':
+        return term[1:term.rindex('"')]
+    return term if first == "_" else ID + term
