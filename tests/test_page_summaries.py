@@ -99,3 +99,20 @@ def test_an_incremental_builds_summaries_are_a_full_builds(tmp_path, data_copy, 
     names = reconciliation.load(store.current_dir())
     assert names == reconciliation.load(full.current_dir()) == reconciliation.entities(reconciliation.tsv(store))
     assert not any(m.endswith("2025-11-27-csc-bishkek") for e in names for m in e["meetings"]) and len(names) > 200
+
+
+def test_a_build_whose_records_have_no_parts_is_followed_by_a_full_one(tmp_path, data_copy, validator):
+    """A store built before the records' parts were kept: the next build processes every record again."""
+    import json
+
+    store = EmbeddedStore(tmp_path / "store")
+    first = build(data_copy, store, validator)
+    path = store.current_dir().with_name(store.current_dir().name + ".records.json")
+    records = json.loads(path.read_text(encoding="utf-8"))
+    for info in records.values():
+        del info["statements"]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    again = build(data_copy, store, validator)
+    assert again.processed == first.processed == first.records
+    assert all("statements" in info for info in store.records().values())
+    assert summaries.read(store.current_dir()) == summaries.compute(store)
