@@ -47,7 +47,7 @@ class FileResult:
     former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
     tenure: list[list] = field(default_factory=list)  # its evidence of who held which post when (claim rows)
     single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
-    statements: dict = field(default_factory=dict)  # what the pages' summaries and the reconciliation read of it
+    statements: str = "{}"  # what the pages' summaries and the reconciliation read of it (store/statements.py)
 
 
 @dataclass
@@ -153,10 +153,10 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
     return result
 
 
-def statements_part(graph: RecordGraph) -> dict:
+def statements_part(graph: RecordGraph) -> str:
     """The record's part (:mod:`csto_kg.store.statements`): what the pages' summaries and the
-    reconciliation index read of its graph."""
-    return statements.graph_part(graph.triples)
+    reconciliation index read of its graph, as the text the build keeps."""
+    return statements.text(statements.graph_part(graph.triples))
 
 
 # -- workers (forked: the context is inherited, not pickled)
