@@ -186,6 +186,9 @@ class Statements:
 
     def __init__(self, parts: Iterable[dict[str, list[str]] | str]):
         self._by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        # objects (states, posts, people, meetings) recur in thousands of statements: one string each
+        self._one: dict[str, str] = {}
+        one = self._one.setdefault
         for found in parts:
             if isinstance(found, str):  # as the build keeps it: :func:`text`
                 found = json.loads(found)
@@ -193,17 +196,20 @@ class Statements:
             for s, pairs in found.items():
                 if base is None:
                     for k in range(0, len(pairs), 2):
-                        self._by_key[pairs[k]].append((s, pairs[k + 1]))
+                        o = pairs[k + 1]
+                        self._by_key[pairs[k]].append((s, one(o, o)))
                 elif s:
                     s = base + s[1:] if s.startswith("~") else s
                     for k in range(0, len(pairs), 2):
                         o = pairs[k + 1]
-                        self._by_key[pairs[k]].append((s, base + o[1:] if o.startswith("~") else o))
+                        o = base + o[1:] if o.startswith("~") else o
+                        self._by_key[pairs[k]].append((s, one(o, o)))
 
     def rows(self, predicate: str) -> list[tuple[str, str]]:
         """(subject, object) of every statement of ``predicate`` (a prefixed name of :data:`PREDICATES`),
         as TSV terms (``<IRI>``, ``"text"@lang``)."""
-        return [(_long(s), _long(o)) for s, o in self._by_key.get(predicate, ())]
+        longs: dict[str, str] = {}  # objects recur: one string each
+        return [(_long(s), longs.get(o) or longs.setdefault(o, _long(o))) for s, o in self._by_key.get(predicate, ())]
 
     def typed(self, cls: str) -> set[str]:
         """Everything of the class ``cls`` (a prefixed name of :data:`CLASSES`), as ``<IRI>``."""
@@ -212,8 +218,10 @@ class Statements:
     def values(self, predicate: str) -> list[tuple[str, str]]:
         """As :meth:`rows`, as plain values: IRIs without their <>, literals' lexical forms
         (``"text"@lang`` stays as it is when ``predicate`` is a label's)."""
-        label = predicate in _LABELS
-        return [(_plain(s), o if label else _plain(o)) for s, o in self._by_key.get(predicate, ())]
+        if predicate in _LABELS:
+            return [(_plain(s), o) for s, o in self._by_key.get(predicate, ())]
+        plains: dict[str, str] = {}  # objects recur: one string each
+        return [(_plain(s), plains.get(o) or plains.setdefault(o, _plain(o))) for s, o in self._by_key.get(predicate, ())]
 
     def typed_values(self, cls: str) -> set[str]:
         """As :meth:`typed`, as plain IRIs."""
