@@ -90,16 +90,22 @@ def child_steps(data: Path, store: Path) -> dict:
     from csto_kg.check.build import build
     from csto_kg.store.embedded import EmbeddedStore
 
-    marks: list[tuple[str, float]] = [("import", started)]
+    marks: list[tuple[str, float, float]] = [("import", started, 0.0)]
+
+    def cpu() -> float:  # user + system of this process and of its workers once they have ended
+        own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
     def progress(step: str, *_args, **_kwargs) -> None:
         if marks[-1][0] != step:
-            marks.append((step, time.perf_counter()))
+            marks.append((step, time.perf_counter(), cpu()))
 
     result = build(data, EmbeddedStore(store), progress=progress)
-    marks.append(("end", time.perf_counter()))
-    steps = {name: marks[k + 1][1] - t for k, (name, t) in enumerate(marks[:-1])}
-    return {"steps": steps, "total": marks[-1][1] - started, "quads": result.quads, "peak_mb": _peak_mb()}
+    marks.append(("end", time.perf_counter(), cpu()))
+    steps = {name: marks[k + 1][1] - t for k, (name, t, _c) in enumerate(marks[:-1])}
+    cpu_steps = {name: marks[k + 1][2] - c for k, (name, _t, c) in enumerate(marks[:-1])}
+    return {"steps": steps, "cpu_steps": cpu_steps, "total": marks[-1][1] - started, "cpu_total": marks[-1][2],
+            "quads": result.quads, "peak_mb": _peak_mb()}
 
 
 def child_baseline(data: Path) -> dict:
@@ -210,6 +216,9 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
     if steps:
         print("   build() steps: " + ", ".join(f"{k} {fmt_seconds(v)}" for k, v in steps["steps"].items()),
               file=sys.stderr, flush=True)
+        if "cpu_steps" in steps:
+            print("   build() steps, CPU: " + ", ".join(f"{k} {fmt_seconds(v)}" for k, v in steps["cpu_steps"].items()),
+                  file=sys.stderr, flush=True)
 
     scratch = OUT / f"stage-store-{meetings}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -288,6 +297,14 @@ def report(rows: list[dict], publish: bool) -> str:
             + [(f"{fmt_seconds(r['steps']['steps'][k])} ({r['steps']['steps'][k] / r['steps']['total']:.0%})"
                 if k in r.get("steps", {}).get("steps", {}) else "") for k in step_names]
             + [fmt_seconds(r.get("steps", {}).get("total"))] for r in rows]))
+        lines.append("")
+    if any("cpu_steps" in r.get("steps", {}) for r in rows):
+        lines.append("CPU time of each step (user + system of the build's process, and of its workers in the step "
+                     "they end in):\n")
+        lines.append(table(["meetings", *step_names, "total"], [
+            [f"{r['meetings']:,}"] + [fmt_seconds(r["steps"]["cpu_steps"].get(k)) if k in r["steps"]["cpu_steps"] else ""
+                                      for k in step_names]
+            + [fmt_seconds(r["steps"].get("cpu_total"))] for r in rows if "cpu_steps" in r.get("steps", {})]))
         lines.append("")
     stage_names = ["read", "validate", "serialize", "load"]
     lines.append("Stages through the public API, one process, no workers (`records.read_records`, "

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from csto_kg.check.build import build, ontology_nquads
 from csto_kg.query.workers import InlineRunner
-from csto_kg.store import summaries
+from csto_kg.store import reconciliation, statements, summaries
+from csto_kg.store.statements import Statements
+from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.web import entity
 
 
@@ -55,3 +58,61 @@ def test_a_page_without_a_summary_file_asks_the_store(built_store, small_section
     iri = entity.ID + "state/russia"
     assert reader.summary(iri) is None
     assert entity.agent_view(reader, iri)["totals"]["participations"] > 3
+
+
+def test_the_records_parts_merged_are_what_the_queries_compute(built_store, small_sections):
+    """The build merges each record's part (kept with its build information) instead of asking the store."""
+    parts = [info["statements"] for info in built_store.records().values()]
+    assert len(parts) == built_store.manifest()["record_count"] and all(parts)
+    merged = summaries.merge(Statements([*parts, statements.nquads_part(ontology_nquads())]))
+    assert merged == summaries.compute(built_store)
+    assert len(merged["agents"]) >= 9 and len(merged["posts"]) >= 8
+
+
+def test_the_summaries_file_is_what_the_queries_compute(built_store):
+    assert summaries.read(built_store.current_dir()) == summaries.compute(built_store)
+
+
+def test_an_incremental_builds_summaries_are_a_full_builds(tmp_path, data_copy, validator, small_sections):
+    """And so is its reconciliation index: both are merged from the records' parts, the unchanged ones' kept."""
+    store = EmbeddedStore(tmp_path / "incremental")
+    build(data_copy, store, validator)
+    before = summaries.read(store.current_dir())
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    delegation = "  - state: armenia\n    sources: [mia-en-2019-06-21-ccim-22, newskitchen-en-2019-06-21-ccim-22]\n"
+    text = meeting.read_text(encoding="utf-8")
+    assert delegation in text
+    meeting.write_text(text.replace(delegation, "", 1), encoding="utf-8")  # one delegation fewer
+    (data_copy / "meetings" / "2025-11-27-csc-bishkek.yaml").unlink()  # the latest meeting gone
+    assert build(data_copy, store, validator).processed == 1
+    full = EmbeddedStore(tmp_path / "full")
+    build(data_copy, full, validator, incremental=False)
+    after = summaries.read(store.current_dir())
+    assert after == summaries.read(full.current_dir()) == summaries.compute(store) == summaries.compute(full)
+    assert after != before and len(after["agents"]) >= 9
+    armenia = entity.ID + "state/armenia"
+    assert after["agents"][armenia]["delegations"]["total"] == before["agents"][armenia]["delegations"]["total"] - 1
+    bishkek = entity.ID + "meeting/2025-11-27-csc-bishkek"
+    def listing(found):
+        return {agent for agent, entry in found["agents"].items() if any(m == bishkek for m, _ in entry["meetings"]["latest"])}
+    assert listing(before) and not listing(after)
+    names = reconciliation.load(store.current_dir())
+    assert names == reconciliation.load(full.current_dir()) == reconciliation.entities(reconciliation.tsv(store))
+    assert not any(m.endswith("2025-11-27-csc-bishkek") for e in names for m in e["meetings"]) and len(names) > 200
+
+
+def test_a_build_whose_records_have_no_parts_is_followed_by_a_full_one(tmp_path, data_copy, validator):
+    """A store built before the records' parts were kept: the next build processes every record again."""
+    import json
+
+    store = EmbeddedStore(tmp_path / "store")
+    first = build(data_copy, store, validator)
+    path = store.current_dir().with_name(store.current_dir().name + ".records.json")
+    records = json.loads(path.read_text(encoding="utf-8"))
+    for info in records.values():
+        del info["statements"]
+    path.write_text(json.dumps(records), encoding="utf-8")
+    again = build(data_copy, store, validator)
+    assert again.processed == first.processed == first.records
+    assert all("statements" in info for info in store.records().values())
+    assert summaries.read(store.current_dir()) == summaries.compute(store)

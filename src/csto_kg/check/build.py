@@ -23,7 +23,8 @@ from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
-from ..store import Store, reconciliation, summaries
+from ..store import Store, reconciliation, statements, summaries
+from ..store.statements import Statements
 from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_nquads
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
@@ -101,6 +102,8 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
         return None
     if any(isinstance(info, dict) and "tenure" not in info for info in previous["records"].values()):
         return None  # built before tenures were reasoned: their evidence is not at hand
+    if any(isinstance(info, dict) and "statements" not in info for info in previous["records"].values()):
+        return None  # built before the records' parts for the summaries and reconciliation were kept
     before: dict[str, dict] = previous["records"]
     changed, now = set(), set()
     for path, name in record_files(data_dir):
@@ -188,10 +191,17 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             records[result.name]["tenure"] = result.tenure
             if result.single_holder:
                 records[result.name]["single_holder"] = result.single_holder
+            records[result.name]["statements"] = result.statements
         progress("reasoning tenures")
         tenures_file = Path(work) / "tenures.nq"
         tenures_file.write_text(tenures_nquads(records), encoding="utf-8")
         files.append(tenures_file)
+        progress("summarizing for the pages")  # while the last files load
+        merged = Statements([*(info["statements"] for info in records.values()), statements.nquads_part(text)])
+        found = summaries.merge(merged)
+        progress("indexing names for reconciliation")
+        names = reconciliation.merge(merged)
+        del merged
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
@@ -214,10 +224,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                 raise
             raise refused from None
     validator.write_cache()  # for `csto-kg validate`, when the store keeps one (an embedded store)
-    progress("summarizing for the pages")
-    summaries.write(store)
-    progress("indexing names for reconciliation")
-    reconciliation.write(store)
+    summaries.write(store, found)
+    reconciliation.write(store, names)
     warnings = [p for p in outcome.problems if p.severity != "error"]
     return BuildResult(final, len(records), store.manifest()["quads"], warnings,
                        time.perf_counter() - started, processed=len(outcome.results),

@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 
 from ..graph.rdfize import RecordGraph, rdfize
+from ..store import statements
 from ..problems import Problem
 from .. import records as rec
 from .context import Context, RecordContext, file_digest
@@ -45,6 +46,7 @@ class FileResult:
     former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
     tenure: list[list] = field(default_factory=list)  # its evidence of who held which post when (claim rows)
     single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
+    statements: str = "{}"  # what the pages' summaries and the reconciliation read of it (store/statements.py)
 
 
 @dataclass
@@ -145,12 +147,19 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
             return result
         out.writelines(lines)
         result.quads = len(lines)
-        if not check_load:  # who held which post when: evidence a build keeps, which checking alone does not need
+        if not check_load:  # who held which post when, and what pages and reconciliation read: a build keeps them
             from ..tenure import claim_row, record_evidence, single_holder_posts  # noqa: PLC0415
 
             result.tenure = [claim_row(c) for c in record_evidence(record)]
             result.single_holder = single_holder_posts(record)
+            result.statements = statements_part(graph)
     return result
+
+
+def statements_part(graph: RecordGraph) -> str:
+    """The record's part (:mod:`csto_kg.store.statements`): what the pages' summaries and the
+    reconciliation index read of its graph, as the text the build keeps."""
+    return statements.text(statements.graph_part(graph.triples))
 
 
 # -- workers (forked: the context is inherited, not pickled)

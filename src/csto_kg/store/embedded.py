@@ -230,8 +230,9 @@ class EmbeddedStore:
             self._collect_garbage()
             return final
 
-    def _seal(self, build_id: str, partial: Path, count: int, manifest: dict) -> Path:
-        """Publish the closed store ``partial``: its final name, its manifest, then ``current``."""
+    def _seal(self, build_id: str, partial: Path, count: int, manifest: dict, records_text: str | None = None) -> Path:
+        """Publish the closed store ``partial``: its final name, its manifest, then ``current``
+        (``records_text``: the manifest's records as JSON, when written already)."""
         final = self.builds / build_id
         os.rename(partial, final)
         manifest = {**manifest, "id": build_id, "quads": count}
@@ -239,7 +240,8 @@ class EmbeddedStore:
         if records is not None:  # the bulky per-record part lives beside, read only by builds
             manifest["record_count"] = len(records)
             manifest["entities"] = {n: r["digest"] for n, r in records.items() if n.startswith("entities/")}
-            _records_file(final).write_text(json.dumps(records, sort_keys=True), encoding="utf-8")
+            _records_file(final).write_text(records_text if records_text is not None else records_json(records),
+                                            encoding="utf-8")
         final.with_suffix(".json").write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
         self._point_current_to(final)
         return final
@@ -331,6 +333,8 @@ class Loading:
 
     def publish(self, manifest: dict) -> Path:
         """Wait for every file added, then make the new store current (as ``replace`` does)."""
+        # the records' JSON (tens of MB at scale) is written while the last files load
+        records_text = records_json(manifest["records"]) if manifest.get("records") is not None else None
         self._wait()
         if self._error is not None:
             raise self._error
@@ -339,7 +343,7 @@ class Loading:
         count = len(store)
         self._store = None
         del store  # closes the database
-        final = self.owner._seal(self.build_id, self.partial, count, manifest)
+        final = self.owner._seal(self.build_id, self.partial, count, manifest, records_text)
         self.published = True
         return final
 
@@ -357,6 +361,11 @@ def _graphs_in(files: list[Path]) -> set[str]:
             for line in handle:
                 graphs.add(line[line.rstrip(" .\n").rfind(" <") + 2:].rstrip(" .\n").rstrip(">"))
     return graphs
+
+
+def records_json(records: dict) -> str:
+    """The per-record part of a manifest as the file beside the build holds it."""
+    return json.dumps(records, sort_keys=True)
 
 
 def _records_file(build: Path) -> Path:

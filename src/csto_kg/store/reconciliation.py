@@ -4,10 +4,12 @@ The service matches names against every entity's labels and alternative labels, 
 namesakes apart by the states a person acted for, the posts and ranks they held (with dates) and
 the meetings they attended. Reading all that takes about a dozen queries over every label and
 participation of the store: seconds on the real records, minutes on a large store, far past a
-client's time limit. The build reads it once, after the store is published, and writes it beside
-the build (``builds/<id>.reconcile.json``); the server loads that file once per build and asks
-the store nothing. A build without the file (one made before it, a remote store) is read with
-the same queries by the server, under the endpoint's time limit.
+client's time limit. The build works it out once, from what each record's part
+(:mod:`~csto_kg.store.statements`) keeps of its statements, and writes it beside the build
+(``builds/<id>.reconcile.json``); the server loads that file once per build and asks the store
+nothing. A build without the file (one made before it, a remote store) is read with the same
+queries by the server, under the endpoint's time limit; both ways give the same entities in the
+same order.
 
 The file::
 
@@ -17,8 +19,9 @@ The file::
                    "qids": [...], "states": [...], "ranks": [...], "meetings": [...],
                    "posts": [[post id, [[first day, last day], ...]], ...]}, ...]}
 
-Ids are the paths of resources below ``https://w3id.org/csto-kg/id/``; entities, names and the
-spells of a post are in the order the queries found them (the index's answers depend on it).
+Ids are the paths of resources below ``https://w3id.org/csto-kg/id/``; entities are in the order
+of :data:`KIND_ORDER`, then of their ids; names, a person's posts and each post's spells are sorted
+(the index's answers depend on the order, which is therefore the same however the file was made).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import pyoxigraph as ox
 
 from ..graph.vocab import ID, PREFIXES, expand
 from ..records.kinds import KINDS
+from .statements import CLASSES, Statements
 
 VERSION = 1
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -93,16 +97,106 @@ def tsv(store) -> Select:
     return select
 
 
+class _Asked:
+    """The questions :func:`_entities` asks, answered by the store's queries (``select``)."""
+
+    def __init__(self, select: Select):
+        self.select = select
+
+    def labels(self, klass: str, predicate: str) -> Iterable[tuple[str, str, str]]:
+        return self.select(f"SELECT ?s ?l (LANG(?l) AS ?lang) WHERE {{ ?s a <{klass}> ; {predicate} ?l }}")
+
+    def pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
+        return self.select(f"SELECT ?s ?o WHERE {{ ?s {predicate} ?o }}")
+
+    def meeting_days(self, edge: str) -> Iterable[tuple[str, str]]:
+        return self.select(f"SELECT ?m ?d WHERE {{ ?m a igo:Meeting ; igo:{edge} ?d }}")
+
+    def rank_holdings(self) -> Iterable[tuple[str, str]]:
+        return self.select("SELECT DISTINCT ?person ?x WHERE { ?h a igo:RankHolding ; igo:holder ?person ; igo:rank ?x }")
+
+    def membership_bounds(self, edge: str, date: str) -> Iterable[tuple[str, str]]:
+        return self.select(f"SELECT ?h ?d WHERE {{ ?h a org:Membership ; org:memberDuring/time:{edge}/igo:{date} ?d }}")
+
+    def membership_posts(self, predicate: str) -> Iterable[tuple[str, str, str]]:
+        return self.select(f"SELECT ?h ?person ?x WHERE {{ ?h a org:Membership ; org:member ?person ; {predicate} ?x }}")
+
+
+class _Merged:
+    """The same questions answered from the build's records' parts (:class:`~csto_kg.store.statements.Statements`)."""
+
+    def __init__(self, found: Statements):
+        self.found = found
+        self._typed: dict[str, set[str]] = {}
+
+    def _of(self, cls: str) -> set[str]:
+        if cls not in self._typed:
+            self._typed[cls] = self.found.typed_values(cls)
+        return self._typed[cls]
+
+    def _by_subject(self, predicate: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for s, o in self.found.values(predicate):
+            found.setdefault(s, []).append(o)
+        return found
+
+    def labels(self, klass: str, predicate: str) -> Iterable[tuple[str, str, str]]:
+        typed = self._of(_CLASS_NAMES[klass])
+        for s, o in self.found.values(predicate):
+            if s in typed and o.startswith('"'):
+                end = o.rindex('"')
+                yield s, o[1:end], o[end + 2:]
+
+    def pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
+        return self.found.values(predicate)
+
+    def meeting_days(self, edge: str) -> Iterable[tuple[str, str]]:
+        meetings = self._of("igo:Meeting")
+        return [(m, d) for m, d in self.found.values(f"igo:{edge}") if m in meetings]
+
+    def rank_holdings(self) -> Iterable[tuple[str, str]]:
+        holdings, ranks = self._of("igo:RankHolding"), self._by_subject("igo:rank")
+        return dict.fromkeys((person, rank) for h, person in self.found.values("igo:holder")
+                             if h in holdings for rank in ranks.get(h, ()))
+
+    def membership_bounds(self, edge: str, date: str) -> Iterable[tuple[str, str]]:
+        memberships = self._of("org:Membership")
+        instants, dates = self._by_subject(f"time:{edge}"), self._by_subject(f"igo:{date}")
+        return [(h, d) for h, during in self.found.values("org:memberDuring") if h in memberships
+                for instant in instants.get(during, ()) for d in dates.get(instant, ())]
+
+    def membership_posts(self, predicate: str) -> Iterable[tuple[str, str, str]]:
+        memberships, posts = self._of("org:Membership"), self._by_subject(predicate)
+        return [(h, person, x) for h, person in self.found.values("org:member")
+                if h in memberships for x in posts.get(h, ())]
+
+
+_CLASS_NAMES = {str(expand(name)): name for name in CLASSES}
+
+
 def entities(select: Select) -> list[dict]:
     """The entities found by ``select`` (:func:`solutions` or :func:`tsv`), each a dict as in the
     file (sets as sets, spells as tuples). Each query reads one property, or a few of small
     classes, through the store's indexes; the parts of meetings are joined here."""
+    return _entities(_Asked(select))
+
+
+def merge(found: Statements) -> list[dict]:
+    """The entities of a build from the statements of its records' and other graphs' parts: what
+    :func:`entities` reads from the store the build makes, without asking the store. (The tenures
+    graph has no part: its tenures are of no class the service reads.)"""
+    return _entities(_Merged(found))
+
+
+def _entities(asked) -> list[dict]:
+    """The entities, in the order of :data:`KIND_ORDER` then of their ids (each's posts in the order
+    of their ids, each post's spells in order), whichever way the questions were answered."""
     found: dict[str, dict] = {}
     english: dict[str, str] = {}
     for kind in KIND_ORDER:
         for klass in KIND_CLASSES[kind]:
             for predicate in ("rdfs:label", "skos:altLabel"):
-                for iri, text, lang in select(f"SELECT ?s ?l (LANG(?l) AS ?lang) WHERE {{ ?s a <{klass}> ; {predicate} ?l }}"):
+                for iri, text, lang in asked.labels(klass, predicate):
                     if not iri.startswith(ID + kind + "/"):
                         continue
                     local = _local(iri)
@@ -113,41 +207,41 @@ def entities(select: Select) -> list[dict]:
                     if text not in e["names"]:
                         e["names"].append(text)
                     if predicate == "rdfs:label" and lang.startswith("en"):
-                        english.setdefault(local, text)
+                        english[local] = min(english.get(local, text), text)
     for e in found.values():
         e["names"].sort()
         e["name"] = english.get(e["id"]) or (e["names"][0] if e["names"] else e["id"].split("/", 1)[1])
-    for s, w in select("SELECT ?s ?w WHERE { ?s skos:exactMatch ?w }"):
+    for s, w in asked.pairs("skos:exactMatch"):
         e = found.get(_local(s))
         if e is not None and w.startswith(PREFIXES["wd"]):
             e["qids"].add(w[len(PREFIXES["wd"]):])
     people = {i: e for i, e in found.items() if e["kind"] == "person"}
     days: dict[str, tuple[str, str]] = {}
     for edge in ("earliestDate", "latestDate"):
-        for m, d in select(f"SELECT ?m ?d WHERE {{ ?m a igo:Meeting ; igo:{edge} ?d }}"):
+        for m, d in asked.meeting_days(edge):
             first, last = days.get(_local(m), ("", ""))
             days[_local(m)] = (d, last) if edge == "earliestDate" else (first, d)
     participants: dict[str, list[dict]] = {}  # participation -> the people it is of
-    for pa, person in select("SELECT ?pa ?person WHERE { ?pa igo:participant ?person }"):
+    for pa, person in asked.pairs("igo:participant"):
         e = people.get(_local(person))
         if e is not None:
             participants.setdefault(pa, []).append(e)
     held_at: dict[str, tuple[str, str]] = {}  # participation -> (person, meeting)
-    for pa, meeting in select("SELECT ?pa ?x WHERE { ?pa igo:inMeeting ?x }"):
+    for pa, meeting in asked.pairs("igo:inMeeting"):
         for e in participants.get(pa, ()):
             e["meetings"].add(_local(meeting))
             held_at[pa] = (e["id"], _local(meeting))
     for predicate, field in (("igo:onBehalfOf", "states"), ("igo:rank", "ranks")):
-        for pa, x in select(f"SELECT ?pa ?x WHERE {{ ?pa {predicate} ?x }}"):
+        for pa, x in asked.pairs(predicate):
             for e in participants.get(pa, ()):
                 e[field].add(_local(x))
-    for person, rank in select("SELECT DISTINCT ?person ?x WHERE { ?h a igo:RankHolding ; igo:holder ?person ; igo:rank ?x }"):
+    for person, rank in asked.rank_holdings():
         e = people.get(_local(person))
         if e is not None:
             e["ranks"].add(_local(rank))
     attested: dict[tuple[str, str], list[str]] = {}
     for predicate in ("igo:post", "igo:actingPost"):
-        for pa, x in select(f"SELECT ?pa ?x WHERE {{ ?pa {predicate} ?x }}"):
+        for pa, x in asked.pairs(predicate):
             if pa in held_at:
                 person, meeting = held_at[pa]
                 seen = attested.setdefault((person, _local(x)), [])
@@ -156,15 +250,17 @@ def entities(select: Select) -> list[dict]:
         people[person]["posts"].setdefault(post, []).append((min(seen), max(seen)) if seen else ("", ""))
     bounds: dict[str, list[str]] = {}
     for edge, n in (("hasBeginning", 0), ("hasEnd", 1)):
-        for h, d in select(f"SELECT ?h ?d WHERE {{ ?h a org:Membership ; org:memberDuring/time:{edge}/igo:"
-                           f"{'earliestDate' if n == 0 else 'latestDate'} ?d }}"):
+        for h, d in asked.membership_bounds(edge, "earliestDate" if n == 0 else "latestDate"):
             bounds.setdefault(h, ["", ""])[n] = d
     for predicate in ("igo:post", "igo:actingPost"):
-        for h, person, x in select(f"SELECT ?h ?person ?x WHERE {{ ?h a org:Membership ; org:member ?person ; {predicate} ?x }}"):
+        for h, person, x in asked.membership_posts(predicate):
             e = people.get(_local(person))
             if e is not None:
                 e["posts"].setdefault(_local(x), []).append(tuple(bounds.get(h, ("", ""))))
-    return list(found.values())
+    order = {kind: n for n, kind in enumerate(KIND_ORDER)}
+    for e in found.values():
+        e["posts"] = {post: sorted(e["posts"][post]) for post in sorted(e["posts"])}
+    return sorted(found.values(), key=lambda e: (order[e["kind"]], e["id"]))
 
 
 def _plain(e: dict) -> dict:
@@ -173,15 +269,15 @@ def _plain(e: dict) -> dict:
             "posts": [[post, [list(spell) for spell in spells]] for post, spells in e["posts"].items()]}
 
 
-def write(store) -> Path | None:
-    """Read the entities of the current build of ``store`` (directly, without a time limit: the
-    build's own fixed queries) and write them beside it; None for a store without build folders
-    (a remote one)."""
+def write(store, found: list[dict] | None = None) -> Path | None:
+    """Write the entities of the current build of ``store`` beside it: ``found``, or when not given
+    read from the store (directly, without a time limit: the build's own fixed queries); None for a
+    store without build folders (a remote one)."""
     current = store.current_dir() if hasattr(store, "current_dir") else None
     if current is None:
         return None
     target = path_of(current)
-    data = {"version": VERSION, "entities": [_plain(e) for e in entities(tsv(store))]}
+    data = {"version": VERSION, "entities": [_plain(e) for e in (entities(tsv(store)) if found is None else found)]}
     partial = target.with_name(target.name + f".{os.getpid()}.new")
     partial.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     partial.replace(target)

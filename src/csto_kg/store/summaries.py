@@ -3,10 +3,11 @@
 A state or an organization is named by tens of thousands of participations and delegations, a
 minister's post by thousands of participations. Its page shows how many there are and the latest
 :data:`SECTION_ROWS` of each; finding those with SPARQL means reading every one of them on every
-request (seconds, growing with the records). The build reads them once, after the store is
-published, and writes for every resource with more than :data:`SECTION_ROWS` of them which are the
-latest ones and how many there are in all, beside the build (``builds/<id>.summaries.json``). A
-page then asks the store only for the details of the rows it shows.
+request (seconds, growing with the records). The build works them out once, from what each
+record's part (:mod:`~csto_kg.store.statements`) keeps of its statements, and writes for every
+resource with more than :data:`SECTION_ROWS` of them which are the latest ones and how many there
+are in all, beside the build (``builds/<id>.summaries.json``). A page then asks the store only for
+the details of the rows it shows.
 
 Only the ordering and the counts come from here; every fact a page shows is still read from the
 store. A build without a summary file (one made before summaries, a remote store) is read with the
@@ -31,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..graph.vocab import ID
+from .statements import Statements
 
 VERSION = 2
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
@@ -87,16 +89,33 @@ def compute(store) -> dict:
 
     Each query reads one property, through the store's index on it. A part of a meeting is put in
     its meeting by its IRI, as the records lay IRIs out: joining each to ``igo:inMeeting`` would
-    read as many rows again. The pages take a row's meeting from the store, never from here."""
+    read as many rows again. The pages take a row's meeting from the store, never from here.
+
+    The build does not ask the store: it merges the records' parts (:func:`merge`); this is the
+    reference that is tested against."""
+    starts = _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }")
+    typed = [m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")]
+    links = {predicate: _tsv(store, f"SELECT ?x ?o WHERE {{ ?x {predicate} ?o }}") for predicate in _LINKS}
+    return _summarize(starts, typed, links)
+
+
+#: The properties whose statements the summaries count, as the queries name them.
+_LINKS = (*(predicate for _how, predicate, _section in HOW_PROPERTIES), "igo:post", "igo:actingPost")
+
+
+def _summarize(starts, typed, links: dict[str, list]) -> dict:
+    """The summaries from the statements they are made of, as TSV terms (IRIs in <>): ``starts`` the
+    (thing, date) of every ``schema:startDate``, ``typed`` whatever is an ``igo:Meeting``, ``links``
+    the (subject, object) of every statement of each of :data:`_LINKS`. Repeated rows change nothing."""
     dates: dict[str, str] = {}
-    for meeting, date in _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }"):
+    for meeting, date in starts:
         dates[meeting] = max(dates.get(meeting, ""), _date(date))
-    typed = {m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")}
+    typed = set(typed)
     hows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # agent -> meeting -> hows
     items: dict[str, dict[str, dict[str, str]]] = {"delegations": defaultdict(dict), "participations": defaultdict(dict)}
     unplaced: set[str] = set()  # agents and posts with a part whose IRI names no meeting: left to the page's queries
     for how, predicate, section in HOW_PROPERTIES:
-        for x, agent in _tsv(store, f"SELECT ?x ?agent WHERE {{ ?x {predicate} ?agent }}"):
+        for x, agent in links.get(predicate, ()):
             meeting = x if section == "meeting" else _meeting_of(x)
             if meeting is None:
                 unplaced.add(agent)
@@ -118,7 +137,7 @@ def compute(store) -> dict:
         agents[_iri(agent)] = entry
     held: dict[str, dict[str, str]] = defaultdict(dict)
     for predicate in ("igo:post", "igo:actingPost"):
-        for x, post in _tsv(store, f"SELECT ?x ?post WHERE {{ ?x {predicate} ?post }}"):
+        for x, post in links.get(predicate, ()):
             meeting = _meeting_of(x)
             if meeting is None:  # a post-holding, not a participation
                 continue
@@ -128,21 +147,31 @@ def compute(store) -> dict:
     return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
 
 
+def merge(statements: Statements) -> dict:
+    """The summaries of a build from the statements of its records' and other graphs' parts
+    (:mod:`~csto_kg.store.statements`): what :func:`compute` reads from the store the build makes.
+
+    The tenures graph has no part: the only statements of it the summaries read are its tenures'
+    ``igo:post`` and ``igo:actingPost``, and a tenure is in no meeting."""
+    links = {predicate: statements.rows(predicate) for predicate in _LINKS}
+    return _summarize(statements.rows("schema:startDate"), statements.typed("igo:Meeting"), links)
+
+
 def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
     """How many of ``found`` (item -> its meeting) there are, and the latest :data:`SECTION_ROWS`, oldest first."""
     kept = sorted(found, key=lambda item: (dates.get(found[item], ""), item))[-SECTION_ROWS:]
     return {"total": len(found), "latest": [_iri(item) for item in kept]}
 
 
-def write(store) -> Path | None:
-    """Compute the summaries of the current build of ``store`` and write them beside it; None for a
-    store without build folders (a remote one)."""
+def write(store, found: dict | None = None) -> Path | None:
+    """Write the summaries of the current build of ``store`` beside it (``found``, or computed from the
+    store when not given); None for a store without build folders (a remote one)."""
     current = store.current_dir() if hasattr(store, "current_dir") else None
     if current is None:
         return None
     target = path_of(current)
     partial = target.with_name(target.name + f".{os.getpid()}.new")
-    partial.write_text(json.dumps(compute(store), separators=(",", ":")), encoding="utf-8")
+    partial.write_text(json.dumps(compute(store) if found is None else found, separators=(",", ":")), encoding="utf-8")
     partial.replace(target)
     return target
 
