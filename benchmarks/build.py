@@ -172,7 +172,7 @@ def oxigraph_load(store: Path, meetings: int, timeout: float) -> dict:
 
 
 def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float, baseline_memory_gb: float,
-            detail: bool = True) -> dict:
+            detail: bool = True, floor: bool = True) -> dict:
     data = data_dir(meetings)
     summary = data_summary(meetings)
     row: dict = {"meetings": meetings, "participations": summary["participations"], "files": summary["files"]}
@@ -192,7 +192,7 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
         row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
     print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB (largest process), "
           f"{child.tree_peak_mb:,.0f} MB (process tree), exit {child.returncode}", file=sys.stderr, flush=True)
-    if child.returncode == 0:
+    if child.returncode == 0 and floor:
         row["oxigraph_load"] = oxigraph_load(store, meetings, timeout)
         load = row["oxigraph_load"]
         print(f"   oxigraph load of the same quads: {fmt_seconds(load.get('seconds'))}, peak "
@@ -403,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detail-max", type=int, default=10000,
                         help="largest size at which the build's steps and the API stages are timed too "
                              "(the stages hold every record's graph in one process)")
+    parser.add_argument("--load-max", type=int, default=None,
+                        help="largest size at which `oxigraph load` of the same quads is timed too (default: all)")
     parser.add_argument("--merge", action="store_true",
                         help="add these sizes to the last run's table (out/build.json) instead of replacing it")
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
@@ -431,7 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = sorted(set(args.sizes + ([100000] if args.large else [])))
     rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout,
-                    args.baseline_memory_gb, n <= args.detail_max) for n in sizes]
+                    args.baseline_memory_gb, n <= args.detail_max, args.load_max is None or n <= args.load_max)
+            for n in sizes]
     if args.merge and (OUT / "build.json").exists():
         kept = [r for r in load_results("build")["rows"] if r["meetings"] not in sizes]
         rows = sorted(kept + rows, key=lambda r: r["meetings"])

@@ -7,6 +7,7 @@ Nothing reaches the store unless every record conforms; a failed build raises
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import itertools
 import re
@@ -24,7 +25,7 @@ from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
 from ..store import Store, reconciliation, summaries
-from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_nquads
+from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_lines
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
 from .validate import Validator
@@ -138,14 +139,18 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     schema = schema_digest(wikidata_labels)
     previous = None
     if incremental and store.incremental and store.exists():
-        previous = {**(store.manifest() or {}), "records": store.records()}
+        previous = {**(store.manifest() or {}), "records": store.records(), "evidence": store.evidence()}
+        if previous["evidence"] is None and any(isinstance(info, dict) and isinstance(info.get("tenure"), int)
+                                                for info in (previous["records"] or {}).values()):
+            previous = None  # its evidence file is gone: build everything again
     contexts: dict[str, Context] = {}
 
     def files_context() -> Context:
         if "files" not in contexts:
             progress("reading entities")
-            with pipeline.gc_paused():  # every entity, its graph and its marks live to the end of the build
-                contexts["files"] = Context(data_dir, validator)
+            with pipeline.gc_paused():  # every entity and its marks live to the end of the build
+                # their graphs are not kept: the workers make each entity file's graph again
+                contexts["files"] = Context(data_dir, validator, keep_graphs=False)
         return contexts["files"]
 
     plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
@@ -183,18 +188,25 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             records[result.name] = {"digest": result.digest, "refs": " ".join(result.refs), "deps": result.deps,
                                     "size": info.st_size, "mtime_ns": info.st_mtime_ns,
                                     "warnings": sum(p.severity == "warning" for p in result.problems)}
+            result.refs = []  # kept joined, above: a list of names per record adds up over many meetings
             if result.former_ids:
                 records[result.name]["former_ids"] = [list(f) for f in result.former_ids]
-            records[result.name]["tenure"] = result.tenure
+            records[result.name]["tenure"] = result.tenure_rows  # the rows: in the evidence files
             if result.single_holder:
                 records[result.name]["single_holder"] = result.single_holder
         progress("reasoning tenures")
-        tenures_file = Path(work) / "tenures.nq"
-        tenures_file.write_text(tenures_nquads(records), encoding="utf-8")
+        contexts.clear()  # the entities are not needed any more; their memory goes to the reasoning
+        ctx = _ctx = None
+        gc.collect()
+        tenures_file, evidence_file = Path(work) / "tenures.nq", Path(work) / "evidence.jsonl"
+        write_tenures(records, {r.name for r in outcome.results}, outcome.evidence_files,
+                      previous.get("evidence") if plan is not None else None, evidence_file, tenures_file)
         files.append(tenures_file)
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
+        if store.incremental:  # kept beside the new build, for the next incremental build
+            manifest["evidence_file"] = str(evidence_file)
         progress("publishing the store")  # what is left to load, then the switch to the new store
         try:
             if plan is not None:
@@ -224,12 +236,41 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                                          else len(info.get("warnings", [])) for info in records.values()))
 
 
-def tenures_nquads(records: dict[str, dict]) -> str:
-    """The tenures reasoned from the evidence of every record (``records``: the build's per-record
-    information, which keeps each record's evidence), as N-Quads in the tenures graph."""
-    claims = [claim_from_row(row) for info in records.values() for row in info.get("tenure", ())]
+def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: list[Path], old_evidence: Path | None,
+                  evidence_file: Path, tenures_file: Path) -> None:
+    """Reason the tenures from the evidence of every record in ``records`` (the build's per-record
+    information) and write them to ``tenures_file`` as N-Quads in the tenures graph; write all
+    that evidence to ``evidence_file``, the file kept beside the new build.
+
+    The evidence is read a record at a time, as the reasoning takes it: from ``new_evidence``
+    (the files of the records ``processed`` now), from ``old_evidence`` (the last build's file:
+    the records not processed again) and from ``records`` itself (a build from before the
+    evidence had a file of its own kept each record's claim rows there, as ``tenure``)."""
+    shared: dict = {}  # one object for each name, file, date and list of sources, over all claims
+
+    def claims(out) -> Iterator:
+        for name, info in records.items():
+            rows = info.get("tenure")
+            if isinstance(rows, list):  # the rows themselves: an older build's per-record information
+                info["tenure"] = len(rows)
+                if name not in processed and rows:
+                    out.write(pipeline.evidence_line(name, rows))
+                    yield from (claim_from_row(row, shared) for row in rows)
+        sources = [(path, True) for path in new_evidence]
+        if old_evidence is not None:
+            sources.insert(0, (old_evidence, False))
+        for path, new in sources:
+            for name, rows, line in pipeline.read_evidence(path):
+                if new or (name in records and name not in processed):
+                    out.write(line)
+                    yield from (claim_from_row(row, shared) for row in rows)
+
     single = {post for info in records.values() for post in info.get("single_holder", ())}
-    return tenure_nquads(*reason(claims, single))
+    with open(evidence_file, "w", encoding="utf-8") as out:
+        tenures, conflicts = reason(claims(out), single)
+    shared.clear()
+    with open(tenures_file, "w", encoding="utf-8") as out:
+        out.writelines(tenure_lines(tenures, conflicts))
 
 
 def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:
