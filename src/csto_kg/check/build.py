@@ -225,15 +225,17 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             if refused is None:
                 raise
             raise refused from None
+    warnings = [p for p in outcome.problems if p.severity != "error"]
+    counts = {"records": len(records), "processed": len(outcome.results),
+              "warning_count": sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
+                                   else len(info.get("warnings", [])) for info in records.values())}
+    del outcome, records, manifest, previous  # written with the build: let them go before the pages' summaries
     progress("summarizing for the pages")
     summaries.write(store)
     progress("indexing names for reconciliation")
     reconciliation.write(store)
-    warnings = [p for p in outcome.problems if p.severity != "error"]
-    return BuildResult(final, len(records), store.manifest()["quads"], warnings,
-                       time.perf_counter() - started, processed=len(outcome.results),
-                       warning_count=sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
-                                         else len(info.get("warnings", [])) for info in records.values()))
+    return BuildResult(final, counts.pop("records"), store.manifest()["quads"], warnings,
+                       time.perf_counter() - started, **counts)
 
 
 def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: list[Path], old_evidence: Path | None,
