@@ -102,6 +102,53 @@ def child_steps(data: Path, store: Path) -> dict:
     return {"steps": steps, "total": marks[-1][1] - started, "quads": result.quads, "peak_mb": _peak_mb()}
 
 
+def memory_steps(data: Path, store: Path) -> dict:
+    """``csto_kg.check.build.build`` in this process, its memory sampled every 0.5 s: the RSS of this
+    process and the summed PSS of it and its workers, the largest of each during each step it
+    reports to ``progress``, and the RSS at each step's end. Prints a line per step as it ends."""
+    import os
+    import threading
+
+    from _common import _tree_pss_mb
+
+    def rss_mb() -> float:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS")) / 1024
+
+    started = time.perf_counter()
+    state: dict = {"step": "import", "rss": {}, "tree": {}, "end_rss": {}, "seconds": {}}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            step = state["step"]
+            state["rss"][step] = max(state["rss"].get(step, 0.0), rss_mb())
+            state["tree"][step] = max(state["tree"].get(step, 0.0), _tree_pss_mb(os.getpid()))
+
+    threading.Thread(target=sample, daemon=True).start()
+    from csto_kg.check.build import build
+    from csto_kg.store.embedded import EmbeddedStore
+
+    mark = [started]
+
+    def progress(step: str, *_args, **_kwargs) -> None:
+        if state["step"] != step:
+            now, ended = time.perf_counter(), state["step"]
+            state["end_rss"][ended], state["seconds"][ended] = rss_mb(), now - mark[0]
+            mark[0] = now
+            print(f"{now - started:9.1f} s  {ended}: {state['seconds'][ended]:.1f} s, largest RSS "
+                  f"{state['rss'].get(ended, 0):,.0f} MB, with the workers (PSS) {state['tree'].get(ended, 0):,.0f} MB, "
+                  f"RSS at its end {state['end_rss'][ended]:,.0f} MB", file=sys.stderr, flush=True)
+            state["step"] = step
+
+    shutil.rmtree(store, ignore_errors=True)
+    result = build(data, EmbeddedStore(store), progress=progress)
+    progress("end")
+    done.set()
+    return {**{k: v for k, v in state.items() if k != "step"}, "quads": result.quads,
+            "total": time.perf_counter() - started}
+
+
 def child_baseline(data: Path) -> dict:
     """One whole-graph ``pyshacl.validate`` over all records merged, with the shapes and subclass axioms."""
     from pyshacl import validate as shacl_validate
@@ -413,12 +460,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child-stages", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", metavar="DATA", help=argparse.SUPPRESS)
     parser.add_argument("--child-steps", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-steps", nargs=2, metavar=("DATA", "STORE"),
+                        help="one build in this process, its memory (and its workers') at each step; JSON on stdout")
     args = parser.parse_args(argv)
     if args.child_stages:
         print(json.dumps(child_stages(Path(args.child_stages[0]), Path(args.child_stages[1]))))
         return 0
     if args.child_steps:
         print(json.dumps(child_steps(Path(args.child_steps[0]), Path(args.child_steps[1]))))
+        return 0
+    if args.memory_steps:
+        print(json.dumps(memory_steps(Path(args.memory_steps[0]), Path(args.memory_steps[1]))))
         return 0
     if args.child_baseline:
         print(json.dumps(child_baseline(Path(args.child_baseline))))
