@@ -198,10 +198,9 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         contexts.clear()  # the entities are not needed any more; their memory goes to the reasoning
         ctx = _ctx = None
         gc.collect()
-        tenures_file, evidence_file = Path(work) / "tenures.nq", Path(work) / "evidence.jsonl"
-        write_tenures(records, {r.name for r in outcome.results}, outcome.evidence_files,
-                      previous.get("evidence") if plan is not None else None, evidence_file, tenures_file)
-        files.append(tenures_file)
+        evidence_file = Path(work) / "evidence.jsonl"
+        files += write_tenures(records, {r.name for r in outcome.results}, outcome.evidence_files,
+                               previous.get("evidence") if plan is not None else None, evidence_file, Path(work))
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
@@ -238,11 +237,15 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                        time.perf_counter() - started, **counts)
 
 
+TENURE_QUADS_PER_FILE = 50_000  # as a chunk of meetings: one bulk load of a file holds about twice it in memory
+
+
 def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: list[Path], old_evidence: Path | None,
-                  evidence_file: Path, tenures_file: Path) -> None:
+                  evidence_file: Path, work: Path) -> list[Path]:
     """Reason the tenures from the evidence of every record in ``records`` (the build's per-record
-    information) and write them to ``tenures_file`` as N-Quads in the tenures graph; write all
-    that evidence to ``evidence_file``, the file kept beside the new build.
+    information) and write them into ``work`` as N-Quads in the tenures graph, in files of about
+    :data:`TENURE_QUADS_PER_FILE` quads (returned: a store loads each apart); write all that
+    evidence to ``evidence_file``, the file kept beside the new build.
 
     The evidence is read a record at a time, as the reasoning takes it: from ``new_evidence``
     (the files of the records ``processed`` now), from ``old_evidence`` (the last build's file:
@@ -271,8 +274,21 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
     with open(evidence_file, "w", encoding="utf-8") as out:
         tenures, conflicts = reason(claims(out), single)
     shared.clear()
-    with open(tenures_file, "w", encoding="utf-8") as out:
-        out.writelines(tenure_lines(tenures, conflicts))
+    files: list[Path] = []
+    out, quads = None, TENURE_QUADS_PER_FILE
+    try:
+        for lines in tenure_lines(tenures, conflicts):  # a tenure, or a conflict, at a time
+            if quads >= TENURE_QUADS_PER_FILE:
+                if out is not None:
+                    out.close()
+                files.append(work / f"tenures-{len(files)}.nq")
+                out, quads = open(files[-1], "w", encoding="utf-8"), 0
+            out.write(lines)
+            quads += lines.count("\n")
+    finally:
+        if out is not None:
+            out.close()
+    return files
 
 
 def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:
