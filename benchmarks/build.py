@@ -108,6 +108,53 @@ def child_steps(data: Path, store: Path) -> dict:
             "quads": result.quads, "peak_mb": _peak_mb()}
 
 
+def memory_steps(data: Path, store: Path) -> dict:
+    """``csto_kg.check.build.build`` in this process, its memory sampled every 0.5 s: the RSS of this
+    process and the summed PSS of it and its workers, the largest of each during each step it
+    reports to ``progress``, and the RSS at each step's end. Prints a line per step as it ends."""
+    import os
+    import threading
+
+    from _common import _tree_pss_mb
+
+    def rss_mb() -> float:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmRSS")) / 1024
+
+    started = time.perf_counter()
+    state: dict = {"step": "import", "rss": {}, "tree": {}, "end_rss": {}, "seconds": {}}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            step = state["step"]
+            state["rss"][step] = max(state["rss"].get(step, 0.0), rss_mb())
+            state["tree"][step] = max(state["tree"].get(step, 0.0), _tree_pss_mb(os.getpid()))
+
+    threading.Thread(target=sample, daemon=True).start()
+    from csto_kg.check.build import build
+    from csto_kg.store.embedded import EmbeddedStore
+
+    mark = [started]
+
+    def progress(step: str, *_args, **_kwargs) -> None:
+        if state["step"] != step:
+            now, ended = time.perf_counter(), state["step"]
+            state["end_rss"][ended], state["seconds"][ended] = rss_mb(), now - mark[0]
+            mark[0] = now
+            print(f"{now - started:9.1f} s  {ended}: {state['seconds'][ended]:.1f} s, largest RSS "
+                  f"{state['rss'].get(ended, 0):,.0f} MB, with the workers (PSS) {state['tree'].get(ended, 0):,.0f} MB, "
+                  f"RSS at its end {state['end_rss'][ended]:,.0f} MB", file=sys.stderr, flush=True)
+            state["step"] = step
+
+    shutil.rmtree(store, ignore_errors=True)
+    result = build(data, EmbeddedStore(store), progress=progress)
+    progress("end")
+    done.set()
+    return {**{k: v for k, v in state.items() if k != "step"}, "quads": result.quads,
+            "total": time.perf_counter() - started}
+
+
 def child_baseline(data: Path) -> dict:
     """One whole-graph ``pyshacl.validate`` over all records merged, with the shapes and subclass axioms."""
     from pyshacl import validate as shacl_validate
@@ -178,7 +225,7 @@ def oxigraph_load(store: Path, meetings: int, timeout: float) -> dict:
 
 
 def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: float, baseline_memory_gb: float,
-            detail: bool = True) -> dict:
+            detail: bool = True, floor: bool = True) -> dict:
     data = data_dir(meetings)
     summary = data_summary(meetings)
     row: dict = {"meetings": meetings, "participations": summary["participations"], "files": summary["files"]}
@@ -198,7 +245,7 @@ def measure(meetings: int, baseline: bool, timeout: float, baseline_timeout: flo
         row["quads"] = (EmbeddedStore(store).manifest() or {}).get("quads")
     print(f"   build: {fmt_seconds(child.seconds)}, peak {child.max_rss_mb:,.0f} MB (largest process), "
           f"{child.tree_peak_mb:,.0f} MB (process tree), exit {child.returncode}", file=sys.stderr, flush=True)
-    if child.returncode == 0:
+    if child.returncode == 0 and floor:
         row["oxigraph_load"] = oxigraph_load(store, meetings, timeout)
         load = row["oxigraph_load"]
         print(f"   oxigraph load of the same quads: {fmt_seconds(load.get('seconds'))}, peak "
@@ -420,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detail-max", type=int, default=10000,
                         help="largest size at which the build's steps and the API stages are timed too "
                              "(the stages hold every record's graph in one process)")
+    parser.add_argument("--load-max", type=int, default=None,
+                        help="largest size at which `oxigraph load` of the same quads is timed too (default: all)")
     parser.add_argument("--merge", action="store_true",
                         help="add these sizes to the last run's table (out/build.json) instead of replacing it")
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
@@ -428,12 +477,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child-stages", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
     parser.add_argument("--child-baseline", metavar="DATA", help=argparse.SUPPRESS)
     parser.add_argument("--child-steps", nargs=2, metavar=("DATA", "STORE"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-steps", nargs=2, metavar=("DATA", "STORE"),
+                        help="one build in this process, its memory (and its workers') at each step; JSON on stdout")
     args = parser.parse_args(argv)
     if args.child_stages:
         print(json.dumps(child_stages(Path(args.child_stages[0]), Path(args.child_stages[1]))))
         return 0
     if args.child_steps:
         print(json.dumps(child_steps(Path(args.child_steps[0]), Path(args.child_steps[1]))))
+        return 0
+    if args.memory_steps:
+        print(json.dumps(memory_steps(Path(args.memory_steps[0]), Path(args.memory_steps[1]))))
         return 0
     if args.child_baseline:
         print(json.dumps(child_baseline(Path(args.child_baseline))))
@@ -448,7 +502,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = sorted(set(args.sizes + ([100000] if args.large else [])))
     rows = [measure(n, args.baseline and n <= args.baseline_max, args.timeout, args.baseline_timeout,
-                    args.baseline_memory_gb, n <= args.detail_max) for n in sizes]
+                    args.baseline_memory_gb, n <= args.detail_max, args.load_max is None or n <= args.load_max)
+            for n in sizes]
     if args.merge and (OUT / "build.json").exists():
         kept = [r for r in load_results("build")["rows"] if r["meetings"] not in sizes]
         rows = sorted(kept + rows, key=lambda r: r["meetings"])

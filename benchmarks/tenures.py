@@ -40,16 +40,20 @@ def child(kind: str, data: Path, store: Path) -> dict:
     from csto_kg.store.embedded import EmbeddedStore
 
     reasoning = {"seconds": 0.0, "tenures": 0}
-    original = building.tenures_nquads
+    original = building.write_tenures
 
-    def timed(records):
+    def timed(*args):
         started = time.perf_counter()
-        text = original(records)
+        files = original(*args)
         reasoning["seconds"] += time.perf_counter() - started
-        reasoning["tenures"] = text.count("ontology#Tenure>")
-        return text
+        reasoning["tenures"] = sum(path.read_text(encoding="utf-8").count("ontology#Tenure>") for path in files)
+        return files
 
-    building.tenures_nquads = timed if kind == "with" else (lambda records: "")
+    def without(records, processed, new_evidence, old_evidence, evidence_file, work):
+        evidence_file.write_text("", encoding="utf-8")  # the file a build keeps beside the store: empty
+        return []
+
+    building.write_tenures = timed if kind == "with" else without
     shutil.rmtree(store, ignore_errors=True)
     started = time.perf_counter()
     result = building.build(data, EmbeddedStore(store), incremental=False)

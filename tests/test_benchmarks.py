@@ -8,6 +8,7 @@ that they run to the end and print their tables.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,3 +82,28 @@ def test_run_all_prints_one_table_of_the_ratios(environment):
 
 def test_cases_ran():
     assert len(RUNS) == 4
+
+
+def test_build_memory_steps_and_load_max(environment, tmp_path):
+    """``build.py --memory-steps``: one build in-process, the memory of every step it reports; ``--load-max``
+    leaves `oxigraph load` out above that size."""
+    data = tmp_path / "data"
+    made = subprocess.run([sys.executable, str(BENCHMARKS / "synth.py"), "--meetings", MEETINGS, "--out", str(data)],
+                          env=environment, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-3000:]
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "build.py"), "--memory-steps", str(data), str(tmp_path / "s")],
+                         env=environment, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    found = json.loads(run.stdout)
+    steps = ["import", "reading entities", "checking records", "loading the store", "reasoning tenures",
+             "summarizing for the pages", "indexing names for reconciliation", "publishing the store"]
+    assert list(found["seconds"])[:len(steps)] == steps and found["quads"] > 1000
+    assert set(found["end_rss"]) == set(found["seconds"]) and all(mb > 10 for mb in found["end_rss"].values())
+    assert "reasoning tenures:" in run.stderr
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "build.py"), "--sizes", MEETINGS, "--no-baseline",
+                          "--detail-max", "0", "--load-max", "0"], env=environment, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "oxigraph load of the same quads" not in run.stderr
+    row = next(line for line in run.stdout.splitlines() if line.startswith(f"| {MEETINGS} "))
+    assert [c.strip() for c in row.split("|")[5:7]] == ["n/a", "n/a"]  # no `oxigraph load` to compare with

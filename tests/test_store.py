@@ -24,8 +24,8 @@ def _quad(graph: str) -> bytes:
 
 def test_the_protocol_is_what_callers_use():
     assert ATTRIBUTES == ["enforces_time_limit", "incremental", "location"]
-    assert METHODS == ["build_id", "exists", "live_graphs", "manifest", "query", "reader", "records", "replace",
-                       "update"]
+    assert METHODS == ["build_id", "evidence", "exists", "live_graphs", "manifest", "query", "reader", "records",
+                       "replace", "update"]
 
 
 @pytest.mark.parametrize("make", [lambda tmp: EmbeddedStore(tmp / "store"),
@@ -61,11 +61,14 @@ def test_the_build_being_served(any_store):
     assert any_store.live_graphs() == stored and "https://w3id.org/csto-kg/graph/ontology" in stored
     records = any_store.records()
     assert records is None if not any_store.incremental else "entities/states.yaml" in records
+    evidence = any_store.evidence()  # the records' tenure evidence, kept for incremental builds
+    assert evidence is None if not any_store.incremental else evidence.read_text(encoding="utf-8").count("\n") > 30
 
 
 def test_an_embedded_store_without_a_build(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
-    assert (store.exists(), store.manifest(), store.build_id(), store.records()) == (False, None, None, None)
+    assert (store.exists(), store.manifest(), store.build_id(), store.records(), store.evidence()) == \
+        (False, None, None, None, None)
     with pytest.raises(StoreMissing, match="run `csto-kg build` first"):
         store.live_graphs()
 

@@ -7,6 +7,7 @@ Nothing reaches the store unless every record conforms; a failed build raises
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import itertools
 import re
@@ -25,7 +26,7 @@ from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
 from ..store import Store, reconciliation, statements, summaries
 from ..store.statements import Statements
-from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_nquads
+from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_lines
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
 from .validate import Validator, cache_file
@@ -141,14 +142,18 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     schema = schema_digest(wikidata_labels)
     previous = None
     if incremental and store.incremental and store.exists():
-        previous = {**(store.manifest() or {}), "records": store.records()}
+        previous = {**(store.manifest() or {}), "records": store.records(), "evidence": store.evidence()}
+        if previous["evidence"] is None and any(isinstance(info, dict) and isinstance(info.get("tenure"), int)
+                                                for info in (previous["records"] or {}).values()):
+            previous = None  # its evidence file is gone: build everything again
     contexts: dict[str, Context] = {}
 
     def files_context() -> Context:
         if "files" not in contexts:
             progress("reading entities")
-            with pipeline.gc_paused():  # every entity, its graph and its marks live to the end of the build
-                contexts["files"] = Context(data_dir, validator)
+            with pipeline.gc_paused():  # every entity and its marks live to the end of the build
+                # their graphs are not kept: the workers make each entity file's graph again
+                contexts["files"] = Context(data_dir, validator, keep_graphs=False)
         return contexts["files"]
 
     plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
@@ -186,16 +191,21 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             records[result.name] = {"digest": result.digest, "refs": " ".join(result.refs), "deps": result.deps,
                                     "size": info.st_size, "mtime_ns": info.st_mtime_ns,
                                     "warnings": sum(p.severity == "warning" for p in result.problems)}
+            result.refs = []  # kept joined, above: a list of names per record adds up over many meetings
             if result.former_ids:
                 records[result.name]["former_ids"] = [list(f) for f in result.former_ids]
-            records[result.name]["tenure"] = result.tenure
+            records[result.name]["tenure"] = result.tenure_rows  # the rows: in the evidence files
             if result.single_holder:
                 records[result.name]["single_holder"] = result.single_holder
             records[result.name]["statements"] = result.statements
         progress("reasoning tenures")
-        tenures_file = Path(work) / "tenures.nq"
-        tenures_file.write_text(tenures_nquads(records), encoding="utf-8")
-        files.append(tenures_file)
+        contexts.clear()  # the entities are not needed any more; their memory goes to the reasoning
+        ctx = None
+        del _ctx
+        gc.collect()
+        evidence_file = Path(work) / "evidence.jsonl"
+        files += write_tenures(records, {r.name for r in outcome.results}, outcome.evidence_files,
+                               previous.get("evidence") if plan is not None else None, evidence_file, Path(work))
         progress("summarizing for the pages")  # while the last files load
         merged = Statements([*(info["statements"] for info in records.values()), statements.nquads_part(text)])
         found = summaries.merge(merged)
@@ -205,6 +215,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
+        if store.incremental:  # kept beside the new build, for the next incremental build
+            manifest["evidence_file"] = str(evidence_file)
         progress("publishing the store")  # what is left to load, then the switch to the new store
         try:
             if plan is not None:
@@ -224,21 +236,69 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                 raise
             raise refused from None
     validator.write_cache()  # for `csto-kg validate`, when the store keeps one (an embedded store)
+    warnings = [p for p in outcome.problems if p.severity != "error"]
+    counts = {"records": len(records), "processed": len(outcome.results),
+              "warning_count": sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
+                                   else len(info.get("warnings", [])) for info in records.values())}
+    del outcome, records, manifest, previous  # written with the build: let them go before the pages' files
     summaries.write(store, found)
     reconciliation.write(store, names)
-    warnings = [p for p in outcome.problems if p.severity != "error"]
-    return BuildResult(final, len(records), store.manifest()["quads"], warnings,
-                       time.perf_counter() - started, processed=len(outcome.results),
-                       warning_count=sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
-                                         else len(info.get("warnings", [])) for info in records.values()))
+    return BuildResult(final, counts.pop("records"), store.manifest()["quads"], warnings,
+                       time.perf_counter() - started, **counts)
 
 
-def tenures_nquads(records: dict[str, dict]) -> str:
-    """The tenures reasoned from the evidence of every record (``records``: the build's per-record
-    information, which keeps each record's evidence), as N-Quads in the tenures graph."""
-    claims = [claim_from_row(row) for info in records.values() for row in info.get("tenure", ())]
+TENURE_QUADS_PER_FILE = 50_000  # as a chunk of meetings: one bulk load of a file holds about twice it in memory
+
+
+def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: list[Path], old_evidence: Path | None,
+                  evidence_file: Path, work: Path) -> list[Path]:
+    """Reason the tenures from the evidence of every record in ``records`` (the build's per-record
+    information) and write them into ``work`` as N-Quads in the tenures graph, in files of about
+    :data:`TENURE_QUADS_PER_FILE` quads (returned: a store loads each apart); write all that
+    evidence to ``evidence_file``, the file kept beside the new build.
+
+    The evidence is read a record at a time, as the reasoning takes it: from ``new_evidence``
+    (the files of the records ``processed`` now), from ``old_evidence`` (the last build's file:
+    the records not processed again) and from ``records`` itself (a build from before the
+    evidence had a file of its own kept each record's claim rows there, as ``tenure``)."""
+    shared: dict = {}  # one object for each name, file, date and list of sources, over all claims
+
+    def claims(out) -> Iterator:
+        for name, info in records.items():
+            rows = info.get("tenure")
+            if isinstance(rows, list):  # the rows themselves: an older build's per-record information
+                info["tenure"] = len(rows)
+                if name not in processed and rows:
+                    out.write(pipeline.evidence_line(name, rows))
+                    yield from (claim_from_row(row, shared) for row in rows)
+        sources = [(path, True) for path in new_evidence]
+        if old_evidence is not None:
+            sources.insert(0, (old_evidence, False))
+        for path, new in sources:
+            for name, rows, line in pipeline.read_evidence(path):
+                if new or (name in records and name not in processed):
+                    out.write(line)
+                    yield from (claim_from_row(row, shared) for row in rows)
+
     single = {post for info in records.values() for post in info.get("single_holder", ())}
-    return tenure_nquads(*reason(claims, single))
+    with open(evidence_file, "w", encoding="utf-8") as out:
+        tenures, conflicts = reason(claims(out), single)
+    shared.clear()
+    files: list[Path] = []
+    out, quads = None, TENURE_QUADS_PER_FILE
+    try:
+        for lines in tenure_lines(tenures, conflicts):  # a tenure, or a conflict, at a time
+            if quads >= TENURE_QUADS_PER_FILE:
+                if out is not None:
+                    out.close()
+                files.append(work / f"tenures-{len(files)}.nq")
+                out, quads = open(files[-1], "w", encoding="utf-8"), 0
+            out.write(lines)
+            quads += lines.count("\n")
+    finally:
+        if out is not None:
+            out.close()
+    return files
 
 
 def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:

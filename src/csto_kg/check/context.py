@@ -51,8 +51,8 @@ class RecordContext(Protocol):
         ...
 
     @property
-    def graphs(self) -> list[RecordGraph]:
-        """The graphs of :attr:`files`, in the same order."""
+    def graphs(self) -> list[RecordGraph | None]:
+        """The graphs of :attr:`files`, in the same order (None where a graph was not kept)."""
         ...
 
     @property
@@ -82,9 +82,13 @@ class Context:
     """The entity files, read and checked: what every meeting is checked against."""
 
     def __init__(self, data_dir: Path, validator: Validator, overrides: dict[str, Path] | None = None,
-                 contents: dict[str, bytes] | None = None):
+                 contents: dict[str, bytes] | None = None, keep_graphs: bool = True):
         """``overrides`` maps entity file names to files read in their place (or added);
-        ``contents`` maps entity file names to their bytes (files that are not on disk)."""
+        ``contents`` maps entity file names to their bytes (files that are not on disk).
+        Without ``keep_graphs``, the entity files' graphs are made only to find the classes of
+        the entities (:attr:`graphs` is then None for each file: whoever processes a file makes its
+        graph again): a build of many meetings keeps the memory they would hold, which grows
+        with the people and sources."""
         self.validator = validator
         overrides = dict(overrides or {})
         contents = contents or {}
@@ -95,8 +99,12 @@ class Context:
         self.files = [rec.read_file(path, name, contents.get(name)) for path, name in entity_files]
         self.stamp = entity_stamp(data_dir)
         self.index = rec.EntityIndex(e for f in self.files for e in f.entities)
-        self.graphs = [rdfize(f, self.index) for f in self.files]
-        self.types = entity_types(self.graphs)
+        if keep_graphs:
+            self.graphs = [rdfize(f, self.index) for f in self.files]
+            self.types = entity_types(self.graphs)
+        else:
+            self.types = entity_types(rdfize(f, self.index) for f in self.files)
+            self.graphs = [None] * len(self.files)
 
     def prepare(self, record: rec.RecordFile) -> None:
         """Nothing to do: every entity was read with the files."""

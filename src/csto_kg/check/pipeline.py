@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class FileResult:
     quads: int = 0
     former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
     tenure: list[list] = field(default_factory=list)  # its evidence of who held which post when (claim rows)
+    tenure_rows: int = 0  # how many claim rows it gave, once they were written to an evidence file
     single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
     statements: str = "{}"  # what the pages' summaries and the reconciliation read of it (store/statements.py)
 
@@ -53,6 +55,7 @@ class FileResult:
 class Outcome:
     results: list[FileResult]
     nquads_files: list[Path]
+    evidence_files: list[Path] = field(default_factory=list)  # the results' tenure evidence (write_evidence)
 
     @property
     def problems(self) -> list[Problem]:
@@ -162,17 +165,59 @@ def statements_part(graph: RecordGraph) -> str:
     return statements.text(statements.graph_part(graph.triples))
 
 
+def write_evidence(results: list[FileResult], out) -> None:
+    """Write the tenure evidence of ``results`` to ``out``, one line per record that gives any:
+    its name and its claim rows, as JSON; then drop the rows from the results (``tenure_rows``
+    keeps their number). A build of many meetings keeps its evidence in such files, not in memory."""
+    for result in results:
+        if result.tenure:
+            out.write(evidence_line(result.name, result.tenure))
+            result.tenure_rows, result.tenure = len(result.tenure), []
+
+
+def evidence_line(name: str, rows: list[list]) -> str:
+    """One record's line of an evidence file: its name and its claim rows, as JSON."""
+    return json.dumps([name, rows], ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def read_evidence(path: Path) -> Iterator[tuple[str, list[list], str]]:
+    """An evidence file (:func:`write_evidence`): each record's name, its claim rows and its line."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            name, rows = json.loads(line)
+            yield name, rows, line
+
+
 # -- workers (forked: the context is inherited, not pickled)
 
 _WORKER_CONTEXT: RecordContext | None = None
+_ACROSS: tuple[RecordContext, list[Problem]] | None = None  # the context and what _across_files found in it
+
+
+def _across_files(ctx: RecordContext) -> list[Problem]:
+    """Slugs used twice and roles narrower than themselves: rules across the entity files, over
+    every entity, applied once per context (not once per entity file: they grow with the meetings)."""
+    global _ACROSS
+    if _ACROSS is None or _ACROSS[0] is not ctx:
+        _ACROSS = (ctx, rec.duplicate_slugs(ctx.index) + rec.role_cycles(ctx.index))
+    return _ACROSS[1]
+
+
+@contextlib.contextmanager
+def _across_files_kept() -> Iterator[None]:
+    """Keep what :func:`_across_files` finds while the block runs; forget it (and its context) after."""
+    global _ACROSS
+    try:
+        yield
+    finally:
+        _ACROSS = None
 
 
 def _process_items(items: list[tuple[str, str]], ctx: RecordContext, out) -> list[FileResult]:
     """Process record files; entity files come already read (and converted) from the context."""
     entities = {f.name: (f, g) for f, g in zip(ctx.files, ctx.graphs)}
-    # slugs used twice and roles narrower than themselves: rules across the entity files
     across = any(name in entities for _path, name in items)
-    duplicates = rec.duplicate_slugs(ctx.index) + rec.role_cycles(ctx.index) if across else []
+    duplicates = _across_files(ctx) if across else []
     results = []
     for path, name in items:
         if name in entities:
@@ -184,12 +229,15 @@ def _process_items(items: list[tuple[str, str]], ctx: RecordContext, out) -> lis
     return results
 
 
-def _process_chunk(args: tuple[list[tuple[str, str]], str]) -> list[FileResult]:
-    chunk, out_path = args
+def _process_chunk(args: tuple[list[tuple[str, str]], str, str]) -> list[FileResult]:
+    chunk, out_path, evidence_path = args
     ctx = _WORKER_CONTEXT
     assert ctx is not None
     with gc_paused(), open(out_path, "w", encoding="utf-8") as out:
-        return _process_items(chunk, ctx, out)
+        results = _process_items(chunk, ctx, out)
+    with open(evidence_path, "w", encoding="utf-8") as evidence:
+        write_evidence(results, evidence)
+    return results
 
 
 def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | None = None,
@@ -202,7 +250,7 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
     on_file = on_file or (lambda path: None)
     global _WORKER_CONTEXT
     work_dir.mkdir(parents=True, exist_ok=True)
-    with gc_paused():
+    with gc_paused(), _across_files_kept():
         ctx = ctx or Context(data_dir, validator)
         items = [(str(path), name) for path, name in rec.record_files(data_dir) if only is None or name in only]
         # entity files first, the largest first, so no worker is left with a big one at the end
@@ -212,12 +260,16 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
         workers = workers or os.cpu_count() or 1
         results: list[FileResult] = []
         files: list[Path] = []
+        evidence: list[Path] = []
         if total < PARALLEL_FROM or workers == 1:
             out_path = work_dir / "records-0.nq"
             files.append(out_path)
-            with open(out_path, "w", encoding="utf-8") as out:
+            evidence.append(work_dir / "evidence-0.jsonl")
+            with open(out_path, "w", encoding="utf-8") as out, open(evidence[0], "w", encoding="utf-8") as ev:
                 for i, item in enumerate(items):
-                    results += _process_items([item], ctx, out)
+                    found = _process_items([item], ctx, out)
+                    write_evidence(found, ev)
+                    results += found
                     progress(i + 1, total)
             on_file(out_path)
         else:
@@ -226,23 +278,27 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             size = max(25, min(125, len(meeting_items) // (workers * 8) or 1))
             chunks = [[item] for item in entity_items]
             chunks += [meeting_items[i:i + size] for i in range(0, len(meeting_items), size)]
-            jobs = [(chunk, str(work_dir / f"records-{k}.nq")) for k, chunk in enumerate(chunks)]
+            jobs = [(chunk, str(work_dir / f"records-{k}.nq"), str(work_dir / f"evidence-{k}.jsonl"))
+                    for k, chunk in enumerate(chunks)]
             # one file per chunk of at most 125 meetings (about 47,000 quads): Oxigraph's bulk load
             # of each holds little memory, and loading 3.7M quads in 80 such files took no longer
             # than in 20 larger ones (a single file holds about twice itself in memory)
-            files += [Path(out) for _chunk, out in jobs]
+            files += [Path(out) for _chunk, out, _evidence in jobs]
+            evidence += [Path(ev) for _chunk, _out, ev in jobs]
             _WORKER_CONTEXT = ctx
+            if entity_items:
+                _across_files(ctx)  # before the workers are forked: they inherit it
             import multiprocessing  # noqa: PLC0415 - only a build of many records needs workers
             from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
             try:
                 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                     done = 0
-                    for (_chunk, out), chunk_results in zip(jobs, pool.map(_process_chunk, jobs)):
+                    for (_chunk, out, _evidence), chunk_results in zip(jobs, pool.map(_process_chunk, jobs)):
                         results.extend(chunk_results)
                         done += len(chunk_results)
                         on_file(Path(out))
                         progress(done, total)
             finally:
                 _WORKER_CONTEXT = None
-    return Outcome(results, files), ctx
+    return Outcome(results, files, evidence), ctx

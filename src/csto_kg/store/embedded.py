@@ -6,6 +6,7 @@ Layout of the store folder (``CSTO_KG_STORE``)::
     builds/<id>/                  an Oxigraph (RocksDB) store, never written after it is published
     builds/<id>.json              its manifest: when it was built, from which inputs, how many quads
     builds/<id>.records.json      per record: content digest, references, warnings (for incremental builds)
+    builds/<id>.evidence.jsonl    per record: its tenure evidence, one JSON line each (for incremental builds)
     builds/<id>.partial/          a build in progress (removed if the build fails)
     lock                          held while a build runs
 
@@ -237,6 +238,9 @@ class EmbeddedStore:
         os.rename(partial, final)
         manifest = {**manifest, "id": build_id, "quads": count}
         records = manifest.pop("records", None)
+        evidence = manifest.pop("evidence_file", None)
+        if evidence is not None:  # the records' tenure evidence, written by the build as one file
+            shutil.move(evidence, _evidence_file(final))
         if records is not None:  # the bulky per-record part lives beside, read only by builds
             manifest["record_count"] = len(records)
             manifest["entities"] = {n: r["digest"] for n, r in records.items() if n.startswith("entities/")}
@@ -267,6 +271,7 @@ class EmbeddedStore:
                 shutil.rmtree(build, ignore_errors=True)
                 build.with_suffix(".json").unlink(missing_ok=True)
                 _records_file(build).unlink(missing_ok=True)
+                _evidence_file(build).unlink(missing_ok=True)
                 build.with_name(build.name + ".summaries.json").unlink(missing_ok=True)  # store/summaries.py
                 build.with_name(build.name + ".reconcile.json").unlink(missing_ok=True)  # store/reconciliation.py
 
@@ -279,6 +284,14 @@ class EmbeddedStore:
             return json.loads(_records_file(current).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+    def evidence(self) -> Path | None:
+        """The current build's file of tenure evidence (one JSON line per record: its name and its
+        claim rows), or None when it has none (a build from before the evidence was kept apart)."""
+        current = self.current_dir()
+        if current is None or not _evidence_file(current).is_file():
+            return None
+        return _evidence_file(current)
 
 
 class Loading:
@@ -370,3 +383,7 @@ def records_json(records: dict) -> str:
 
 def _records_file(build: Path) -> Path:
     return build.with_name(build.name + ".records.json")
+
+
+def _evidence_file(build: Path) -> Path:
+    return build.with_name(build.name + ".evidence.jsonl")

@@ -55,6 +55,11 @@ class Store(Protocol):
         """Per record of the build being served: digest, references, warnings; None when not kept."""
         ...
 
+    def evidence(self) -> Path | None:
+        """The file of the records' tenure evidence kept with the build being served (one JSON line per
+        record: its name and its claim rows); None when not kept."""
+        ...
+
     def live_graphs(self) -> list[str]:
         """The named graphs of the build being served; raises StoreMissing without one."""
         ...

@@ -4,7 +4,7 @@ to its own named graph. Imports records/ and graph/ only."""
 
 from .derive import (Conflict, Evidence, Tenure, claim_from_row, claim_row, derive, holders, reason, record_evidence,
                      single_holder_posts)
-from .rdf import TENURES_GRAPH, tenure_nquads
+from .rdf import TENURES_GRAPH, tenure_lines, tenure_nquads
 
 __all__ = ["Conflict", "Evidence", "Tenure", "claim_from_row", "claim_row", "derive", "holders", "reason",
-           "record_evidence", "single_holder_posts", "tenure_nquads", "TENURES_GRAPH"]
+           "record_evidence", "single_holder_posts", "tenure_lines", "tenure_nquads", "TENURES_GRAPH"]

@@ -21,7 +21,7 @@ from ..records.model import Meeting, PartialDate, RecordFile, Records
 STATED, APPOINTMENT, ATTESTED, SUCCESSION = "stated", "appointment", "attested", "succession"
 
 
-@dataclass
+@dataclass(slots=True)  # a build at scale holds millions of these while it reasons
 class Evidence:
     basis: str  # stated, appointment or attested
     file: str  # the record file, relative to the data folder
@@ -152,12 +152,33 @@ def claim_row(claim: Claim) -> list:
             e.end and list(e.end), e.held and list(e.held), e.node, e.decision]
 
 
-def claim_from_row(row: list) -> Claim:
+def claim_from_row(row: list, shared: dict | None = None) -> Claim:
+    """The claim of a row made by :func:`claim_row`. With ``shared`` (a dict kept across calls),
+    equal values are made one object: the names, files, dates and lists of sources that recur
+    over the rows of a build are then held once however many claims carry them."""
     person, post, acting, basis, file, line, sources, start, end, held, node, decision = row
-    return (person, post, bool(acting),
-            Evidence(basis, file, line, list(sources), start=tuple(start) if start else None,
-                     end=tuple(end) if end else None, held=tuple(held) if held else None, node=node,
-                     decision=decision))
+    if shared is None:
+        return (person, post, bool(acting),
+                Evidence(basis, file, line, list(sources), start=tuple(start) if start else None,
+                         end=tuple(end) if end else None, held=tuple(held) if held else None, node=node,
+                         decision=decision))
+
+    def one(value):
+        return value if value is None else shared.setdefault(value, value)
+
+    def span(pair):
+        if not pair:
+            return None
+        pair = (one(pair[0]), one(pair[1]))
+        return shared.setdefault(pair, pair)
+
+    key = ("sources", *sources)  # tuples of sources: apart from the tuples of dates
+    listed = shared.get(key)
+    if listed is None:
+        listed = shared[key] = [one(s) for s in sources]
+    return (one(person), one(post), bool(acting),
+            Evidence(one(basis), one(file), line, listed, start=span(start), end=span(end), held=span(held),
+                     node=node, decision=one(decision)))
 
 
 def _merge(person: str, post: str, acting: bool, evidence: list[Evidence], conflicts: list[Conflict]) -> Tenure:
