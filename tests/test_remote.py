@@ -481,3 +481,15 @@ def test_digest_authentication_never_sends_a_large_body_without_credentials():
     with_body = [seen for seen in handler.seen if seen["length"]]
     assert len(with_body) == 3 and all(seen["authorized"] for seen in with_body)
     assert [seen["method"] for seen in handler.seen if not seen["authorized"]] == ["HEAD"]
+
+
+def test_a_swap_too_large_for_the_store_names_the_setting_to_raise(scripted):
+    """Virtuoso refuses a transaction whose log passes TransactionAfterImageLimit; the error says which
+    setting to raise, and the query text the store echoes is cut short."""
+    scripted.status = 500
+    scripted.failure = (b"Virtuoso 40005 Error SR325: Transaction aborted because it's log after image size went "
+                        b"above the limit\n\nSPARQL query:\n" + b"DELETE { } WHERE { } " * 5000)
+    store = remote_store(scripted.url, CSTO_KG_STORE_RETRIES="0")
+    with pytest.raises(StoreRejected, match="TransactionAfterImageLimit") as refused:
+        store._update("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert "SR325" in str(refused.value) and len(str(refused.value)) < 2000

@@ -58,6 +58,8 @@ MaxDirtyBuffers = 3000
 ThreadsPerQuery = 1
 MaxClientConnections = 64
 CheckpointInterval = 60
+; a build's swap is one transaction: Debian's 50 MB holds about 100,000 quads swapped
+TransactionAfterImageLimit = 1500000000
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}

@@ -369,8 +369,9 @@ class RemoteStore:
                                           content_type="application/sparql-update", timeout=self.write_timeout,
                                           retry=retry)
         if status >= 300:
+            text = detail.decode("utf-8", "replace")
             raise StoreRejected(f"the store at {self.update_url} refused an update (HTTP {status}): "
-                                f"{detail.decode('utf-8', 'replace')}{_hint(status)}")
+                                f"{text[:1000] if _TOO_LARGE in text else text}{_hint(status, text)}")
 
     def _put_graph(self, graph: str, ntriples: bytes) -> None:
         url = f"{self.gsp_url}?{urllib.parse.urlencode({'graph': graph})}"
@@ -590,9 +591,17 @@ class RemoteStore:
             self._update(" ;\n".join(parts))
 
 
-def _hint(status: int) -> str:
-    """What to do about a refusal, when the status says."""
+# Virtuoso's refusal of a transaction whose log grew past TransactionAfterImageLimit
+_TOO_LARGE = "SR325"
+
+
+def _hint(status: int, text: str = "") -> str:
+    """What to do about a refusal, when the status or the store's message says."""
     if status in (401, 403):
         return ("; check CSTO_KG_STORE_USER and CSTO_KG_STORE_PASSWORD (a default Virtuoso takes writes on "
                 "/sparql-auth and /sparql-graph-crud-auth with CSTO_KG_STORE_AUTH=digest)")
+    if _TOO_LARGE in text:
+        return ("; the swap of a build's graphs is one transaction, so that readers never see half a build: "
+                "raise TransactionAfterImageLimit in the [Parameters] section of virtuoso.ini above twice the "
+                "size of the build's quads (about 300 bytes each), restart Virtuoso and build again")
     return ""
