@@ -151,10 +151,18 @@ def listener():
     sock.close()
 
 
-def connection_arrives(sock: socket.socket) -> bool:
+def connection_arrives(sock: socket.socket, within: float | None = None) -> bool:
+    """Whether someone connects to the listener: within its second (to show that nobody does), or
+    within ``within`` seconds, returning as soon as one does (a control, which must not hang on a busy
+    machine's delay)."""
+    previous = sock.gettimeout()
+    if within is not None:
+        sock.settimeout(within)
     try:
         conn, _ = sock.accept()
     except TimeoutError:
         return False
+    finally:
+        sock.settimeout(previous)
     conn.close()
     return True

@@ -167,31 +167,37 @@ def test_time_limit_stops_the_work(store_path, backend):
 
 @pytest.mark.slow
 def test_other_clients_are_served_while_a_slow_query_runs(store_path):
+    """Fast queries are answered while a slow one holds a worker: not after it. What is asserted is the
+    order of events (answers that came while the slow query was unanswered), never a duration."""
     with serve(store_path, SPARQL_TIME_LIMIT_MS=3000) as live:
         requests.get(live.sparql, params={"query": FAST}, timeout=30)  # the workers are up
         slow: dict = {}
-        thread = threading.Thread(target=lambda: slow.update(r=requests.get(live.sparql, params={"query": SLOW},
-                                                                            timeout=30)))
+        slow_answered = threading.Event()
+
+        def ask_slow():
+            slow["r"] = requests.get(live.sparql, params={"query": SLOW}, timeout=30)
+            slow_answered.set()
+
+        thread = threading.Thread(target=ask_slow)
         thread.start()
         time.sleep(0.2)
-        timings, statuses, lock = [], [], threading.Lock()
+        statuses, while_slow_ran, lock = [], [], threading.Lock()
 
         def client():
             for _ in range(5):
-                started = time.monotonic()
                 status = requests.get(live.sparql, params={"query": FAST}, timeout=30).status_code
                 with lock:
-                    timings.append(time.monotonic() - started)
                     statuses.append(status)
+                    while_slow_ran.append(not slow_answered.is_set())
 
         clients = [threading.Thread(target=client) for _ in range(8)]
         for c in clients:
             c.start()
         for c in clients:
             c.join()
-        assert thread.is_alive(), "the slow query should still be running while the others are served"
         thread.join()
-        assert statuses == [200] * 40 and len(timings) == 40
+        assert statuses == [200] * 40
+        assert any(while_slow_ran), "no fast query was answered while the slow one ran"
         assert slow["r"].status_code == 503
 
 
@@ -217,7 +223,7 @@ def test_allow_listed_service_is_called(store_path, listener):
         thread = threading.Thread(target=lambda: result.update(r=requests.get(
             live.sparql, params={"query": f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"}, timeout=30)))
         thread.start()
-        assert connection_arrives(sock)
+        assert connection_arrives(sock, within=30)
         thread.join()
         assert result["r"].status_code in (502, 503)
         assert result["r"].json()["ok"] is False
