@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from csto_kg.graph.rdfize import RecordGraph, rdfize
 from csto_kg.records import EntityIndex, Records
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.check.validate import Validator
+from csto_kg.web import create_app
 
 from .oxigraph_server import (  # noqa: F401 - fixtures
     any_store, backend, dataset_location, dataset_oxigraph, dataset_virtuoso, fresh_remote, oxigraph_built_store,
@@ -33,6 +35,19 @@ def record_graphs(records: Records) -> list[RecordGraph]:
 def nquads(graphs) -> str:
     """The graphs as sorted N-Quads."""
     return "".join(sorted(line for graph in graphs for line in graph.nquads()))
+
+
+@contextlib.contextmanager
+def app_on(store, **config):
+    """The web app on the built embedded ``store`` (settings in ``config``), its query workers closed
+    afterwards."""
+    app = create_app({"STORE": str(store.path), "TESTING": True, **config})
+    try:
+        yield app
+    finally:
+        runner = app.extensions.get("csto_kg.sparql_runner")
+        if runner is not None:
+            runner.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ from csto_kg.graph.formats import (DATASET, DATASET_FORMATS, FORMATS, GRAPH, RDF
                                    negotiate, offers, parse_accept, specificity)
 from csto_kg.query.sparql import BadQuery, run, serialize
 from csto_kg.store import remote, replica
-from csto_kg.web import create_app, negotiation, pages, validation
+from csto_kg.web import negotiation, pages, validation
+
+from .conftest import app_on
 
 ID = "https://w3id.org/csto-kg/id/"
 KAZAKOVA = "person/valentina-kazakova"
@@ -184,11 +186,8 @@ def test_the_rule(accept, expected):
 
 @pytest.fixture(scope="module")
 def client(built_store):
-    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 2})
-    yield app.test_client()
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(built_store, SPARQL_WORKERS=2) as app:
+        yield app.test_client()
 
 
 def test_the_service_description_lists_every_format(client):

@@ -15,11 +15,10 @@ from csto_kg.query import describe
 from csto_kg import records as schema
 from csto_kg.records import entities as entity_schema
 from csto_kg.records.kinds import BY_NAME, ENTITY_SECTIONS, KINDS, MEETING_PARTS
-from csto_kg.web import create_app
 from csto_kg.web.entity import KIND_TEMPLATES, kind_of, page_data
 from csto_kg.wikidata import link
 
-from .conftest import DATA, ROOT, record_graphs
+from .conftest import DATA, ROOT, app_on, record_graphs
 
 TEMPLATES = ROOT / "src" / "csto_kg" / "web" / "templates" / "entity"
 
@@ -33,11 +32,8 @@ def graphs():
 
 @pytest.fixture(scope="module")
 def client(built_store):
-    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 2})
-    yield app.test_client()
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(built_store, SPARQL_WORKERS=2) as app:
+        yield app.test_client()
 
 
 def _types(graphs) -> dict[URIRef, set[URIRef]]:

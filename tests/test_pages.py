@@ -16,6 +16,7 @@ from csto_kg.web import create_app
 from csto_kg.web.pages import QUERIES as PACKAGED_QUERIES
 
 from .conftest import QUERIES, ROOT
+from .conftest import app_on
 
 ID = "https://w3id.org/csto-kg/id/"
 MEETING = "meeting/2019-06-20-ccim-22"
@@ -32,11 +33,8 @@ SUFFIXES = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
 
 @pytest.fixture(scope="module")
 def app(built_store):
-    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 2})
-    yield app
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(built_store, SPARQL_WORKERS=2) as app:
+        yield app
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import pytest
 from csto_kg.query.reconcile import MAX_QUERIES, ReconcileIndex
 from csto_kg.web import create_app
 
+from .conftest import app_on
+
 SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "reconciliation"
 
 
@@ -26,11 +28,8 @@ def valid(answer: dict, name: str) -> dict:
 
 @pytest.fixture(scope="module")
 def app(built_store):
-    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 2})
-    yield app
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(built_store, SPARQL_WORKERS=2) as app:
+        yield app
 
 
 @pytest.fixture

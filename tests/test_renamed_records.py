@@ -15,9 +15,9 @@ from csto_kg.graph.vocab import entity_iri
 from csto_kg.problems import InvalidRecords
 from csto_kg.records import EntityIndex, read_file, read_records
 from csto_kg.store.embedded import EmbeddedStore
-from csto_kg.web import create_app
 
 from .conftest import DATA
+from .conftest import app_on
 
 OLD = "2019-06-20-ccim-22"
 NEW = "2019-06-20-ccim-22-cholpon-ata"
@@ -75,11 +75,8 @@ def renamed(tmp_path_factory, validator):
     rename(data)
     store = EmbeddedStore(data.parent / "store")
     build(data, store, validator)
-    app = create_app({"STORE": str(store.path), "TESTING": True, "SPARQL_WORKERS": 2})
-    yield data, store, app.test_client()
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(store, SPARQL_WORKERS=2) as app:
+        yield data, store, app.test_client()
 
 
 @pytest.mark.parametrize("old, new", [

@@ -10,21 +10,18 @@ import pytest
 from csto_kg.cli import main
 from csto_kg.problems import QueryTimeout
 from csto_kg.store.embedded import EmbeddedStore
-from csto_kg.web import create_app
 from csto_kg.web.entity import PageReader
 
 from .conftest import DATA
+from .conftest import app_on
 
 POSTS = ["csto-secretary-general", "csto-ccim-secretary", "csto-ccim-chairman", "csto-deputy-secretary-general"]
 
 
 @pytest.fixture(scope="module")
 def app(built_store):
-    app = create_app({"STORE": str(built_store.path), "TESTING": True, "SPARQL_WORKERS": 1})
-    yield app
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(built_store, SPARQL_WORKERS=1) as app:
+        yield app
 
 
 @pytest.fixture

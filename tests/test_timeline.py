@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from csto_kg.web import create_app
 from csto_kg.web.timeline import Bar, Point, timeline
+
+from .conftest import app_on
 
 SVG = "{http://www.w3.org/2000/svg}"
 BROWSER = {"Accept": "text/html"}
@@ -64,11 +65,8 @@ def test_points_link_to_their_meetings_and_text_is_escaped():
 
 @pytest.fixture(scope="module")
 def client(built_store):
-    app = create_app({"STORE": str(built_store.path), "TESTING": True})
-    yield app.test_client()
-    runner = app.extensions.get("csto_kg.sparql_runner")
-    if runner is not None:
-        runner.close()
+    with app_on(built_store) as app:
+        yield app.test_client()
 
 
 def test_the_post_page_draws_its_holders(client):
