@@ -187,6 +187,7 @@ class _AnsweringDigest(urllib.request.HTTPDigestAuthHandler):
         super().__init__(passwords)
         self._challenge: dict[str, str] | None = None
         self._lock = threading.Lock()
+        self._opener: urllib.request.OpenerDirector | None = None
 
     def retry_http_digest_auth(self, req, auth):
         _scheme, challenge = auth.split(" ", 1)
@@ -194,15 +195,18 @@ class _AnsweringDigest(urllib.request.HTTPDigestAuthHandler):
             self._challenge = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(challenge)))
         return super().retry_http_digest_auth(req, auth)
 
-    def primed(self, opener, request: urllib.request.Request, timeout: float):
-        """``opener``, after drawing the store's challenge when ``request`` has a large body and none is known."""
+    def open(self, request: urllib.request.Request, timeout: float):
+        """Send ``request`` through an opener that uses this handler, drawing the store's challenge
+        first when ``request`` has a large body and no challenge is known yet."""
+        if self._opener is None:
+            self._opener = urllib.request.build_opener(self)
         if self._challenge is None and request.data is not None and len(request.data) >= self.PRIME_FROM:
             probe = urllib.request.Request(request.full_url, method="HEAD")  # no body either way
             try:
-                opener.open(probe, timeout=timeout).close()
+                self._opener.open(probe, timeout=timeout).close()
             except urllib.error.HTTPError as err:  # what the store says to the HEAD itself does not matter
                 err.close()
-        return opener
+        return self._opener.open(request, timeout=timeout)
 
     def http_request(self, req):
         with self._lock:
@@ -280,9 +284,7 @@ class RemoteStore:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url_ in {self.url, self.query_url, self.update_url, self.gsp_url}:
                 passwords.add_password(None, url_, user, password)
-            digest = _AnsweringDigest(passwords)
-            opener = urllib.request.build_opener(digest)
-            self.__open = lambda request, timeout: digest.primed(opener, request, timeout).open(request, timeout=timeout)
+            self.__open = _AnsweringDigest(passwords).open
         elif user or password:
             self.__auth = _Secret("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
         self._live: tuple[float, list[str]] | None = None
