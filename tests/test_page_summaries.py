@@ -32,6 +32,37 @@ def test_a_summary_of_another_version_is_not_read(tmp_path):
     assert summaries.read(tmp_path / "none") is None
 
 
+def test_a_summary_that_kept_more_rows_is_read_as_its_latest_rows(built_store, monkeypatch):
+    """A build summarized with larger sections (an earlier version's 300 rows) still serves its pages:
+    the latest rows of each section are the last ones of its lists; one with smaller sections is not read."""
+    monkeypatch.setattr(summaries, "SECTION_ROWS", 5)
+    wide = summaries.compute(built_store)
+    assert wide["agents"], "the real records have agents with more than 5 rows of a section"
+    build = built_store.current_dir()
+    own = summaries.path_of(build).read_bytes()
+    summaries.write(built_store, wide)
+    monkeypatch.setattr(summaries, "SECTION_ROWS", 3)
+    narrow = summaries.compute(built_store)
+    read = summaries.read(build)
+    assert read["section_rows"] == 3
+    trimmed = 0
+    for kind in ("agents", "posts"):
+        for iri, sections in read[kind].items():
+            for name, section in sections.items():
+                if name == "holdings":
+                    assert section == wide[kind][iri][name]
+                    continue
+                assert section["latest"] == wide[kind][iri][name]["latest"][-3:]
+                assert section["total"] == wide[kind][iri][name]["total"]
+                trimmed += len(wide[kind][iri][name]["latest"]) > 3
+                if iri in narrow[kind]:
+                    assert section == narrow[kind][iri][name], (iri, name)
+    assert trimmed > 0
+    monkeypatch.setattr(summaries, "SECTION_ROWS", 8)
+    assert summaries.read(build) is None  # fewer rows than a page shows: the pages ask the store
+    summaries.path_of(build).write_bytes(own)  # the fixture's own summaries again, for the other tests
+
+
 @pytest.fixture
 def small_sections(monkeypatch):
     """Sections of 3 rows, so the real records have agents and posts with more than a section."""
@@ -47,6 +78,8 @@ def test_pages_from_summaries_show_what_the_queries_show(built_store, small_sect
     for view, iri in cases:
         assert view(reader, iri) == view(built_store, iri), iri
     assert len(found["agents"]) >= 9 and len(found["posts"]) >= 8, (len(found["agents"]), len(found["posts"]))
+    held = [post for post, entry in found["posts"].items() if entry["holdings"]]
+    assert held, "a post with more than 3 participations and a post-holding"
     russia = found["agents"][entity.ID + "state/russia"]
     assert russia["participations"]["total"] > 3 and len(russia["participations"]["latest"]) == 3
     assert all(how for _, how in russia["meetings"]["latest"])

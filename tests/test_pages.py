@@ -556,3 +556,20 @@ def test_long_sections_show_the_latest_rows_and_the_total(client, monkeypatch):
     assert total > 1
     monkeypatch.setattr(entity, "SECTION_ROWS", 10_000)
     assert "The latest" not in client.get("/id/state/russia").get_data(as_text=True)
+
+
+def test_a_persons_meetings_show_the_latest_rows_and_the_total(client, built_store, monkeypatch):
+    from csto_kg.web import entity
+
+    person = entity.rows(built_store, """SELECT ?person (COUNT(?p) AS ?n) WHERE { ?p igo:participant ?person }
+                                         GROUP BY ?person ORDER BY DESC(?n) ?person LIMIT 1""")[0]
+    path, attended = "/id/" + person["person"][len(entity.ID):], int(person["n"])
+    assert attended > 2, attended
+    every = entity.person_view(built_store, person["person"])["participations"]
+    monkeypatch.setattr(entity, "SECTION_ROWS", 2)
+    page = client.get(path).get_data(as_text=True)
+    assert f"The latest 2 of {attended} are shown" in page
+    latest = entity.person_view(built_store, person["person"])
+    assert latest["participations"] == every[-2:] and latest["totals"]["participations"] == attended
+    monkeypatch.setattr(entity, "SECTION_ROWS", 10_000)
+    assert "The latest" not in client.get(path).get_data(as_text=True)

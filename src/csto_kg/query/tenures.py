@@ -134,7 +134,16 @@ def career(store, person: str, details: bool = True) -> dict:
           OPTIONAL {{ ?rank rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
           OPTIONAL {{ ?evidence prov:wasDerivedFrom ?source }}
         }}"""), "evidence", ("source",))
-    meetings = _grouped(_rows(store, f"""
+    if not details:  # a timeline's points: the meetings, their labels and dates
+        meetings = [{**row, "participation": None, **{m: [] for m in ("role", "post", "acting_post", "source")},
+                     "on_behalf_of": None, "rank": None} for row in _rows(store, f"""
+            SELECT DISTINCT ?meeting ?label ?date WHERE {{
+              ?participation igo:participant {p} ; igo:inMeeting ?meeting .
+              OPTIONAL {{ ?meeting schema:startDate ?date }}
+              OPTIONAL {{ ?meeting rdfs:label ?label FILTER (LANGMATCHES(LANG(?label), "en")) }}
+            }}""")]
+    else:
+        meetings = _grouped(_rows(store, f"""
         SELECT ?participation ?meeting ?label ?date ?role ?on_behalf_of ?post ?acting_post ?rank ?source WHERE {{
           ?participation igo:participant {p} ; igo:inMeeting ?meeting .
           OPTIONAL {{ ?meeting schema:startDate ?date }}

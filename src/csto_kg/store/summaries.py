@@ -13,11 +13,16 @@ Only the ordering and the counts come from here; every fact a page shows is stil
 store. A build without a summary file (one made before summaries, a remote store) is read with the
 queries, as before. The file::
 
-    {"version": 2, "section_rows": 300,
+    {"version": 2, "section_rows": 100,
      "agents": {IRI: {"meetings": {"total": N, "latest": [[meeting, [how, ...]], ...]},
                       "delegations": {"total": N, "latest": [delegation, ...]},
                       "participations": {"total": N, "latest": [participation, ...]}}},
-     "posts": {IRI: {"participations": {"total": N, "latest": [participation, ...]}}}}
+     "posts": {IRI: {"participations": {"total": N, "latest": [participation, ...]},
+                     "holdings": [post-holding, ...]}}}
+
+A post's ``holdings`` are every ``org:Membership`` of it (``igo:post`` or ``igo:actingPost``): the
+store finds them only by reading each statement naming the post, its participations' too. A file
+written before they were kept has no ``holdings``, and its post pages ask the store.
 
 ``latest`` lists are in time order (the meeting's start date, then the IRI), oldest first.
 """
@@ -36,9 +41,10 @@ from .statements import Statements
 
 VERSION = 2
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
-SECTION_ROWS = 300
+SECTION_ROWS = 100
 
 _PREFIXES = """PREFIX igo: <https://w3id.org/csto-kg/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX schema: <http://schema.org/>
 """
 _MEETING = "<" + ID + "meeting/"  # as TSV writes the IRI of a meeting
@@ -96,17 +102,19 @@ def compute(store) -> dict:
     starts = _tsv(store, "SELECT ?meeting ?date WHERE { ?meeting schema:startDate ?date }")
     typed = [m for (m,) in _tsv(store, "SELECT ?meeting WHERE { ?meeting a igo:Meeting }")]
     links = {predicate: _tsv(store, f"SELECT ?x ?o WHERE {{ ?x {predicate} ?o }}") for predicate in _LINKS}
-    return _summarize(starts, typed, links)
+    memberships = [h for (h,) in _tsv(store, "SELECT ?h WHERE { ?h a org:Membership }")]
+    return _summarize(starts, typed, links, memberships)
 
 
 #: The properties whose statements the summaries count, as the queries name them.
 _LINKS = (*(predicate for _how, predicate, _section in HOW_PROPERTIES), "igo:post", "igo:actingPost")
 
 
-def _summarize(starts, typed, links: dict[str, list]) -> dict:
+def _summarize(starts, typed, links: dict[str, list], memberships) -> dict:
     """The summaries from the statements they are made of, as TSV terms (IRIs in <>): ``starts`` the
     (thing, date) of every ``schema:startDate``, ``typed`` whatever is an ``igo:Meeting``, ``links``
-    the (subject, object) of every statement of each of :data:`_LINKS`. Repeated rows change nothing."""
+    the (subject, object) of every statement of each of :data:`_LINKS`, ``memberships`` whatever is an
+    ``org:Membership``. Repeated rows change nothing."""
     dates: dict[str, str] = {}
     for meeting, date in starts:
         dates[meeting] = max(dates.get(meeting, ""), _date(date))
@@ -136,13 +144,18 @@ def _summarize(starts, typed, links: dict[str, list]) -> dict:
             entry[section] = _latest(items[section].get(agent, {}), dates)
         agents[_iri(agent)] = entry
     held: dict[str, dict[str, str]] = defaultdict(dict)
+    holdings: dict[str, set[str]] = defaultdict(set)
+    memberships = set(memberships)
     for predicate in ("igo:post", "igo:actingPost"):
         for x, post in links.get(predicate, ()):
             meeting = _meeting_of(x)
-            if meeting is None:  # a post-holding, not a participation
+            if meeting is None:  # a post-holding (or a tenure), not a participation
+                if x in memberships:
+                    holdings[post].add(x)
                 continue
             held[post][x] = meeting
-    posts = {_iri(post): {"participations": _latest(found, dates)}
+    posts = {_iri(post): {"participations": _latest(found, dates),
+                          "holdings": sorted(_iri(h) for h in holdings.get(post, ()))}
              for post, found in held.items() if len(found) > SECTION_ROWS}
     return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
 
@@ -154,7 +167,8 @@ def merge(statements: Statements) -> dict:
     The tenures graph has no part: the only statements of it the summaries read are its tenures'
     ``igo:post`` and ``igo:actingPost``, and a tenure is in no meeting."""
     links = {predicate: statements.rows(predicate) for predicate in _LINKS}
-    return _summarize(statements.rows("schema:startDate"), statements.typed("igo:Meeting"), links)
+    return _summarize(statements.rows("schema:startDate"), statements.typed("igo:Meeting"), links,
+                      statements.typed("org:Membership"))
 
 
 def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
@@ -182,6 +196,16 @@ def read(build: Path) -> dict | None:
         found = json.loads(path_of(build).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(found, dict) or found.get("version") != VERSION or found.get("section_rows") != SECTION_ROWS:
+    if not isinstance(found, dict) or found.get("version") != VERSION:
         return None
+    rows = found.get("section_rows")
+    if not isinstance(rows, int) or rows < SECTION_ROWS:
+        return None
+    if rows > SECTION_ROWS:  # a build that kept more of each section: its latest rows are still the latest
+        for entries in (found.get("agents", {}), found.get("posts", {})):
+            for sections in entries.values():
+                for section in sections.values():
+                    if isinstance(section, dict):  # not a post's holdings: every one is shown
+                        section["latest"] = section["latest"][-SECTION_ROWS:]
+        found["section_rows"] = SECTION_ROWS
     return found

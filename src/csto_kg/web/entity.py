@@ -161,11 +161,16 @@ class Labels:
         return self.known.get(iri, "")
 
 
+#: Keys of a section's rows whose IRIs the pages link with a text of their own (a participation's
+#: number, "holding"), never with a label: their labels are not fetched.
+UNLABELLED_KEYS = frozenset({"participation", "holding"})
+
+
 def _collect(values: Iterable) -> set:
     found = set()
     for value in values:
         if isinstance(value, dict):
-            found |= _collect(value.values())
+            found |= _collect(v for k, v in value.items() if k not in UNLABELLED_KEYS)
         elif isinstance(value, (list, tuple, set)):
             found |= _collect(value)
         elif isinstance(value, Iri):
@@ -357,21 +362,18 @@ def meeting_view(store, iri: str) -> dict:
 
 def person_view(store, iri: str) -> dict:
     p = sparql_iri(iri)
-    participations = _group(rows(store, f"""
-        SELECT ?participation ?meeting ?date ?role ?onBehalfOf ?post ?actingPost ?postAsStated ?rank ?rankNotStated
-               ?source WHERE {{
-          ?participation igo:participant {p} ; igo:inMeeting ?meeting .
-          OPTIONAL {{ ?meeting schema:startDate ?date }}
-          OPTIONAL {{ ?participation igo:role ?role }}
-          OPTIONAL {{ ?participation igo:onBehalfOf ?onBehalfOf }}
-          OPTIONAL {{ ?participation igo:post ?post }}
-          OPTIONAL {{ ?participation igo:actingPost ?actingPost }}
-          OPTIONAL {{ ?participation igo:postAsStated ?postAsStated }}
-          OPTIONAL {{ ?participation igo:rank ?rank }}
-          OPTIONAL {{ ?participation igo:notStated igo:rank BIND (true AS ?rankNotStated) }}
-          OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}
-        }}"""), "participation", ("role", "post", "actingPost", "postAsStated", "source"))
-    participations.sort(key=lambda r: (str(r["date"] or ""), r["participation"]))
+    participations, participation_total = _latest(
+        store, "?participation ?meeting ?date ?role ?onBehalfOf ?post ?actingPost ?postAsStated ?rank ?rankNotStated ?source",
+        f"?participation igo:participant {p} ; igo:inMeeting ?meeting",
+        """OPTIONAL { ?participation igo:role ?role }
+           OPTIONAL { ?participation igo:onBehalfOf ?onBehalfOf }
+           OPTIONAL { ?participation igo:post ?post }
+           OPTIONAL { ?participation igo:actingPost ?actingPost }
+           OPTIONAL { ?participation igo:postAsStated ?postAsStated }
+           OPTIONAL { ?participation igo:rank ?rank }
+           OPTIONAL { ?participation igo:notStated igo:rank BIND (true AS ?rankNotStated) }
+           OPTIONAL { ?participation prov:wasDerivedFrom ?source }""",
+        "participation", ("role", "post", "actingPost", "postAsStated", "source"))
     posts = _group(rows(store, f"""
         SELECT ?holding ?post ?start ?end ?date ?acting ?decision ?source WHERE {{
           ?holding a org:Membership ; org:member {p} .
@@ -404,8 +406,8 @@ def person_view(store, iri: str) -> dict:
             for t in held["posts"]]
     points = [Point(m["label"] or m["meeting"], ID + "meeting/" + m["meeting"], m["date"]) for m in held["meetings"]
               if m["date"]]
-    return {"participations": participations, "posts": posts, "appointments": appointments, "ranks": ranks,
-            "timeline_bars": bars, "timeline_points": points}
+    return {"participations": participations, "totals": {"participations": participation_total}, "posts": posts,
+            "appointments": appointments, "ranks": ranks, "timeline_bars": bars, "timeline_points": points}
 
 
 #: Rows a section of a page shows at most (the latest first); the workbench answers the rest.
@@ -517,10 +519,16 @@ def _agent_meetings(store, a: str) -> tuple[list[dict], int]:
 def post_view(store, iri: str) -> dict:
     """A post: who held it over time, and who attended meetings in it."""
     p = sparql_iri(iri)
-    holders = _group(rows(store, f"""
+    summary = _summary(store, iri) or {}
+    # the post's holdings, from the build's summary when it has them: the store finds them only by
+    # reading every statement that names the post (thousands of participations for a minister's)
+    known = summary.get("holdings")
+    holdings = "" if known is None else f"VALUES ?holding {{ {' '.join(sparql_iri(h) for h in known)} }}"
+    holders = [] if known == [] else _group(rows(store, f"""
         SELECT ?holding ?person ?start ?end ?date ?acting ?source WHERE {{
-          ?holding a org:Membership .
+          {holdings}
           {{ ?holding igo:post {p} }} UNION {{ ?holding igo:actingPost {p} BIND (true AS ?acting) }}
+          ?holding a org:Membership .
           OPTIONAL {{ ?holding igo:atTime/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?date }}
           OPTIONAL {{ ?holding org:member ?person }}
           OPTIONAL {{ ?holding org:memberDuring/time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|igo:inEDTF) ?start }}
@@ -534,7 +542,7 @@ def post_view(store, iri: str) -> dict:
         f"""OPTIONAL {{ ?participation igo:participant ?person }} OPTIONAL {{ ?participation igo:role ?role }}
            OPTIONAL {{ ?participation igo:actingPost {p} BIND (true AS ?acting) }}
            OPTIONAL {{ ?participation prov:wasDerivedFrom ?source }}""",
-        "participation", ("role", "source"), (_summary(store, iri) or {}).get("participations"))
+        "participation", ("role", "source"), summary.get("participations"))
     slug = iri.rsplit("/", 1)[1]
     tenures = (tenure_answers.holders(store, slug, details=False)  # for the timeline
                + tenure_answers.holders(store, slug, acting=True, details=False))
