@@ -81,7 +81,7 @@ def pages_figures(text: str) -> dict | None:
     """The slowest entity page (as served) from pages.py's output: {page, seconds, meetings}."""
     found = None
     for line in text.splitlines():
-        match = re.match(r"^(\w+ page)\s+[\d/]+\s+\d+\s+([\d.]+)\s+([\d.]+)\s", line)
+        match = re.match(r"^([\w-]+ page)\s+[\d/]+\s+\d+\s+([\d.]+)\s+([\d.]+)\s", line)
         if match and (found is None or float(match.group(3)) > found["seconds"] * 1000):
             found = {"page": match.group(1), "seconds": float(match.group(3)) / 1000}
     return found

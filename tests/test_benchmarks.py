@@ -107,3 +107,20 @@ def test_build_memory_steps_and_load_max(environment, tmp_path):
     assert "oxigraph load of the same quads" not in run.stderr
     row = next(line for line in run.stdout.splitlines() if line.startswith(f"| {MEETINGS} "))
     assert [c.strip() for c in row.split("|")[5:7]] == ["n/a", "n/a"]  # no `oxigraph load` to compare with
+
+
+def test_the_slowest_page_is_read_from_the_pages_table():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import run_all  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    output = "\n".join([
+        "page                         status queries in-process  workers    diff per query    first",
+        "state page                      200      14      290.3    288.5   -25.6     -1.81    379.5",
+        "state .ttl                      200       1      105.8    956.9   -57.5    -57.54   6175.7",
+        "post-holding page               200       6       20.1    301.8    -0.5     -0.08     16.7",
+        "document-kind page              200/404   6        5.4     11.8    +6.4     +1.07     12.5",
+    ])
+    assert run_all.pages_figures(output) == {"page": "post-holding page", "seconds": 0.3018}
+    assert run_all.pages_figures("no table") is None
