@@ -10,10 +10,20 @@ Each server is started on loopback over the same data, then asked the same queri
 client (``requests``, SPARQL JSON, GET):
 
 * latency: the competency questions (``tests/queries/cq*.rq``; with ``--meetings``, rewritten to a
-  synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``,
-  the servers asked in turn sample by sample;
-* throughput: ``--connections`` clients asking the questions in turn for ``--seconds``; answers
-  per second and errors (any non-200 answer or failed request).
+  synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``
+  samples. The samples are taken in ``--repeat`` rounds; a round asks every question once of
+  every server, each question of the servers in turn, in an order that rotates from one question
+  to the next;
+* throughput: ``--connections`` clients asking the questions in turn, ``--seconds`` per server in
+  all, in short interleaved rounds (``--round-seconds``, 1 s by default): each round gives every
+  server its turn, in an order that rotates from round to round, so a change in the machine's
+  load lands on every server alike. Answers per second per round and in all, and errors (any
+  non-200 answer or failed request).
+
+A ratio is taken round by round, from the two servers' figures of the same round: the
+throughput ratio is the median of the per-round ratios, the latency ratio that of the medians
+over all rounds (as before); beside each, the interquartile range of the per-round ratios (the
+latency of a round: the median over its questions) says how much the figure moves.
 
 Prints the figures and the ratios csto-kg / oxigraph (latency: lower is better; throughput:
 higher is better) and csto-kg vs rdflib-endpoint, writes ``out/endpoint.json`` and plots the
@@ -27,6 +37,7 @@ given; it loads an N-Quads export of the store into memory.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import statistics
@@ -77,50 +88,148 @@ def ask(session: requests.Session, url: str, query: str) -> int:
     return len(response.json().get("results", {}).get("bindings", []))
 
 
-def latency(servers: dict[str, str], queries: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
-    """Median seconds per server and query.
+def rotated(names: list[str], k: int) -> list[str]:
+    """``names`` starting from the ``k``-th (modulo their number): the order of turn ``k``."""
+    k %= len(names)
+    return names[k:] + names[:k]
 
-    Samples alternate between the servers in an order that rotates each round, so load spikes hit
-    all alike and no server always follows the same one (a server still busy after its answer
-    slows whoever comes next).
+
+def latency(servers: dict[str, str], queries: dict[str, str], repeat: int
+            ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Median seconds per server and query, and per server the median over the questions of each round.
+
+    Each of the ``repeat`` rounds asks every question once of every server, each question of the
+    servers in turn; the order rotates from one question to the next (over the rounds too), so
+    load spikes hit all alike and no server always follows the same one (a server still busy
+    after its answer slows whoever comes next). A round takes a few tens of milliseconds, so the
+    servers' figures of one round were measured under the same load.
     """
     sessions = {name: requests.Session() for name in servers}
     samples: dict[str, dict[str, list[float]]] = {name: {q: [] for q in queries} for name in servers}
     names = list(servers)
-    for q, query in queries.items():
+    for query in queries.values():
         for name, url in servers.items():
             ask(sessions[name], url, query)  # warm-up
-        for i in range(repeat):
-            for name in names[i % len(names):] + names[:i % len(names)]:
+    turn = 0
+    for _ in range(repeat):
+        for q, query in queries.items():
+            for name in rotated(names, turn):
                 started = time.perf_counter()
                 ask(sessions[name], servers[name], query)
                 samples[name][q].append(time.perf_counter() - started)
-    return {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
+            turn += 1
+    medians = {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
+    rounds = {name: [statistics.median(per[q][i] for q in queries) for i in range(repeat)]
+              for name, per in samples.items()}
+    return medians, rounds
 
 
-def throughput(url: str, queries: list[str], connections: int, seconds: float) -> tuple[float, int]:
-    done, errors, lock = [0], [0], threading.Lock()
-    stop = time.monotonic() + seconds
+class Clients:
+    """``connections`` clients of one server, each with its own session (kept open from round to
+    round) and its place in the list of questions (each asks them in turn, from its own offset)."""
 
-    def client(offset: int) -> None:
-        session, i = requests.Session(), offset
-        while time.monotonic() < stop:
-            try:
-                ask(session, url, queries[i % len(queries)])
-                with lock:
-                    done[0] += 1
-            except (requests.RequestException, RuntimeError):
-                with lock:
-                    errors[0] += 1
-            i += 1
+    def __init__(self, url: str, queries: list[str], connections: int) -> None:
+        self.url, self.queries = url, queries
+        self.sessions = [requests.Session() for _ in range(connections)]
+        self.next = list(range(connections))
+        self.errors = 0
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return done[0] / (time.monotonic() - started), errors[0]
+    def round(self, seconds: float) -> tuple[int, float]:
+        """Every client asks questions for ``seconds`` (the one asked when time is up is answered and
+        counted); the answers and their rate: the sum over the clients of each one's answers over
+        the time it took, from the start to its last answer."""
+        done = [0] * len(self.sessions)
+        took = [0.0] * len(self.sessions)
+        errors = [0] * len(self.sessions)
+        started = time.monotonic()
+        stop = started + seconds
+
+        def client(n: int) -> None:
+            session = self.sessions[n]
+            while time.monotonic() < stop:
+                try:
+                    ask(session, self.url, self.queries[self.next[n] % len(self.queries)])
+                    done[n] += 1
+                except (requests.RequestException, RuntimeError):
+                    errors[n] += 1
+                self.next[n] += 1
+            took[n] = time.monotonic() - started
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(len(self.sessions))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.errors += sum(errors)
+        return sum(done), sum(d / t for d, t in zip(done, took) if t > 0)
+
+
+def throughput(servers: dict[str, str], queries: list[str], connections: int, seconds: float,
+               round_seconds: float) -> dict[str, dict]:
+    """Answers per second of each server under ``connections`` clients, in interleaved rounds.
+
+    ``seconds`` per server in all, in ``ceil(seconds / round_seconds)`` rounds of equal length;
+    each round gives every server its turn, in an order that rotates from round to round, after
+    a warm-up turn each (not counted). Per server: ``qps`` (the answers of all rounds over their
+    time), ``round_qps`` (each round's rate, in the order of the rounds) and ``errors``.
+    """
+    rounds = max(1, math.ceil(seconds / round_seconds - 1e-9))
+    length = seconds / rounds
+    clients = {name: Clients(url, queries, connections) for name, url in servers.items()}
+    names = list(servers)
+    for name in names:
+        clients[name].round(min(length, 0.5))  # warm-up: connections opened, workers busy once
+        clients[name].errors = 0
+    per_round: dict[str, list[float]] = {name: [] for name in names}
+    answers: dict[str, int] = {name: 0 for name in names}
+    for r in range(rounds):
+        for name in rotated(names, r):
+            done, rate = clients[name].round(length)
+            answers[name] += done
+            per_round[name].append(rate)
+    # the rounds are of equal length: the mean of their rates is the answers of all of them over their time
+    return {name: {"qps": statistics.fmean(per_round[name]), "round_qps": per_round[name],
+                   "answers": answers[name], "errors": clients[name].errors} for name in names}
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(median, first quartile, third quartile) of ``values``."""
+    if len(values) < 2:
+        return (values[0],) * 3 if values else (math.nan,) * 3
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return statistics.median(values), q1, q3
+
+
+def ratios(run: dict, server: str, baseline: str) -> dict[str, dict[str, float]]:
+    """``server`` against ``baseline`` in one run: latency (``server`` / ``baseline``, lower is better)
+    and throughput (higher is better), each ``{"ratio", "q1", "q3", "rounds"}`` -- the quartiles
+    of the per-round ratios; ``q1``/``q3`` absent from figures saved before there were rounds.
+
+    Latency: the ratio of the medians over the questions of each server's per-question medians;
+    throughput: the median of the per-round ratios (the ratio of the overall answers per second
+    when the rounds were not saved).
+    """
+    ours, theirs = run["servers"][server], run["servers"][baseline]
+    found = {"latency": {"ratio": median_latency(run, server) / median_latency(run, baseline)}}
+    pairs = [a / b for a, b in zip(ours.get("round_latency", []), theirs.get("round_latency", [])) if b > 0]
+    if pairs:
+        _, q1, q3 = spread(pairs)
+        found["latency"].update(q1=q1, q3=q3, rounds=len(pairs))
+    pairs = [a / b for a, b in zip(ours.get("round_qps", []), theirs.get("round_qps", [])) if b > 0]
+    if pairs:
+        ratio, q1, q3 = spread(pairs)
+        found["throughput"] = {"ratio": ratio, "q1": q1, "q3": q3, "rounds": len(pairs)}
+    else:
+        found["throughput"] = {"ratio": ours["qps"] / theirs["qps"] if theirs["qps"] else math.nan}
+    return found
+
+
+def with_spread(figure: dict[str, float], fmt: str = "{:.2f}") -> str:
+    """``1.05 (IQR 0.98–1.10, 8 rounds)``; the bare ratio when there were no rounds."""
+    text = fmt.format(figure["ratio"])
+    if "q1" in figure:
+        text += f" (IQR {figure['q1']:.2f}–{figure['q3']:.2f}, {figure['rounds']} rounds)"
+    return text
 
 
 def prepare(meetings: int, workdir: Path) -> tuple[Path, Path, dict[str, str]]:
@@ -180,14 +289,18 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
             same = {q: ask(requests.Session(), url, text) for q, text in queries.items()}
             if same != rows:
                 print(f"warning: {name} answers with other row counts: {same} vs oxigraph {rows}", file=sys.stderr)
-        lat = latency(servers, queries, args.repeat)
-        results = {}
-        for name, url in servers.items():
-            qps, errors = throughput(url, list(queries.values()), args.connections, args.seconds)
-            results[name] = {"latency": lat[name], "qps": qps, "errors": errors}
-            print(f"measured {name}", file=sys.stderr, flush=True)
-        return {"meetings": meetings, "quads": quads, "rows": rows, "servers": results,
-                "repeat": args.repeat, "seconds": args.seconds, "connections": args.connections}
+        lat, round_latency = latency(servers, queries, args.repeat)
+        print("measured latency", file=sys.stderr, flush=True)
+        rates = throughput(servers, list(queries.values()), args.connections, args.seconds, args.round_seconds)
+        print("measured throughput", file=sys.stderr, flush=True)
+        results = {name: {"latency": lat[name], "round_latency": round_latency[name], **rates[name]}
+                   for name in servers}
+        run = {"meetings": meetings, "quads": quads, "rows": rows, "servers": results,
+               "repeat": args.repeat, "seconds": args.seconds, "connections": args.connections,
+               "rounds": len(rates["oxigraph"]["round_qps"]), "round_seconds": args.seconds / len(
+                   rates["oxigraph"]["round_qps"])}
+        run["ratios"] = {f"{name} / {base}": ratios(run, name, base) for name, base in comparisons(run)}
+        return run
     finally:
         for proc in procs:
             proc.terminate()
@@ -200,6 +313,13 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
 
 def median_latency(run: dict, server: str) -> float:
     return statistics.median(run["servers"][server]["latency"].values())
+
+
+def comparisons(run: dict) -> list[tuple[str, str]]:
+    """The (server, baseline) pairs a run's ratios are about."""
+    res = run["servers"]
+    pairs = [(name, "oxigraph") for name in ("csto-kg", UNCACHED) if name in res]
+    return pairs + ([("csto-kg", "rdflib-endpoint")] if "rdflib-endpoint" in res else [])
 
 
 def report(runs: list[dict], publish: bool = False) -> str:
@@ -223,14 +343,26 @@ def report(runs: list[dict], publish: bool = False) -> str:
         lines.append("| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
                      + f" | {med['csto-kg'] / med['oxigraph']:.2f}x |"
                      + (f" {med['rdflib-endpoint'] / med['csto-kg']:.1f}x |" if "rdflib-endpoint" in res else ""))
-        if UNCACHED in res:
-            lines.append(f"\n{UNCACHED}: median latency / oxigraph {med[UNCACHED] / med['oxigraph']:.2f}x, "
-                         f"throughput / oxigraph {res[UNCACHED]['qps'] / res['oxigraph']['qps']:.2f}")
-        lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each): "
+        found = {name: ratios(run, name, "oxigraph") for name in ("csto-kg", UNCACHED) if name in res}
+        for name, figures in found.items():
+            lines.append(f"\n{name}: median latency / oxigraph {with_spread(figures['latency'], '{:.2f}x')}; "
+                         f"throughput / oxigraph {with_spread(figures['throughput'])}")
+        rounds = (f", {run['rounds']} interleaved rounds of {run['round_seconds']:.2f} s" if run.get("rounds")
+                  else "")
+        lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each{rounds}): "
                      + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors" for n in names)
-                     + f"; csto-kg / oxigraph {res['csto-kg']['qps'] / res['oxigraph']['qps']:.2f}"
+                     + f"; csto-kg / oxigraph {with_spread(found['csto-kg']['throughput'])}"
                      + (f"; csto-kg / rdflib-endpoint {res['csto-kg']['qps'] / max(res['rdflib-endpoint']['qps'], 1e-9):.1f}"
                         if "rdflib-endpoint" in res else ""))
+        if run.get("rounds"):
+            lines.append("\n| throughput per round, answers/s | " + " | ".join(names) + " | "
+                         + " | ".join(f"{n} / oxigraph" for n in found) + " |")
+            lines.append("|---|" + "---|" * (len(names) + len(found)))
+            for i in range(run["rounds"]):
+                ox = res["oxigraph"]["round_qps"][i]
+                cells = [f"{res[n]['round_qps'][i]:.0f}" for n in names]
+                cells += [f"{res[n]['round_qps'][i] / ox:.2f}" if ox else "n/a" for n in found]
+                lines.append(f"| round {i + 1} | " + " | ".join(cells) + " |")
     synthetic = [r for r in runs if r["meetings"]]
     if synthetic:
         from _common import plot  # noqa: PLC0415 - matplotlib only when there is something to draw
@@ -254,7 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meetings", "--sizes", type=int, nargs="+", default=[0],
                         help="synthetic meetings, one or more sizes (0: the real records)")
     parser.add_argument("--repeat", type=int, default=30, help="latency samples per query")
-    parser.add_argument("--seconds", type=float, default=10, help="throughput run per server")
+    parser.add_argument("--seconds", type=float, default=10, help="throughput run per server, in all")
+    parser.add_argument("--round-seconds", type=float, default=1.0,
+                        help="length of a round of throughput (the servers take turns, round by round)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent clients for throughput")
     parser.add_argument("--rdflib-endpoint", help="the rdflib-endpoint command, to compare with it too")
     parser.add_argument("--uncached", action="store_true",
@@ -264,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
     parser.add_argument("--replot", action="store_true", help="print the tables and plots of the last run")
     args = parser.parse_args(argv)
+    if args.round_seconds <= 0 or args.seconds <= 0:
+        parser.error("--seconds and --round-seconds must be positive")
     from _common import load_results, machine, save_results  # noqa: PLC0415
 
     if args.replot:
