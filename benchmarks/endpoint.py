@@ -53,7 +53,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from _common import free_port  # noqa: E402
+from _common import free_port, tree_cpu_seconds  # noqa: E402
 
 BIN = Path(sys.executable).parent
 JSON = "application/sparql-results+json"
@@ -165,13 +165,15 @@ class Clients:
 
 
 def throughput(servers: dict[str, str], queries: list[str], connections: int, seconds: float,
-               round_seconds: float) -> dict[str, dict]:
+               round_seconds: float, pids: dict[str, int]) -> dict[str, dict]:
     """Answers per second of each server under ``connections`` clients, in interleaved rounds.
 
     ``seconds`` per server in all, in ``ceil(seconds / round_seconds)`` rounds of equal length;
     each round gives every server its turn, in an order that rotates from round to round, after
     a warm-up turn each (not counted). Per server: ``qps`` (the answers of all rounds over their
-    time), ``round_qps`` (each round's rate, in the order of the rounds) and ``errors``.
+    time), ``round_qps`` (each round's rate, in the order of the rounds), ``errors``, and the CPU
+    time the server's process and its workers (``pids``) spent per answer: ``cpu_ms`` in all,
+    ``round_cpu_ms`` per round -- a figure that moves less with the machine's load than the rates.
     """
     rounds = max(1, math.ceil(seconds / round_seconds - 1e-9))
     length = seconds / rounds
@@ -181,15 +183,21 @@ def throughput(servers: dict[str, str], queries: list[str], connections: int, se
         clients[name].round(min(length, 0.5))  # warm-up: connections opened, workers busy once
         clients[name].errors = 0
     per_round: dict[str, list[float]] = {name: [] for name in names}
-    answers: dict[str, int] = {name: 0 for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    counts: dict[str, list[int]] = {name: [] for name in names}
     for r in range(rounds):
         for name in rotated(names, r):
+            before = tree_cpu_seconds(pids[name])
             done, rate = clients[name].round(length)
-            answers[name] += done
+            cpu[name].append(tree_cpu_seconds(pids[name]) - before)
+            counts[name].append(done)
             per_round[name].append(rate)
     # the rounds are of equal length: the mean of their rates is the answers of all of them over their time
     return {name: {"qps": statistics.fmean(per_round[name]), "round_qps": per_round[name],
-                   "answers": answers[name], "errors": clients[name].errors} for name in names}
+                   "answers": sum(counts[name]), "errors": clients[name].errors,
+                   "cpu_ms": 1000 * sum(cpu[name]) / max(sum(counts[name]), 1),
+                   "round_cpu_ms": [1000 * c / max(n, 1) for c, n in zip(cpu[name], counts[name])]}
+            for name in names}
 
 
 def spread(values: list[float]) -> tuple[float, float, float]:
@@ -200,35 +208,46 @@ def spread(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), q1, q3
 
 
-def ratios(run: dict, server: str, baseline: str) -> dict[str, dict[str, float]]:
-    """``server`` against ``baseline`` in one run: latency (``server`` / ``baseline``, lower is better)
-    and throughput (higher is better), each ``{"ratio", "q1", "q3", "rounds"}`` -- the quartiles
-    of the per-round ratios; ``q1``/``q3`` absent from figures saved before there were rounds.
+def _per_round(ours: list[float], theirs: list[float]) -> dict[str, float]:
+    """The median and quartiles of the ratios of two servers' figures of the same rounds (none if no rounds)."""
+    pairs = [a / b for a, b in zip(ours, theirs) if b > 0]
+    if not pairs:
+        return {}
+    median, q1, q3 = spread(pairs)
+    return {"median": median, "q1": q1, "q3": q3, "rounds": len(pairs)}
 
-    Latency: the ratio of the medians over the questions of each server's per-question medians;
-    throughput: the median of the per-round ratios (the ratio of the overall answers per second
-    when the rounds were not saved).
+
+def ratios(run: dict, server: str, baseline: str) -> dict[str, dict[str, float]]:
+    """``server`` against ``baseline`` in one run, each ``{"ratio", "median", "q1", "q3", "rounds"}``:
+    the ratio, and the median and quartiles of the per-round ratios (absent from figures saved
+    before there were rounds).
+
+    ``latency`` (``server`` / ``baseline``, lower is better): the ratio of the medians over the
+    questions of each server's per-question medians; a round's figure is the median over the
+    questions of its one sample of each. ``throughput`` (higher is better): the median of the
+    per-round ratios (the ratio of the overall answers per second when the rounds were not
+    saved). ``cpu`` (lower is better): the median of the per-round ratios of the CPU time the
+    server and its workers spent per answer.
     """
     ours, theirs = run["servers"][server], run["servers"][baseline]
-    found = {"latency": {"ratio": median_latency(run, server) / median_latency(run, baseline)}}
-    pairs = [a / b for a, b in zip(ours.get("round_latency", []), theirs.get("round_latency", [])) if b > 0]
-    if pairs:
-        _, q1, q3 = spread(pairs)
-        found["latency"].update(q1=q1, q3=q3, rounds=len(pairs))
-    pairs = [a / b for a, b in zip(ours.get("round_qps", []), theirs.get("round_qps", [])) if b > 0]
-    if pairs:
-        ratio, q1, q3 = spread(pairs)
-        found["throughput"] = {"ratio": ratio, "q1": q1, "q3": q3, "rounds": len(pairs)}
-    else:
-        found["throughput"] = {"ratio": ours["qps"] / theirs["qps"] if theirs["qps"] else math.nan}
+    found = {"latency": {"ratio": median_latency(run, server) / median_latency(run, baseline),
+                         **_per_round(ours.get("round_latency", []), theirs.get("round_latency", []))}}
+    rounds = _per_round(ours.get("round_qps", []), theirs.get("round_qps", []))
+    found["throughput"] = {"ratio": rounds["median"] if rounds else (
+        ours["qps"] / theirs["qps"] if theirs["qps"] else math.nan), **rounds}
+    rounds = _per_round(ours.get("round_cpu_ms", []), theirs.get("round_cpu_ms", []))
+    if rounds:
+        found["cpu"] = {"ratio": rounds["median"], **rounds}
     return found
 
 
-def with_spread(figure: dict[str, float], fmt: str = "{:.2f}") -> str:
-    """``1.05 (IQR 0.98–1.10, 8 rounds)``; the bare ratio when there were no rounds."""
-    text = fmt.format(figure["ratio"])
+def with_spread(figure: dict[str, float], unit: str = "") -> str:
+    """``1.05 (rounds: IQR 0.98–1.10, 8 rounds)``, with the per-round median when the ratio is not
+    it; the bare ratio when there were no rounds."""
+    text = f"{figure['ratio']:.2f}{unit}"
     if "q1" in figure:
-        text += f" (IQR {figure['q1']:.2f}–{figure['q3']:.2f}, {figure['rounds']} rounds)"
+        median = "" if figure["median"] == figure["ratio"] else f"median {figure['median']:.2f}{unit}, "
+        text += f" (per round: {median}IQR {figure['q1']:.2f}–{figure['q3']:.2f}, {figure['rounds']} rounds)"
     return text
 
 
@@ -291,7 +310,9 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
                 print(f"warning: {name} answers with other row counts: {same} vs oxigraph {rows}", file=sys.stderr)
         lat, round_latency = latency(servers, queries, args.repeat)
         print("measured latency", file=sys.stderr, flush=True)
-        rates = throughput(servers, list(queries.values()), args.connections, args.seconds, args.round_seconds)
+        pids = {name: proc.pid for name, proc in zip(servers, procs, strict=True)}  # started in that order
+        rates = throughput(servers, list(queries.values()), args.connections, args.seconds, args.round_seconds,
+                           pids)
         print("measured throughput", file=sys.stderr, flush=True)
         results = {name: {"latency": lat[name], "round_latency": round_latency[name], **rates[name]}
                    for name in servers}
@@ -345,22 +366,27 @@ def report(runs: list[dict], publish: bool = False) -> str:
                      + (f" {med['rdflib-endpoint'] / med['csto-kg']:.1f}x |" if "rdflib-endpoint" in res else ""))
         found = {name: ratios(run, name, "oxigraph") for name in ("csto-kg", UNCACHED) if name in res}
         for name, figures in found.items():
-            lines.append(f"\n{name}: median latency / oxigraph {with_spread(figures['latency'], '{:.2f}x')}; "
-                         f"throughput / oxigraph {with_spread(figures['throughput'])}")
+            lines.append(f"\n{name}: median latency / oxigraph {with_spread(figures['latency'], 'x')}; "
+                         f"throughput / oxigraph {with_spread(figures['throughput'])}"
+                         + (f"; CPU per answer / oxigraph's {with_spread(figures['cpu'], 'x')}" if "cpu" in figures
+                            else ""))
         rounds = (f", {run['rounds']} interleaved rounds of {run['round_seconds']:.2f} s" if run.get("rounds")
                   else "")
         lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each{rounds}): "
-                     + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors" for n in names)
+                     + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors"
+                                 + (f", {res[n]['cpu_ms']:.2f} ms CPU per answer" if "cpu_ms" in res[n] else "")
+                                 for n in names)
                      + f"; csto-kg / oxigraph {with_spread(found['csto-kg']['throughput'])}"
                      + (f"; csto-kg / rdflib-endpoint {res['csto-kg']['qps'] / max(res['rdflib-endpoint']['qps'], 1e-9):.1f}"
                         if "rdflib-endpoint" in res else ""))
         if run.get("rounds"):
-            lines.append("\n| throughput per round, answers/s | " + " | ".join(names) + " | "
+            lines.append("\n| throughput per round, answers/s (ms CPU per answer) | " + " | ".join(names) + " | "
                          + " | ".join(f"{n} / oxigraph" for n in found) + " |")
             lines.append("|---|" + "---|" * (len(names) + len(found)))
             for i in range(run["rounds"]):
                 ox = res["oxigraph"]["round_qps"][i]
-                cells = [f"{res[n]['round_qps'][i]:.0f}" for n in names]
+                cells = [f"{res[n]['round_qps'][i]:.0f}" + (f" ({res[n]['round_cpu_ms'][i]:.2f})"
+                                                             if "round_cpu_ms" in res[n] else "") for n in names]
                 cells += [f"{res[n]['round_qps'][i] / ox:.2f}" if ox else "n/a" for n in found]
                 lines.append(f"| round {i + 1} | " + " | ".join(cells) + " |")
     synthetic = [r for r in runs if r["meetings"]]

@@ -121,6 +121,7 @@ def test_endpoint_interleaved_rounds(environment):
     assert "| cq1-participants" in run.stdout
     assert "4 interleaved rounds of 0.30 s" in run.stdout
     assert "csto-kg, no answer cache: median latency / oxigraph" in run.stdout
+    assert "; CPU per answer / oxigraph's " in run.stdout
     assert [line.split("|")[1].strip() for line in run.stdout.splitlines() if line.startswith("| round ")] == [
         "round 1", "round 2", "round 3", "round 4"]
     saved = json.loads((Path(environment["CSTO_KG_BENCH_OUT"]) / "endpoint.json").read_text(encoding="utf-8"))
@@ -132,11 +133,14 @@ def test_endpoint_interleaved_rounds(environment):
         assert len(figures["round_qps"]) == 4 and all(rate > 0 for rate in figures["round_qps"])
         assert len(figures["round_latency"]) == 3 and figures["errors"] == 0
         assert figures["qps"] == pytest.approx(sum(figures["round_qps"]) / 4)
+        assert len(figures["round_cpu_ms"]) == 4 and figures["cpu_ms"] > 0  # the server and its workers' CPU
     assert set(found["ratios"]) == {"csto-kg / oxigraph", "csto-kg, no answer cache / oxigraph"}
     for ratio in found["ratios"].values():
         assert ratio["latency"]["q1"] <= ratio["latency"]["q3"]  # its ratio: of the medians over all rounds
-        assert ratio["throughput"]["q1"] <= ratio["throughput"]["ratio"] <= ratio["throughput"]["q3"]
-        assert ratio["throughput"]["rounds"] == 4 and ratio["latency"]["rounds"] == 3
+        for kind in ("throughput", "cpu"):  # the median of the per-round ratios
+            assert ratio[kind]["q1"] <= ratio[kind]["ratio"] == ratio[kind]["median"] <= ratio[kind]["q3"]
+            assert ratio[kind]["rounds"] == 4
+        assert ratio["latency"]["rounds"] == 3
     pairs = sorted(a / b for a, b in zip(servers["csto-kg"]["round_qps"], servers["oxigraph"]["round_qps"]))
     assert found["ratios"]["csto-kg / oxigraph"]["throughput"]["ratio"] == pytest.approx((pairs[1] + pairs[2]) / 2)
     summary = subprocess.run([sys.executable, str(BENCHMARKS / "run_all.py"), "--summary"], env=environment,
