@@ -173,7 +173,8 @@ def throughput(servers: dict[str, str], queries: list[str], connections: int, se
     a warm-up turn each (not counted). Per server: ``qps`` (the answers of all rounds over their
     time), ``round_qps`` (each round's rate, in the order of the rounds), ``errors``, and the CPU
     time the server's process and its workers (``pids``) spent per answer: ``cpu_ms`` in all,
-    ``round_cpu_ms`` per round -- a figure that moves less with the machine's load than the rates.
+    ``round_cpu_ms`` per round -- a figure that moves less with the machine's load than the rates;
+    and ``client_cpu_ms``, the CPU this process (the clients) spent per answer, on the same cores.
     """
     rounds = max(1, math.ceil(seconds / round_seconds - 1e-9))
     length = seconds / rounds
@@ -184,19 +185,22 @@ def throughput(servers: dict[str, str], queries: list[str], connections: int, se
         clients[name].errors = 0
     per_round: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
+    client_cpu: dict[str, float] = {name: 0.0 for name in names}
     counts: dict[str, list[int]] = {name: [] for name in names}
     for r in range(rounds):
         for name in rotated(names, r):
-            before = tree_cpu_seconds(pids[name])
+            before, ours = tree_cpu_seconds(pids[name]), time.process_time()
             done, rate = clients[name].round(length)
             cpu[name].append(tree_cpu_seconds(pids[name]) - before)
+            client_cpu[name] += time.process_time() - ours
             counts[name].append(done)
             per_round[name].append(rate)
     # the rounds are of equal length: the mean of their rates is the answers of all of them over their time
     return {name: {"qps": statistics.fmean(per_round[name]), "round_qps": per_round[name],
                    "answers": sum(counts[name]), "errors": clients[name].errors,
                    "cpu_ms": 1000 * sum(cpu[name]) / max(sum(counts[name]), 1),
-                   "round_cpu_ms": [1000 * c / max(n, 1) for c, n in zip(cpu[name], counts[name])]}
+                   "round_cpu_ms": [1000 * c / max(n, 1) for c, n in zip(cpu[name], counts[name])],
+                   "client_cpu_ms": 1000 * client_cpu[name] / max(sum(counts[name]), 1)}
             for name in names}
 
 
@@ -374,7 +378,8 @@ def report(runs: list[dict], publish: bool = False) -> str:
                   else "")
         lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each{rounds}): "
                      + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors"
-                                 + (f", {res[n]['cpu_ms']:.2f} ms CPU per answer" if "cpu_ms" in res[n] else "")
+                                 + (f", {res[n]['cpu_ms']:.2f} ms CPU per answer (the clients: "
+                                    f"{res[n]['client_cpu_ms']:.2f} ms)" if "cpu_ms" in res[n] else "")
                                  for n in names)
                      + f"; csto-kg / oxigraph {with_spread(found['csto-kg']['throughput'])}"
                      + (f"; csto-kg / rdflib-endpoint {res['csto-kg']['qps'] / max(res['rdflib-endpoint']['qps'], 1e-9):.1f}"
