@@ -18,11 +18,14 @@ client (``requests``, SPARQL JSON, GET):
   all, in short interleaved rounds (``--round-seconds``, 1 s by default): each round gives every
   server its turn, in an order that rotates from round to round, so a change in the machine's
   load lands on every server alike. Answers per second per round and in all, and errors (any
-  non-200 answer or failed request).
+  non-200 answer or failed request);
+* CPU per answer: the user and system time each server's process and its workers spent in its
+  throughput rounds (from /proc), per answer, and the clients' own; it moves less with the
+  machine's load than the rates.
 
 A ratio is taken round by round, from the two servers' figures of the same round: the
-throughput ratio is the median of the per-round ratios, the latency ratio that of the medians
-over all rounds (as before); beside each, the interquartile range of the per-round ratios (the
+throughput and CPU ratios are the medians of the per-round ratios, the latency ratio that of
+the medians over all rounds; beside each, the interquartile range of the per-round ratios (the
 latency of a round: the median over its questions) says how much the figure moves.
 
 Prints the figures and the ratios csto-kg / oxigraph (latency: lower is better; throughput:
