@@ -13,7 +13,7 @@ client (``requests``, SPARQL JSON, GET):
   synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``
   samples. The samples are taken in ``--repeat`` rounds; a round asks every question once of
   every server, each question of the servers in turn, in an order that rotates from one question
-  to the next;
+  to the next and, for each question, from round to round;
 * throughput: ``--connections`` clients asking the questions in turn, ``--seconds`` per server in
   all, in short interleaved rounds (``--round-seconds``, 1 s by default): each round gives every
   server its turn, in an order that rotates from round to round, so a change in the machine's
@@ -102,9 +102,9 @@ def latency(servers: dict[str, str], queries: dict[str, str], repeat: int
     """Median seconds per server and query, and per server the median over the questions of each round.
 
     Each of the ``repeat`` rounds asks every question once of every server, each question of the
-    servers in turn; the order rotates from one question to the next (over the rounds too), so
-    load spikes hit all alike and no server always follows the same one (a server still busy
-    after its answer slows whoever comes next). A round takes a few tens of milliseconds, so the
+    servers in turn; the order rotates from one question to the next and, for each question,
+    from one round to the next, so load spikes hit all alike and no server always follows the
+    same one (a server still busy after its answer slows whoever comes next). A round takes a few tens of milliseconds, so the
     servers' figures of one round were measured under the same load.
     """
     sessions = {name: requests.Session() for name in servers}
@@ -113,14 +113,12 @@ def latency(servers: dict[str, str], queries: dict[str, str], repeat: int
     for query in queries.values():
         for name, url in servers.items():
             ask(sessions[name], url, query)  # warm-up
-    turn = 0
-    for _ in range(repeat):
-        for q, query in queries.items():
-            for name in rotated(names, turn):
+    for i in range(repeat):
+        for j, (q, query) in enumerate(queries.items()):
+            for name in rotated(names, i + j):
                 started = time.perf_counter()
                 ask(sessions[name], servers[name], query)
                 samples[name][q].append(time.perf_counter() - started)
-            turn += 1
     medians = {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
     rounds = {name: [statistics.median(per[q][i] for q in queries) for i in range(repeat)]
               for name, per in samples.items()}
