@@ -97,6 +97,21 @@ def _tree_pss_mb(root: int) -> float:
     return total / 1024
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU time so far of ``root`` and its live descendants (every thread), with the
+    time of the children each has waited for, from /proc (Linux; 0 elsewhere): of a server and its
+    workers, the difference over a stretch of time is the CPU it spent, whatever else ran."""
+    ticks = 0
+    for pid in _descendants(root):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime (fields 14-17)
+    return ticks / os.sysconf("SC_CLK_TCK") if ticks else 0.0
+
+
 def run_child(cmd: list[str], timeout: float | None = None, cwd: Path | None = None, env: dict | None = None,
               memory_gb: float | None = None, sample_memory: bool = False) -> Child:
     """Run ``cmd``; measure its wall time and peak memory (``wait4`` rusage of that child only).

@@ -10,10 +10,23 @@ Each server is started on loopback over the same data, then asked the same queri
 client (``requests``, SPARQL JSON, GET):
 
 * latency: the competency questions (``tests/queries/cq*.rq``; with ``--meetings``, rewritten to a
-  synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``,
-  the servers asked in turn sample by sample;
-* throughput: ``--connections`` clients asking the questions in turn for ``--seconds``; answers
-  per second and errors (any non-200 answer or failed request).
+  synthetic meeting, person and post as in ``queries.py``), one client, median of ``--repeat``
+  samples. The samples are taken in ``--repeat`` rounds; a round asks every question once of
+  every server, each question of the servers in turn, in an order that rotates from one question
+  to the next and, for each question, from round to round;
+* throughput: ``--connections`` clients asking the questions in turn, ``--seconds`` per server in
+  all, in short interleaved rounds (``--round-seconds``, 1 s by default): each round gives every
+  server its turn, in an order that rotates from round to round, so a change in the machine's
+  load lands on every server alike. Answers per second per round and in all, and errors (any
+  non-200 answer or failed request);
+* CPU per answer: the user and system time each server's process and its workers spent in its
+  throughput rounds (from /proc), per answer, and the clients' own; it moves less with the
+  machine's load than the rates.
+
+A ratio is taken round by round, from the two servers' figures of the same round: the
+throughput and CPU ratios are the medians of the per-round ratios, the latency ratio that of
+the medians over all rounds; beside each, the interquartile range of the per-round ratios (the
+latency of a round: the median over its questions) says how much the figure moves.
 
 Prints the figures and the ratios csto-kg / oxigraph (latency: lower is better; throughput:
 higher is better) and csto-kg vs rdflib-endpoint, writes ``out/endpoint.json`` and plots the
@@ -27,6 +40,7 @@ given; it loads an N-Quads export of the store into memory.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import statistics
@@ -42,7 +56,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from _common import free_port  # noqa: E402
+from _common import free_port, tree_cpu_seconds  # noqa: E402
 
 BIN = Path(sys.executable).parent
 JSON = "application/sparql-results+json"
@@ -77,50 +91,169 @@ def ask(session: requests.Session, url: str, query: str) -> int:
     return len(response.json().get("results", {}).get("bindings", []))
 
 
-def latency(servers: dict[str, str], queries: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
-    """Median seconds per server and query.
+def rotated(names: list[str], k: int) -> list[str]:
+    """``names`` starting from the ``k``-th (modulo their number): the order of turn ``k``."""
+    k %= len(names)
+    return names[k:] + names[:k]
 
-    Samples alternate between the servers in an order that rotates each round, so load spikes hit
-    all alike and no server always follows the same one (a server still busy after its answer
-    slows whoever comes next).
+
+def latency(servers: dict[str, str], queries: dict[str, str], repeat: int
+            ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Median seconds per server and query, and per server the median over the questions of each round.
+
+    Each of the ``repeat`` rounds asks every question once of every server, each question of the
+    servers in turn; the order rotates from one question to the next and, for each question,
+    from one round to the next, so load spikes hit all alike and no server always follows the
+    same one (a server still busy after its answer slows whoever comes next). A round takes a few tens of milliseconds, so the
+    servers' figures of one round were measured under the same load.
     """
     sessions = {name: requests.Session() for name in servers}
     samples: dict[str, dict[str, list[float]]] = {name: {q: [] for q in queries} for name in servers}
     names = list(servers)
-    for q, query in queries.items():
+    for query in queries.values():
         for name, url in servers.items():
             ask(sessions[name], url, query)  # warm-up
-        for i in range(repeat):
-            for name in names[i % len(names):] + names[:i % len(names)]:
+    for i in range(repeat):
+        for j, (q, query) in enumerate(queries.items()):
+            for name in rotated(names, i + j):
                 started = time.perf_counter()
                 ask(sessions[name], servers[name], query)
                 samples[name][q].append(time.perf_counter() - started)
-    return {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
+    medians = {name: {q: statistics.median(t) for q, t in per.items()} for name, per in samples.items()}
+    rounds = {name: [statistics.median(per[q][i] for q in queries) for i in range(repeat)]
+              for name, per in samples.items()}
+    return medians, rounds
 
 
-def throughput(url: str, queries: list[str], connections: int, seconds: float) -> tuple[float, int]:
-    done, errors, lock = [0], [0], threading.Lock()
-    stop = time.monotonic() + seconds
+class Clients:
+    """``connections`` clients of one server, each with its own session (kept open from round to
+    round) and its place in the list of questions (each asks them in turn, from its own offset)."""
 
-    def client(offset: int) -> None:
-        session, i = requests.Session(), offset
-        while time.monotonic() < stop:
-            try:
-                ask(session, url, queries[i % len(queries)])
-                with lock:
-                    done[0] += 1
-            except (requests.RequestException, RuntimeError):
-                with lock:
-                    errors[0] += 1
-            i += 1
+    def __init__(self, url: str, queries: list[str], connections: int) -> None:
+        self.url, self.queries = url, queries
+        self.sessions = [requests.Session() for _ in range(connections)]
+        self.next = list(range(connections))
+        self.errors = 0
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return done[0] / (time.monotonic() - started), errors[0]
+    def round(self, seconds: float) -> tuple[int, float]:
+        """Every client asks questions for ``seconds`` (the one asked when time is up is answered and
+        counted); the answers and their rate: the sum over the clients of each one's answers over
+        the time it took, from the start to its last answer."""
+        done = [0] * len(self.sessions)
+        took = [0.0] * len(self.sessions)
+        errors = [0] * len(self.sessions)
+        started = time.monotonic()
+        stop = started + seconds
+
+        def client(n: int) -> None:
+            session = self.sessions[n]
+            while time.monotonic() < stop:
+                try:
+                    ask(session, self.url, self.queries[self.next[n] % len(self.queries)])
+                    done[n] += 1
+                except (requests.RequestException, RuntimeError):
+                    errors[n] += 1
+                self.next[n] += 1
+            took[n] = time.monotonic() - started
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(len(self.sessions))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.errors += sum(errors)
+        return sum(done), sum(d / t for d, t in zip(done, took) if t > 0)
+
+
+def throughput(servers: dict[str, str], queries: list[str], connections: int, seconds: float,
+               round_seconds: float, pids: dict[str, int]) -> dict[str, dict]:
+    """Answers per second of each server under ``connections`` clients, in interleaved rounds.
+
+    ``seconds`` per server in all, in ``ceil(seconds / round_seconds)`` rounds of equal length;
+    each round gives every server its turn, in an order that rotates from round to round, after
+    a warm-up turn each (not counted). Per server: ``qps`` (the answers of all rounds over their
+    time), ``round_qps`` (each round's rate, in the order of the rounds), ``errors``, and the CPU
+    time the server's process and its workers (``pids``) spent per answer: ``cpu_ms`` in all,
+    ``round_cpu_ms`` per round -- a figure that moves less with the machine's load than the rates;
+    and ``client_cpu_ms``, the CPU this process (the clients) spent per answer, on the same cores.
+    """
+    rounds = max(1, math.ceil(seconds / round_seconds - 1e-9))
+    length = seconds / rounds
+    clients = {name: Clients(url, queries, connections) for name, url in servers.items()}
+    names = list(servers)
+    for name in names:
+        clients[name].round(min(length, 0.5))  # warm-up: connections opened, workers busy once
+        clients[name].errors = 0
+    per_round: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    client_cpu: dict[str, float] = {name: 0.0 for name in names}
+    counts: dict[str, list[int]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in rotated(names, r):
+            before, ours = tree_cpu_seconds(pids[name]), time.process_time()
+            done, rate = clients[name].round(length)
+            cpu[name].append(tree_cpu_seconds(pids[name]) - before)
+            client_cpu[name] += time.process_time() - ours
+            counts[name].append(done)
+            per_round[name].append(rate)
+    # the rounds are of equal length: the mean of their rates is the answers of all of them over their time
+    return {name: {"qps": statistics.fmean(per_round[name]), "round_qps": per_round[name],
+                   "answers": sum(counts[name]), "errors": clients[name].errors,
+                   "cpu_ms": 1000 * sum(cpu[name]) / max(sum(counts[name]), 1),
+                   "round_cpu_ms": [1000 * c / max(n, 1) for c, n in zip(cpu[name], counts[name])],
+                   "client_cpu_ms": 1000 * client_cpu[name] / max(sum(counts[name]), 1)}
+            for name in names}
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """(median, first quartile, third quartile) of ``values``."""
+    if len(values) < 2:
+        return (values[0],) * 3 if values else (math.nan,) * 3
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return statistics.median(values), q1, q3
+
+
+def _per_round(ours: list[float], theirs: list[float]) -> dict[str, float]:
+    """The median and quartiles of the ratios of two servers' figures of the same rounds (none if no rounds)."""
+    pairs = [a / b for a, b in zip(ours, theirs) if b > 0]
+    if not pairs:
+        return {}
+    median, q1, q3 = spread(pairs)
+    return {"median": median, "q1": q1, "q3": q3, "rounds": len(pairs)}
+
+
+def ratios(run: dict, server: str, baseline: str) -> dict[str, dict[str, float]]:
+    """``server`` against ``baseline`` in one run, each ``{"ratio", "median", "q1", "q3", "rounds"}``:
+    the ratio, and the median and quartiles of the per-round ratios (absent from figures saved
+    before there were rounds).
+
+    ``latency`` (``server`` / ``baseline``, lower is better): the ratio of the medians over the
+    questions of each server's per-question medians; a round's figure is the median over the
+    questions of its one sample of each. ``throughput`` (higher is better): the median of the
+    per-round ratios (the ratio of the overall answers per second when the rounds were not
+    saved). ``cpu`` (lower is better): the median of the per-round ratios of the CPU time the
+    server and its workers spent per answer.
+    """
+    ours, theirs = run["servers"][server], run["servers"][baseline]
+    found = {"latency": {"ratio": median_latency(run, server) / median_latency(run, baseline),
+                         **_per_round(ours.get("round_latency", []), theirs.get("round_latency", []))}}
+    rounds = _per_round(ours.get("round_qps", []), theirs.get("round_qps", []))
+    found["throughput"] = {"ratio": rounds["median"] if rounds else (
+        ours["qps"] / theirs["qps"] if theirs["qps"] else math.nan), **rounds}
+    rounds = _per_round(ours.get("round_cpu_ms", []), theirs.get("round_cpu_ms", []))
+    if rounds:
+        found["cpu"] = {"ratio": rounds["median"], **rounds}
+    return found
+
+
+def with_spread(figure: dict[str, float], unit: str = "") -> str:
+    """``1.05 (rounds: IQR 0.98–1.10, 8 rounds)``, with the per-round median when the ratio is not
+    it; the bare ratio when there were no rounds."""
+    text = f"{figure['ratio']:.2f}{unit}"
+    if "q1" in figure:
+        median = "" if figure["median"] == figure["ratio"] else f"median {figure['median']:.2f}{unit}, "
+        text += f" (per round: {median}IQR {figure['q1']:.2f}–{figure['q3']:.2f}, {figure['rounds']} rounds)"
+    return text
 
 
 def prepare(meetings: int, workdir: Path) -> tuple[Path, Path, dict[str, str]]:
@@ -180,14 +313,20 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
             same = {q: ask(requests.Session(), url, text) for q, text in queries.items()}
             if same != rows:
                 print(f"warning: {name} answers with other row counts: {same} vs oxigraph {rows}", file=sys.stderr)
-        lat = latency(servers, queries, args.repeat)
-        results = {}
-        for name, url in servers.items():
-            qps, errors = throughput(url, list(queries.values()), args.connections, args.seconds)
-            results[name] = {"latency": lat[name], "qps": qps, "errors": errors}
-            print(f"measured {name}", file=sys.stderr, flush=True)
-        return {"meetings": meetings, "quads": quads, "rows": rows, "servers": results,
-                "repeat": args.repeat, "seconds": args.seconds, "connections": args.connections}
+        lat, round_latency = latency(servers, queries, args.repeat)
+        print("measured latency", file=sys.stderr, flush=True)
+        pids = {name: proc.pid for name, proc in zip(servers, procs, strict=True)}  # started in that order
+        rates = throughput(servers, list(queries.values()), args.connections, args.seconds, args.round_seconds,
+                           pids)
+        print("measured throughput", file=sys.stderr, flush=True)
+        results = {name: {"latency": lat[name], "round_latency": round_latency[name], **rates[name]}
+                   for name in servers}
+        run = {"meetings": meetings, "quads": quads, "rows": rows, "servers": results,
+               "repeat": args.repeat, "seconds": args.seconds, "connections": args.connections,
+               "rounds": len(rates["oxigraph"]["round_qps"]), "round_seconds": args.seconds / len(
+                   rates["oxigraph"]["round_qps"])}
+        run["ratios"] = {f"{name} / {base}": ratios(run, name, base) for name, base in comparisons(run)}
+        return run
     finally:
         for proc in procs:
             proc.terminate()
@@ -200,6 +339,13 @@ def measure(meetings: int, args: argparse.Namespace) -> dict:
 
 def median_latency(run: dict, server: str) -> float:
     return statistics.median(run["servers"][server]["latency"].values())
+
+
+def comparisons(run: dict) -> list[tuple[str, str]]:
+    """The (server, baseline) pairs a run's ratios are about."""
+    res = run["servers"]
+    pairs = [(name, "oxigraph") for name in ("csto-kg", UNCACHED) if name in res]
+    return pairs + ([("csto-kg", "rdflib-endpoint")] if "rdflib-endpoint" in res else [])
 
 
 def report(runs: list[dict], publish: bool = False) -> str:
@@ -223,14 +369,32 @@ def report(runs: list[dict], publish: bool = False) -> str:
         lines.append("| median of the queries | " + " | ".join(f"{med[n] * 1000:.2f}" for n in names)
                      + f" | {med['csto-kg'] / med['oxigraph']:.2f}x |"
                      + (f" {med['rdflib-endpoint'] / med['csto-kg']:.1f}x |" if "rdflib-endpoint" in res else ""))
-        if UNCACHED in res:
-            lines.append(f"\n{UNCACHED}: median latency / oxigraph {med[UNCACHED] / med['oxigraph']:.2f}x, "
-                         f"throughput / oxigraph {res[UNCACHED]['qps'] / res['oxigraph']['qps']:.2f}")
-        lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each): "
-                     + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors" for n in names)
-                     + f"; csto-kg / oxigraph {res['csto-kg']['qps'] / res['oxigraph']['qps']:.2f}"
+        found = {name: ratios(run, name, "oxigraph") for name in ("csto-kg", UNCACHED) if name in res}
+        for name, figures in found.items():
+            lines.append(f"\n{name}: median latency / oxigraph {with_spread(figures['latency'], 'x')}; "
+                         f"throughput / oxigraph {with_spread(figures['throughput'])}"
+                         + (f"; CPU per answer / oxigraph's {with_spread(figures['cpu'], 'x')}" if "cpu" in figures
+                            else ""))
+        rounds = (f", {run['rounds']} interleaved rounds of {run['round_seconds']:.2f} s" if run.get("rounds")
+                  else "")
+        lines.append(f"\nthroughput ({run['connections']} connections, {run['seconds']:g} s each{rounds}): "
+                     + "; ".join(f"{n} {res[n]['qps']:.0f} answers/s, {res[n]['errors']} errors"
+                                 + (f", {res[n]['cpu_ms']:.2f} ms CPU per answer (the clients: "
+                                    f"{res[n]['client_cpu_ms']:.2f} ms)" if "cpu_ms" in res[n] else "")
+                                 for n in names)
+                     + f"; csto-kg / oxigraph {with_spread(found['csto-kg']['throughput'])}"
                      + (f"; csto-kg / rdflib-endpoint {res['csto-kg']['qps'] / max(res['rdflib-endpoint']['qps'], 1e-9):.1f}"
                         if "rdflib-endpoint" in res else ""))
+        if run.get("rounds"):
+            lines.append("\n| throughput per round, answers/s (ms CPU per answer) | " + " | ".join(names) + " | "
+                         + " | ".join(f"{n} / oxigraph" for n in found) + " |")
+            lines.append("|---|" + "---|" * (len(names) + len(found)))
+            for i in range(run["rounds"]):
+                ox = res["oxigraph"]["round_qps"][i]
+                cells = [f"{res[n]['round_qps'][i]:.0f}" + (f" ({res[n]['round_cpu_ms'][i]:.2f})"
+                                                             if "round_cpu_ms" in res[n] else "") for n in names]
+                cells += [f"{res[n]['round_qps'][i] / ox:.2f}" if ox else "n/a" for n in found]
+                lines.append(f"| round {i + 1} | " + " | ".join(cells) + " |")
     synthetic = [r for r in runs if r["meetings"]]
     if synthetic:
         from _common import plot  # noqa: PLC0415 - matplotlib only when there is something to draw
@@ -254,7 +418,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meetings", "--sizes", type=int, nargs="+", default=[0],
                         help="synthetic meetings, one or more sizes (0: the real records)")
     parser.add_argument("--repeat", type=int, default=30, help="latency samples per query")
-    parser.add_argument("--seconds", type=float, default=10, help="throughput run per server")
+    parser.add_argument("--seconds", type=float, default=10, help="throughput run per server, in all")
+    parser.add_argument("--round-seconds", type=float, default=1.0,
+                        help="length of a round of throughput (the servers take turns, round by round)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent clients for throughput")
     parser.add_argument("--rdflib-endpoint", help="the rdflib-endpoint command, to compare with it too")
     parser.add_argument("--uncached", action="store_true",
@@ -264,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publish", action="store_true", help="copy the plots into benchmarks/ for the README")
     parser.add_argument("--replot", action="store_true", help="print the tables and plots of the last run")
     args = parser.parse_args(argv)
+    if args.round_seconds <= 0 or args.seconds <= 0:
+        parser.error("--seconds and --round-seconds must be positive")
     from _common import load_results, machine, save_results  # noqa: PLC0415
 
     if args.replot:

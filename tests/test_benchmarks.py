@@ -124,3 +124,44 @@ def test_the_slowest_page_is_read_from_the_pages_table():
     ])
     assert run_all.pages_figures(output) == {"page": "post-holding page", "seconds": 0.3018}
     assert run_all.pages_figures("no table") is None
+
+
+def test_endpoint_interleaved_rounds(environment):
+    """``endpoint.py``: throughput in interleaved rounds, the ratios from per-round pairs with their
+    quartiles, in its tables, in ``endpoint.json`` and in run_all's table of ratios; without matplotlib."""
+    run = subprocess.run([sys.executable, str(BENCHMARKS / "endpoint.py"), "--meetings", MEETINGS, "--repeat", "3",
+                          "--seconds", "1.2", "--round-seconds", "0.3", "--uncached"], env=environment,
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    assert not list(Path(environment["CSTO_KG_BENCH_OUT"]).glob("*.png"))  # nothing drawn
+    assert "| cq1-participants" in run.stdout
+    assert "4 interleaved rounds of 0.30 s" in run.stdout
+    assert "csto-kg, no answer cache: median latency / oxigraph" in run.stdout
+    assert "; CPU per answer / oxigraph's " in run.stdout
+    assert [line.split("|")[1].strip() for line in run.stdout.splitlines() if line.startswith("| round ")] == [
+        "round 1", "round 2", "round 3", "round 4"]
+    saved = json.loads((Path(environment["CSTO_KG_BENCH_OUT"]) / "endpoint.json").read_text(encoding="utf-8"))
+    (found,) = saved["runs"]
+    assert found["rounds"] == 4 and found["round_seconds"] == pytest.approx(0.3)
+    servers = found["servers"]
+    assert set(servers) == {"csto-kg", "csto-kg, no answer cache", "oxigraph"}
+    for figures in servers.values():
+        assert len(figures["round_qps"]) == 4 and all(rate > 0 for rate in figures["round_qps"])
+        assert len(figures["round_latency"]) == 3 and figures["errors"] == 0
+        assert figures["qps"] == pytest.approx(sum(figures["round_qps"]) / 4)
+        assert len(figures["round_cpu_ms"]) == 4 and figures["cpu_ms"] > 0 and figures["client_cpu_ms"] > 0
+    assert set(found["ratios"]) == {"csto-kg / oxigraph", "csto-kg, no answer cache / oxigraph"}
+    for ratio in found["ratios"].values():
+        assert ratio["latency"]["q1"] <= ratio["latency"]["q3"]  # its ratio: of the medians over all rounds
+        for kind in ("throughput", "cpu"):  # the median of the per-round ratios
+            assert ratio[kind]["q1"] <= ratio[kind]["ratio"] == ratio[kind]["median"] <= ratio[kind]["q3"]
+            assert ratio[kind]["rounds"] == 4
+        assert ratio["latency"]["rounds"] == 3
+    pairs = sorted(a / b for a, b in zip(servers["csto-kg"]["round_qps"], servers["oxigraph"]["round_qps"]))
+    assert found["ratios"]["csto-kg / oxigraph"]["throughput"]["ratio"] == pytest.approx((pairs[1] + pairs[2]) / 2)
+    summary = subprocess.run([sys.executable, str(BENCHMARKS / "run_all.py"), "--summary"], env=environment,
+                             capture_output=True, text=True, timeout=120)
+    assert summary.returncode == 0, summary.stderr[-3000:]
+    rows = [line for line in summary.stdout.splitlines() if line.startswith("| `/sparql`")]
+    assert len(rows) == 4 and all("(IQR " in row for row in rows)
