@@ -53,7 +53,9 @@ class RecordGraph:
         self.name = name
         self.iri = iri
         self.triples: list[tuple[URIRef, URIRef, Node]] = []  # may repeat a triple; RDF is a set
-        self.locations: dict[tuple[Node, Node | None], Location] = {}
+        # where each node, and each of its properties, was first written: the mark and the field
+        # (a Location is made only for what :meth:`locate` is asked: a record with no problem needs none)
+        self.locations: dict[tuple[Node, Node | None], tuple[Mark, str]] = {}
         self._graph: Graph | None = None
 
     def add(self, triple: tuple[URIRef, URIRef, Node]) -> None:
@@ -78,7 +80,8 @@ class RecordGraph:
                                   for s, p, o in self.triples))
 
     def locate(self, node: Node, path: Node | None) -> Location | None:
-        return self.locations.get((node, path)) or self.locations.get((node, None))
+        found = self.locations.get((node, path)) or self.locations.get((node, None))
+        return None if found is None else Location(found[0].line, found[0].column, found[1])
 
 
 # What a quoted N-Quads string may not hold as it is: '"', '\\', line feed and carriage return
@@ -162,11 +165,10 @@ class _Builder:
 
     def add(self, s: URIRef, p: URIRef, o: Node, mark: Mark, name: str) -> None:
         self.triples.append((s, p, o))
-        if (s, p) not in self.locations:
-            self.locations[(s, p)] = Location(mark.line, mark.column, name)
+        self.locations.setdefault((s, p), (mark, name))
 
     def node(self, s: URIRef, mark: Mark, name: str) -> None:
-        self.out.locations.setdefault((s, None), Location(mark.line, mark.column, name))
+        self.locations.setdefault((s, None), (mark, name))
 
     def iri(self, ref: r.Ref) -> URIRef:
         target = self.index.by_slug.get(ref.slug)
@@ -539,7 +541,8 @@ def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:
         _entity(b, entity)
     if record.meeting is not None:
         _meeting(b, record.meeting)
-    cited = sorted({o for _s, p, o in b.out.triples if p == PROV.wasDerivedFrom})
+    derived = PROV.wasDerivedFrom
+    cited = sorted({o for _s, p, o in b.out.triples if str.__eq__(p, derived)})  # every predicate is an IRI
     for source in cited:
         b.out.add((g, PROV.wasDerivedFrom, source))
     return b.out
