@@ -76,8 +76,8 @@ class RecordGraph:
     def nquads(self) -> list[str]:
         """The triples as N-Quads lines in this record's graph, each once, in order."""
         ctx = f" <{self.iri}> .\n"
-        return list(dict.fromkeys(f"<{s}> <{p}> {f'<{o}>' if type(o) is URIRef else nquads_term(o)}{ctx}"
-                                  for s, p, o in self.triples))
+        return list(dict.fromkeys([f"<{s}> <{p}> <{o}>{ctx}" if type(o) is URIRef else f"<{s}> <{p}> {nquads_term(o)}{ctx}"
+                                   for s, p, o in self.triples]))
 
     def locate(self, node: Node, path: Node | None) -> Location | None:
         found = self.locations.get((node, path)) or self.locations.get((node, None))
@@ -99,7 +99,10 @@ def _escape(match: re.Match) -> str:
 
 def nquads_string(text: str) -> str:
     """``text`` as a quoted N-Quads string (STRING_LITERAL_QUOTE), on one line whatever it holds."""
-    return f'"{_ESCAPED.sub(_escape, text)}"'
+    return f'"{_ESCAPED.sub(_escape, text)}"' if _ESCAPED.search(text) else f'"{text}"'
+
+
+_XSD_STRING = str(XSD.string)
 
 
 def nquads_term(node: Node) -> str:
@@ -107,11 +110,14 @@ def nquads_term(node: Node) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
     if isinstance(node, Literal):
-        if node.language:
-            return f"{nquads_string(str(node))}@{node.language}"
-        if node.datatype is not None and node.datatype != XSD.string:
-            return f"{nquads_string(str(node))}^^<{node.datatype}>"
-        return nquads_string(str(node))
+        language, datatype = node.language, node.datatype
+        text = str(node)
+        quoted = nquads_string(text)
+        if language:
+            return f"{quoted}@{language}"
+        if datatype is not None and not str.__eq__(datatype, _XSD_STRING):  # a datatype is an IRI
+            return f"{quoted}^^<{datatype}>"
+        return quoted
     raise TypeError(f"no N-Quads form for {node!r}")
 
 
