@@ -81,10 +81,13 @@ class Data:
     def __init__(self, triples: Iterable[tuple[Node, Node, Node]], types: dict[Node, set[Node]],
                  superclasses: dict[str, set[str]]):
         self.out: dict[str, dict[str, list[Node]]] = {}
+        self.subjects: dict[str, Node] = {}  # each subject's term, by its key
         last, by_predicate = None, {}
         for s, p, o in triples:
             if s is not last:  # a record's triples come subject by subject
-                last, by_predicate = s, self.out.setdefault(str(s), {})
+                subject = str(s)
+                last, by_predicate = s, self.out.setdefault(subject, {})
+                self.subjects.setdefault(subject, s)
             key = str(p)
             values = by_predicate.get(key)
             if values is None:
@@ -274,13 +277,10 @@ class ShapeChecker:
     def check(self, triples: Iterable[tuple[Node, Node, Node]], types: dict[Node, set[Node]],
               focus_filter: set[Node] | None = None) -> list[Result]:
         """Results for the record ``triples``; ``types`` gives the classes of referenced nodes."""
-        triples = list(triples)
         data = Data(triples, types, self.superclasses)
         results: list[Result] = []
-        subjects = {str(s): s for s, _p, _o in triples}
         plans = self.__dict__.setdefault("_plans", {})
-        for key in data.out:
-            subject = subjects[key]
+        for subject in data.subjects.values():
             if focus_filter is not None and subject not in focus_filter:
                 continue
             classes = frozenset(data.classes(subject))
