@@ -92,11 +92,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _file_refs(record: rec.RecordFile) -> list[str]:
-    one = rec.Records([record], [])
-    return sorted({ref.slug for _file, ref, _name in rec.references(one)})
-
-
 _PARSER_POSITION = re.compile(r"^(?:Parser )?error at [^:]*: ")
 
 
@@ -133,8 +128,9 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
     ctx.prepare(record)  # a context read from the store fetches what the record names
     problems = list(record.problems)
     one = rec.Records([record], [])
-    problems += rec.unknown_references(one, ctx.index)
-    refs = _file_refs(record)
+    found = list(rec.references(one))  # listed once: for the unknown ones and for the slugs it references
+    problems += rec.unknown_references(one, ctx.index, found)
+    refs = sorted({ref.slug for _file, ref, _name in found})
     result = FileResult(record.name, file_digest(record.path) if record.path.exists() else "", problems, refs,
                         deps_digest(refs, ctx.index))
     if record.meeting is not None:

@@ -69,6 +69,7 @@ class Shape:
     message: str | None
     checks: list["_Check"] = field(default_factory=list)  # (checker, focus, values, data) -> results
     properties: list["Shape"] = field(default_factory=list)
+    empty_checks: list["_Check"] = field(default_factory=list)  # those that can fail on no value at all
 
 
 class Data:
@@ -80,9 +81,18 @@ class Data:
     def __init__(self, triples: Iterable[tuple[Node, Node, Node]], types: dict[Node, set[Node]],
                  superclasses: dict[str, set[str]]):
         self.out: dict[str, dict[str, list[Node]]] = {}
+        self.subjects: dict[str, Node] = {}  # each subject's term, by its key
+        last, by_predicate = None, {}
         for s, p, o in triples:
-            values = self.out.setdefault(str(s), {}).setdefault(str(p), [])
-            if o not in values:
+            if s is not last:  # a record's triples come subject by subject
+                subject = str(s)
+                last, by_predicate = s, self.out.setdefault(subject, {})
+                self.subjects.setdefault(subject, s)
+            key = str(p)
+            values = by_predicate.get(key)
+            if values is None:
+                by_predicate[key] = [o]
+            elif o not in values:
                 values.append(o)
         self.types = types
         self.superclasses = superclasses
@@ -113,6 +123,8 @@ class Data:
 
 
 _RDF_TYPE = str(RDF.type)
+_NO_VALUES: dict[str, list[Node]] = {}  # what a node the record does not describe has (never changed)
+_NONE: list[Node] = []  # no value nodes (never changed)
 
 
 class ShapeChecker:
@@ -135,10 +147,12 @@ class ShapeChecker:
         for predicate in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target):
             if (None, predicate, None) in shapes:
                 raise Unsupported(f"sh:{predicate.split('#')[-1]}")
+        for shape in self._compiled.values():
+            shape.empty_checks = [check for check in shape.checks if check.on_empty]
 
     def __getstate__(self) -> dict:
         """What a pickle keeps: the compiled shapes, not the graph they were compiled from."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("graph", "_compiled")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("graph", "_compiled", "_plans")}
 
     # -- compiling
 
@@ -201,37 +215,89 @@ class ShapeChecker:
     # -- checking
 
     def conforms(self, shape: Shape, node: Node, data: Data) -> bool:
-        return not self._run(shape, node, data)
+        """Whether ``node`` conforms to ``shape``: :meth:`_run` finds nothing, known at the first
+        constraint that fails (sh:or, sh:xone and qualified shapes need no more)."""
+        values = data.values(node, shape.path_key) if shape.path_key is not None else [node]
+        return self._conforms_on(shape, node, values, data)
+
+    def _conforms_on(self, shape: Shape, focus: Node, values: list[Node], data: Data) -> bool:
+        if not values:
+            for check in shape.empty_checks:
+                if check(self, focus, values, data):
+                    return False
+            return True
+        for check in shape.checks:
+            if check(self, focus, values, data):
+                return False
+        if shape.properties:
+            out = data.out
+            outs = [_NO_VALUES if isinstance(v, Literal) else out.get(str(v), _NO_VALUES) for v in values]
+            for prop in shape.properties:
+                key = prop.path_key
+                for value_node, value_out in zip(values, outs):
+                    prop_values = [value_node] if key is None else value_out.get(key, _NONE)
+                    if not self._conforms_on(prop, value_node, prop_values, data):
+                        return False
+        return True
 
     def _run(self, shape: Shape, focus: Node, data: Data) -> list[Result]:
         values = data.values(focus, shape.path_key) if shape.path_key is not None else [focus]
+        return self._run_on(shape, focus, values, data)
+
+    def _run_on(self, shape: Shape, focus: Node, values: list[Node], data: Data) -> list[Result]:
+        """The results of ``shape`` on ``focus`` whose value nodes (on the shape's path) are ``values``."""
         results: list[Result] = []
+        if not values:  # most properties are optional: only a few constraints can fail on none
+            for check in shape.empty_checks:
+                for value, component in check(self, focus, values, data):
+                    results.append(Result(focus, shape.path, value, component, shape.severity, shape.message,
+                                          shape.node))
+            return results
         for check in shape.checks:
             for value, component in check(self, focus, values, data):
                 results.append(Result(focus, shape.path, value, component, shape.severity, shape.message, shape.node))
-        for prop in shape.properties:
-            for value_node in values:
-                results.extend(self._run(prop, value_node, data))
+        if shape.properties:
+            # each value node's own values, looked up once for all the property shapes
+            out = data.out
+            outs = [_NO_VALUES if isinstance(v, Literal) else out.get(str(v), _NO_VALUES) for v in values]
+            for prop in shape.properties:
+                key = prop.path_key
+                for value_node, value_out in zip(values, outs):
+                    prop_values = [value_node] if key is None else value_out.get(key)
+                    if prop_values:
+                        found = self._run_on(prop, value_node, prop_values, data)
+                    elif prop.empty_checks:
+                        found = self._run_on(prop, value_node, _NONE, data)
+                    else:
+                        continue
+                    if found:
+                        results.extend(found)
         return results
 
     def check(self, triples: Iterable[tuple[Node, Node, Node]], types: dict[Node, set[Node]],
               focus_filter: set[Node] | None = None) -> list[Result]:
         """Results for the record ``triples``; ``types`` gives the classes of referenced nodes."""
-        triples = list(triples)
         data = Data(triples, types, self.superclasses)
         results: list[Result] = []
-        seen: set[tuple[Node, Node]] = set()
-        subjects = {str(s): s for s, _p, _o in triples}
-        for key in data.out:
-            subject = subjects[key]
+        plans = self.__dict__.setdefault("_plans", {})
+        for subject in data.subjects.values():
             if focus_filter is not None and subject not in focus_filter:
                 continue
-            classes = data.classes(subject)
-            for cls, shape in self.targets:
-                if cls in classes and (subject, shape.node) not in seen:
-                    seen.add((subject, shape.node))
-                    results.extend(self._run(shape, subject, data))
+            classes = frozenset(data.classes(subject))
+            shapes = plans.get(classes)
+            if shapes is None:
+                shapes = plans[classes] = self._targeting(classes)
+            for shape in shapes:
+                results.extend(self._run(shape, subject, data))
         return results
+
+    def _targeting(self, classes: frozenset[str]) -> list[Shape]:
+        """The shapes a node of these classes is a focus node of, each once, in the targets' order."""
+        shapes: dict[Node, Shape] = {}
+        for cls, shape in self.targets:
+            if cls in classes:
+                shapes.setdefault(shape.node, shape)
+        return list(shapes.values())
 
 
 def _closure(hierarchy: Iterable[tuple[Node, Node, Node]]) -> dict[str, set[str]]:
@@ -256,6 +322,7 @@ class _Check:
     each violation (value None: the constraint is about the focus node's values as a whole)."""
 
     __slots__ = ()
+    on_empty = False  # whether it can fail when the focus node has no value at all
 
     def __call__(self, checker: "ShapeChecker", focus: Node, values: list[Node], data: Data) -> list:
         raise NotImplementedError
@@ -273,6 +340,7 @@ class _Check:
 
 class _MinCount(_Check):
     __slots__ = ("n",)
+    on_empty = True
 
     def __init__(self, n: int):
         self.n = n
@@ -303,6 +371,7 @@ class _Class(_Check):
 
 class _HasValue(_Check):
     __slots__ = ("expected",)
+    on_empty = True
 
     def __init__(self, expected: Node):
         self.expected = expected
@@ -414,6 +483,7 @@ class _LanguageIn(_PerValue):
 
 class _QualifiedMin(_Check):
     __slots__ = ("inner", "minimum")
+    on_empty = True
 
     def __init__(self, inner: Shape, minimum: int):
         self.inner, self.minimum = inner, minimum

@@ -167,8 +167,8 @@ class Validator:
         types = _WithVocabulary(types, self.vocabulary)
         if engine == "pyshacl" or (engine == "auto" and self.checker is None):
             return self._problems(record, self.pyshacl_results(record, types)[0])
-        subjects = {s for s, _p, _o in record.triples}
-        return self._problems(record, self.checker.check(record.triples, types, subjects))
+        # every subject of the record is a focus node (the checker goes over the record's subjects only)
+        return self._problems(record, self.checker.check(record.triples, types))
 
     def data_graph(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> Graph:
         """The record's triples, the classes of what it references, and the class hierarchy."""

@@ -53,7 +53,9 @@ class RecordGraph:
         self.name = name
         self.iri = iri
         self.triples: list[tuple[URIRef, URIRef, Node]] = []  # may repeat a triple; RDF is a set
-        self.locations: dict[tuple[Node, Node | None], Location] = {}
+        # where each node, and each of its properties, was first written: the mark and the field
+        # (a Location is made only for what :meth:`locate` is asked: a record with no problem needs none)
+        self.locations: dict[tuple[Node, Node | None], tuple[Mark, str]] = {}
         self._graph: Graph | None = None
 
     def add(self, triple: tuple[URIRef, URIRef, Node]) -> None:
@@ -74,11 +76,12 @@ class RecordGraph:
     def nquads(self) -> list[str]:
         """The triples as N-Quads lines in this record's graph, each once, in order."""
         ctx = f" <{self.iri}> .\n"
-        return list(dict.fromkeys(f"<{s}> <{p}> {f'<{o}>' if type(o) is URIRef else nquads_term(o)}{ctx}"
-                                  for s, p, o in self.triples))
+        return list(dict.fromkeys([f"<{s}> <{p}> <{o}>{ctx}" if type(o) is URIRef else f"<{s}> <{p}> {nquads_term(o)}{ctx}"
+                                   for s, p, o in self.triples]))
 
     def locate(self, node: Node, path: Node | None) -> Location | None:
-        return self.locations.get((node, path)) or self.locations.get((node, None))
+        found = self.locations.get((node, path)) or self.locations.get((node, None))
+        return None if found is None else Location(found[0].line, found[0].column, found[1])
 
 
 # What a quoted N-Quads string may not hold as it is: '"', '\\', line feed and carriage return
@@ -96,7 +99,10 @@ def _escape(match: re.Match) -> str:
 
 def nquads_string(text: str) -> str:
     """``text`` as a quoted N-Quads string (STRING_LITERAL_QUOTE), on one line whatever it holds."""
-    return f'"{_ESCAPED.sub(_escape, text)}"'
+    return f'"{_ESCAPED.sub(_escape, text)}"' if _ESCAPED.search(text) else f'"{text}"'
+
+
+_XSD_STRING = str(XSD.string)
 
 
 def nquads_term(node: Node) -> str:
@@ -104,11 +110,14 @@ def nquads_term(node: Node) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
     if isinstance(node, Literal):
-        if node.language:
-            return f"{nquads_string(str(node))}@{node.language}"
-        if node.datatype is not None and node.datatype != XSD.string:
-            return f"{nquads_string(str(node))}^^<{node.datatype}>"
-        return nquads_string(str(node))
+        language, datatype = node.language, node.datatype
+        text = str(node)
+        quoted = nquads_string(text)
+        if language:
+            return f"{quoted}@{language}"
+        if datatype is not None and not str.__eq__(datatype, _XSD_STRING):  # a datatype is an IRI
+            return f"{quoted}^^<{datatype}>"
+        return quoted
     raise TypeError(f"no N-Quads form for {node!r}")
 
 
@@ -162,11 +171,10 @@ class _Builder:
 
     def add(self, s: URIRef, p: URIRef, o: Node, mark: Mark, name: str) -> None:
         self.triples.append((s, p, o))
-        if (s, p) not in self.locations:
-            self.locations[(s, p)] = Location(mark.line, mark.column, name)
+        self.locations.setdefault((s, p), (mark, name))
 
     def node(self, s: URIRef, mark: Mark, name: str) -> None:
-        self.out.locations.setdefault((s, None), Location(mark.line, mark.column, name))
+        self.locations.setdefault((s, None), (mark, name))
 
     def iri(self, ref: r.Ref) -> URIRef:
         target = self.index.by_slug.get(ref.slug)
@@ -539,7 +547,8 @@ def rdfize(record: r.RecordFile, index: r.EntityIndex) -> RecordGraph:
         _entity(b, entity)
     if record.meeting is not None:
         _meeting(b, record.meeting)
-    cited = sorted({o for _s, p, o in b.out.triples if p == PROV.wasDerivedFrom})
+    derived = PROV.wasDerivedFrom
+    cited = sorted({o for _s, p, o in b.out.triples if str.__eq__(p, derived)})  # every predicate is an IRI
     for source in cited:
         b.out.add((g, PROV.wasDerivedFrom, source))
     return b.out

@@ -73,6 +73,8 @@ def foreign_script(text: str) -> str | None:
     """The script most of ``text``'s letters are written in when it is not Latin (``Cyrillic`` for
     ``Россия``), or None: an English label is written in Latin letters (accents and the like allowed);
     a text without letters, or with as many Latin letters as others, is not foreign."""
+    if text.isascii():  # every ASCII letter is Latin: the usual English label needs no look at each one
+        return None
     latin, others = 0, {}
     for char in text:
         if not unicodedata.category(char).startswith("L"):

@@ -159,9 +159,12 @@ def role_cycles(index: EntityIndex) -> list[Problem]:
     return problems
 
 
-def unknown_references(records: Records, index: EntityIndex) -> list[Problem]:
+def unknown_references(records: Records, index: EntityIndex,
+                       found: Iterable[tuple[str, Ref, str]] | None = None) -> list[Problem]:
+    """The references of ``records`` that name no entity of the right kind; ``found``: their
+    :func:`references`, when the caller has listed them already."""
     problems = []
-    for file, ref, name in references(records):
+    for file, ref, name in references(records) if found is None else found:
         wrong = reference_problem(index, ref.slug, ref.kinds)
         if wrong is not None:
             mark = ref.slug.mark

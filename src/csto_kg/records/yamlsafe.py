@@ -15,9 +15,9 @@ from pathlib import Path
 import yaml
 
 try:  # libyaml's scanner is much faster when it is available
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on the platform's wheel
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _SafeLoader
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 20
@@ -80,6 +80,38 @@ class Sequence(list):
 
     mark: Mark
     item_marks: list[Mark]
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+# the first characters of the plain scalars that may resolve to a tag a record may not use
+# ('=', '!', '&', '*') or to a merge key ('<<'): the resolvers are chosen by the first character
+_SPECIAL_FIRST = "<=!&*"
+
+
+class _Loader(_SafeLoader):
+    """The safe loader, resolving implicit tags only as far as :func:`_convert` looks at them.
+
+    Every scalar stays a string, so which allowed type a plain scalar would resolve to (int,
+    bool, timestamp, ...) is never used: such scalars get the string tag without trying the
+    resolvers' regular expressions, one by one, on every value. The few plain scalars that
+    resolve to a tag a record may not use, or to a merge key, are resolved as before."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if implicit[0] and value and value[0] in _SPECIAL_FIRST:
+                return super().resolve(kind, value, implicit)
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node, current_index):
+        pass  # no path resolvers
+
+    def ascend_resolver(self):
+        pass
+
+
+_new_tuple = tuple.__new__
+_new_str = str.__new__
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -150,33 +182,61 @@ def _convert(node: yaml.Node, depth: int, seen: set[int]) -> object:
     if node.tag not in _ALLOWED_TAGS:
         raise YamlProblem(f"the tag {node.tag!r} is not allowed in records; remove it", _mark(node))
     start = node.start_mark
-    mark = Mark(start.line + 1, start.column + 1)
+    mark = _new_tuple(Mark, (start.line + 1, start.column + 1))
     kind = type(node)
     if kind is yaml.ScalarNode:
         if not node.style and node.value in _NULLS:  # plain (not quoted) null
             return None
-        return Text(node.value, mark)
+        text = _new_str(Text, node.value)
+        text.mark = mark
+        return text
+    # the items of a sequence and the values of a mapping: a scalar one is converted here, as
+    # _convert would (the same checks, in the same order), without a call of its own
+    inner = depth + 1
+    scalar = yaml.ScalarNode
     if kind is yaml.SequenceNode:
         seq = Sequence()
         seq.mark = mark
-        seq.item_marks = []
+        seq.item_marks = item_marks = []
         for item in node.value:
-            seq.append(_convert(item, depth + 1, seen))
-            seq.item_marks.append(Mark(item.start_mark.line + 1, item.start_mark.column + 1))
+            start = item.start_mark
+            item_mark = _new_tuple(Mark, (start.line + 1, start.column + 1))
+            if type(item) is scalar and inner <= MAX_DEPTH and id(item) not in seen and item.tag in _ALLOWED_TAGS:
+                seen.add(id(item))
+                if not item.style and item.value in _NULLS:
+                    seq.append(None)
+                else:
+                    text = _new_str(Text, item.value)
+                    text.mark = item_mark
+                    seq.append(text)
+            else:
+                seq.append(_convert(item, inner, seen))
+            item_marks.append(item_mark)
         return seq
     if kind is yaml.MappingNode:
         mapping = Mapping()
         mapping.mark = mark
-        mapping.key_marks = {}
+        mapping.key_marks = key_marks = {}
         for key_node, value_node in node.value:
-            if type(key_node) is not yaml.ScalarNode or key_node.tag == "tag:yaml.org,2002:merge":
+            if type(key_node) is not scalar or key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem("keys must be plain words (no '<<' merges or complex keys)", _mark(key_node))
             key = key_node.value
-            key_mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in mapping.key_marks:
-                first = mapping.key_marks[key]
+            start = key_node.start_mark
+            key_mark = _new_tuple(Mark, (start.line + 1, start.column + 1))
+            if key in key_marks:
+                first = key_marks[key]
                 raise YamlProblem(f"duplicate key {key!r} (first given on line {first.line}); keep one", key_mark)
-            mapping.key_marks[key] = key_mark
-            mapping[key] = _convert(value_node, depth + 1, seen)
+            key_marks[key] = key_mark
+            if (type(value_node) is scalar and inner <= MAX_DEPTH and id(value_node) not in seen
+                    and value_node.tag in _ALLOWED_TAGS):
+                seen.add(id(value_node))
+                if not value_node.style and value_node.value in _NULLS:
+                    mapping[key] = None
+                else:
+                    start = value_node.start_mark
+                    text = mapping[key] = _new_str(Text, value_node.value)
+                    text.mark = _new_tuple(Mark, (start.line + 1, start.column + 1))
+            else:
+                mapping[key] = _convert(value_node, inner, seen)
         return mapping
     raise YamlProblem("unsupported YAML node", mark)  # pragma: no cover
