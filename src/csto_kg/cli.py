@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, settings
+from . import __version__, collector, settings
 from .graph.formats import DATASET_FORMATS, FORMATS, by_name, names
 
 QUERY_FORMATS = ("table", *names(FORMATS))
@@ -191,13 +191,10 @@ def _importing():
     so a collection while importing would free nothing. So would the collections of the interpreter's
     exit, which scan every object: at exit, every object is moved out of their sight first
     (``gc.freeze``, registered with :mod:`atexit`, which runs before them)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with collector.paused():
+            yield
     finally:
-        if was_enabled:
-            gc.enable()
         atexit.unregister(gc.freeze)  # once, however many commands one process runs (tests)
         atexit.register(gc.freeze)
 

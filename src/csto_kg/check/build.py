@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
-from .. import __version__
+from .. import __version__, collector
 from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
@@ -151,7 +151,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     def files_context() -> Context:
         if "files" not in contexts:
             progress("reading entities")
-            with pipeline.gc_paused():  # every entity and its marks live to the end of the build
+            with collector.paused():  # every entity and its marks live to the end of the build
                 # their graphs are not kept: the workers make each entity file's graph again
                 contexts["files"] = Context(data_dir, validator, keep_graphs=False)
         return contexts["files"]
@@ -169,7 +169,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         loading = stack.enter_context(store.loading()) if plan is None and hasattr(store, "loading") else None
         # the records' results, their build information and the tenures are millions of objects that
         # live to the end of the build: the collector's scans of them would find nothing to free
-        stack.enter_context(pipeline.gc_paused())
+        stack.enter_context(collector.paused())
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
                                      progress=lambda done, total: progress("checking records", done, total),
                                      on_file=loading.add if loading is not None else None)

@@ -13,7 +13,6 @@ graph for it is kept. ``Plan`` says which records to process.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ import pyoxigraph as ox
 
 from ..graph.rdfize import RecordGraph, rdfize
 from ..store import statements
+from .. import collector
 from ..problems import Problem
 from .. import records as rec
 from .context import Context, RecordContext, file_digest
@@ -78,18 +78,6 @@ def deps_digest(refs: list[str], index: rec.EntityIndex) -> str:
         digest.update(f"{slug}\t{entity.kind}\t{entity.labels.pref.get('en', '')}\t"
                       f"{post_in.slug if post_in else ''}\n".encode())
     return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Building makes millions of small objects that live to the end: skip the collector's scans."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _PARSER_POSITION = re.compile(r"^(?:Parser )?error at [^:]*: ")
@@ -229,7 +217,7 @@ def _process_chunk(args: tuple[list[tuple[str, str]], str, str]) -> list[FileRes
     chunk, out_path, evidence_path = args
     ctx = _WORKER_CONTEXT
     assert ctx is not None
-    with gc_paused(), open(out_path, "w", encoding="utf-8") as out:
+    with collector.paused(), open(out_path, "w", encoding="utf-8") as out:
         results = _process_items(chunk, ctx, out)
     with open(evidence_path, "w", encoding="utf-8") as evidence:
         write_evidence(results, evidence)
@@ -246,7 +234,7 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
     on_file = on_file or (lambda path: None)
     global _WORKER_CONTEXT
     work_dir.mkdir(parents=True, exist_ok=True)
-    with gc_paused(), _across_files_kept():
+    with collector.paused(), _across_files_kept():
         ctx = ctx or Context(data_dir, validator)
         items = [(str(path), name) for path, name in rec.record_files(data_dir) if only is None or name in only]
         # entity files first, the largest first, so no worker is left with a big one at the end
