@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from csto_kg.check.build import build, ontology_nquads
+from csto_kg.check.pipeline import read_record_lines
 from csto_kg.query.workers import InlineRunner
 from csto_kg.store import reconciliation, statements, summaries
 from csto_kg.store.statements import Statements
@@ -94,8 +95,8 @@ def test_a_page_without_a_summary_file_asks_the_store(built_store, small_section
 
 
 def test_the_records_parts_merged_are_what_the_queries_compute(built_store, small_sections):
-    """The build merges each record's part (kept with its build information) instead of asking the store."""
-    parts = [info["statements"] for info in built_store.records().values()]
+    """The build merges each record's part (kept beside the build, a line each) instead of asking the store."""
+    parts = [part for _name, part, _line in read_record_lines(built_store.statements())]
     assert len(parts) == built_store.manifest()["record_count"] and all(parts)
     merged = summaries.merge(Statements([*parts, statements.nquads_part(ontology_nquads())]))
     assert merged == summaries.compute(built_store)
@@ -135,17 +136,35 @@ def test_an_incremental_builds_summaries_are_a_full_builds(tmp_path, data_copy, 
 
 
 def test_a_build_whose_records_have_no_parts_is_followed_by_a_full_one(tmp_path, data_copy, validator):
-    """A store built before the records' parts were kept: the next build processes every record again."""
+    """A store whose file of the records' parts is gone: the next build processes every record again."""
+    store = EmbeddedStore(tmp_path / "store")
+    first = build(data_copy, store, validator)
+    store.statements().unlink()
+    again = build(data_copy, store, validator)
+    assert again.processed == first.processed == first.records
+    assert sum(1 for _line in read_record_lines(store.statements())) == again.records
+    assert summaries.read(store.current_dir()) == summaries.compute(store)
+
+
+def test_a_build_that_kept_the_parts_in_its_records_information_is_followed_by_an_incremental_one(
+        tmp_path, data_copy, validator):
+    """A store built when each record's part was kept in its build information (``records.json``), with no
+    file of parts: the next build reads the unchanged records' parts from there, and keeps them apart."""
     import json
 
     store = EmbeddedStore(tmp_path / "store")
     first = build(data_copy, store, validator)
     path = store.current_dir().with_name(store.current_dir().name + ".records.json")
     records = json.loads(path.read_text(encoding="utf-8"))
-    for info in records.values():
-        del info["statements"]
+    for name, part, _line in read_record_lines(store.statements()):
+        records[name]["statements"] = part
     path.write_text(json.dumps(records), encoding="utf-8")
+    store.statements().unlink()
+    meeting = sorted((data_copy / "meetings").glob("*.yaml"))[-1]
+    meeting.write_text(meeting.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     again = build(data_copy, store, validator)
-    assert again.processed == first.processed == first.records
-    assert all("statements" in info for info in store.records().values())
+    assert again.processed == 1 and first.processed == first.records == again.records
+    assert not any("statements" in info for info in store.records().values())
+    assert sum(1 for _line in read_record_lines(store.statements())) == again.records
     assert summaries.read(store.current_dir()) == summaries.compute(store)
+    assert reconciliation.load(store.current_dir()) == reconciliation.entities(reconciliation.tsv(store))

@@ -25,7 +25,7 @@ def _quad(graph: str) -> bytes:
 def test_the_protocol_is_what_callers_use():
     assert ATTRIBUTES == ["enforces_time_limit", "incremental", "location"]
     assert METHODS == ["build_id", "evidence", "exists", "live_graphs", "manifest", "query", "reader", "records",
-                       "replace", "update"]
+                       "replace", "statements", "update"]
 
 
 @pytest.mark.parametrize("make", [lambda tmp: EmbeddedStore(tmp / "store"),
@@ -63,12 +63,15 @@ def test_the_build_being_served(any_store):
     assert records is None if not any_store.incremental else "entities/states.yaml" in records
     evidence = any_store.evidence()  # the records' tenure evidence, kept for incremental builds
     assert evidence is None if not any_store.incremental else evidence.read_text(encoding="utf-8").count("\n") > 30
+    parts = any_store.statements()  # the records' parts for the pages and reconciliation, likewise
+    assert parts is None if not any_store.incremental else parts.read_text(encoding="utf-8").count("\n") == len(records)
+    assert records is None or not any("statements" in info for info in records.values())  # kept apart, not in memory
 
 
 def test_an_embedded_store_without_a_build(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
-    assert (store.exists(), store.manifest(), store.build_id(), store.records(), store.evidence()) == \
-        (False, None, None, None, None)
+    assert (store.exists(), store.manifest(), store.build_id(), store.records(), store.evidence(),
+            store.statements()) == (False, None, None, None, None, None)
     with pytest.raises(StoreMissing, match="run `csto-kg build` first"):
         store.live_graphs()
 

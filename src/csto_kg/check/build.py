@@ -103,8 +103,9 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
         return None
     if any(isinstance(info, dict) and "tenure" not in info for info in previous["records"].values()):
         return None  # built before tenures were reasoned: their evidence is not at hand
-    if any(isinstance(info, dict) and "statements" not in info for info in previous["records"].values()):
-        return None  # built before the records' parts for the summaries and reconciliation were kept
+    if previous.get("statements") is None and \
+            any(isinstance(info, dict) and "statements" not in info for info in previous["records"].values()):
+        return None  # built before the records' parts for the summaries and reconciliation were kept, or their file is gone
     before: dict[str, dict] = previous["records"]
     changed, now = set(), set()
     for path, name in record_files(data_dir):
@@ -142,7 +143,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     schema = schema_digest(wikidata_labels)
     previous = None
     if incremental and store.incremental and store.exists():
-        previous = {**(store.manifest() or {}), "records": store.records(), "evidence": store.evidence()}
+        previous = {**(store.manifest() or {}), "records": store.records(), "evidence": store.evidence(),
+                    "statements": store.statements()}
         if previous["evidence"] is None and any(isinstance(info, dict) and isinstance(info.get("tenure"), int)
                                                 for info in (previous["records"] or {}).values()):
             previous = None  # its evidence file is gone: build everything again
@@ -188,26 +190,30 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             records.pop(name, None)
         for result in outcome.results:
             info = (data_dir / result.name).stat()
-            records[result.name] = {"digest": result.digest, "refs": " ".join(result.refs), "deps": result.deps,
+            records[result.name] = {"digest": result.digest, "refs": result.refs, "deps": result.deps,
                                     "size": info.st_size, "mtime_ns": info.st_mtime_ns,
                                     "warnings": sum(p.severity == "warning" for p in result.problems)}
-            result.refs = []  # kept joined, above: a list of names per record adds up over many meetings
             if result.former_ids:
                 records[result.name]["former_ids"] = [list(f) for f in result.former_ids]
             records[result.name]["tenure"] = result.tenure_rows  # the rows: in the evidence files
             if result.single_holder:
                 records[result.name]["single_holder"] = result.single_holder
-            records[result.name]["statements"] = result.statements
         progress("reasoning tenures")
         contexts.clear()  # the entities are not needed any more; their memory goes to the reasoning
         ctx = None
         del _ctx
         gc.collect()
+        processed = {r.name for r in outcome.results}
         evidence_file = Path(work) / "evidence.jsonl"
-        files += write_tenures(records, {r.name for r in outcome.results}, outcome.evidence_files,
+        files += write_tenures(records, processed, outcome.evidence_files,
                                previous.get("evidence") if plan is not None else None, evidence_file, Path(work))
         progress("summarizing for the pages")  # while the last files load
-        merged = Statements([*(info["statements"] for info in records.values()), statements.nquads_part(text)])
+        statements_file = Path(work) / "statements.jsonl"
+        with open(statements_file, "w", encoding="utf-8") as out:
+            parts = kept_values(records, processed, outcome.statements_files,
+                                previous.get("statements") if plan is not None else None, out,
+                                inline=lambda info: info.pop("statements", None))
+            merged = Statements(itertools.chain((part for _name, part in parts), [statements.nquads_part(text)]))
         found = summaries.merge(merged)
         progress("indexing names for reconciliation")
         names = reconciliation.merge(merged)
@@ -217,6 +223,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
         if store.incremental:  # kept beside the new build, for the next incremental build
             manifest["evidence_file"] = str(evidence_file)
+            manifest["statements_file"] = str(statements_file)
         progress("publishing the store")  # what is left to load, then the switch to the new store
         try:
             if plan is not None:
@@ -263,22 +270,16 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
     evidence had a file of its own kept each record's claim rows there, as ``tenure``)."""
     shared: dict = {}  # one object for each name, file, date and list of sources, over all claims
 
+    def inline_rows(info: dict) -> list | None:  # the rows themselves: an older build's per-record information
+        rows = info.get("tenure")
+        if not isinstance(rows, list):
+            return None
+        info["tenure"] = len(rows)
+        return rows
+
     def claims(out) -> Iterator:
-        for name, info in records.items():
-            rows = info.get("tenure")
-            if isinstance(rows, list):  # the rows themselves: an older build's per-record information
-                info["tenure"] = len(rows)
-                if name not in processed and rows:
-                    out.write(pipeline.evidence_line(name, rows))
-                    yield from (claim_from_row(row, shared) for row in rows)
-        sources = [(path, True) for path in new_evidence]
-        if old_evidence is not None:
-            sources.insert(0, (old_evidence, False))
-        for path, new in sources:
-            for name, rows, line in pipeline.read_evidence(path):
-                if new or (name in records and name not in processed):
-                    out.write(line)
-                    yield from (claim_from_row(row, shared) for row in rows)
+        for _name, rows in kept_values(records, processed, new_evidence, old_evidence, out, inline_rows):
+            yield from (claim_from_row(row, shared) for row in rows)
 
     single = {post for info in records.values() for post in info.get("single_holder", ())}
     with open(evidence_file, "w", encoding="utf-8") as out:
@@ -299,6 +300,29 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
         if out is not None:
             out.close()
     return files
+
+
+def kept_values(records: dict[str, dict], processed: set[str], new_files: list[Path], old_file: Path | None, out,
+                inline: Callable[[dict], object]) -> Iterator[tuple[str, object]]:
+    """The name and value of each record of ``records`` (the build's per-record information) that a
+    build keeps in a file of record lines (:func:`~csto_kg.check.pipeline.record_line`: its tenure
+    evidence, its part), written to ``out`` (the new build's file) as they are read, a record at a time:
+    from ``new_files`` (the records ``processed`` now), from ``old_file`` (the last build's file: the
+    records not processed again) and from ``inline(info)`` (a build from before such a file was kept
+    held the value in each record's information; None where it did not)."""
+    for name, info in records.items():
+        value = inline(info)
+        if value and name not in processed:
+            out.write(pipeline.record_line(name, value))
+            yield name, value
+    sources = [(path, True) for path in new_files]
+    if old_file is not None:
+        sources.insert(0, (old_file, False))
+    for path, new in sources:
+        for name, value, line in pipeline.read_record_lines(path):
+            if new or (name in records and name not in processed):
+                out.write(line)
+                yield name, value
 
 
 def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:
@@ -358,6 +382,7 @@ def is_stale(data_dir: Path, store: Store, wikidata_labels: Path | None = None) 
         return True
     records = store.records()
     if records is not None:  # sizes and times first, content digests only where those differ
-        plan = plan_changes(data_dir, {**manifest, "records": records}, None, schema_digest(wikidata_labels))
+        plan = plan_changes(data_dir, {**manifest, "records": records, "statements": store.statements()}, None,
+                            schema_digest(wikidata_labels))
         return plan is None or bool(plan[0] or plan[1])
     return manifest.get("input_digest") != input_digest(data_dir, wikidata_labels)

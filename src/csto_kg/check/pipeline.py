@@ -41,14 +41,15 @@ class FileResult:
     name: str
     digest: str
     problems: list[Problem]
-    refs: list[str] = field(default_factory=list)
+    refs: str = ""  # the slugs it references, space-separated (as the build keeps them)
     deps: str = ""
     quads: int = 0
     former_ids: list[tuple[str, int, int]] = field(default_factory=list)  # a meeting's former names, where written
     tenure: list[list] = field(default_factory=list)  # its evidence of who held which post when (claim rows)
     tenure_rows: int = 0  # how many claim rows it gave, once they were written to an evidence file
     single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
-    statements: str = "{}"  # what the pages' summaries and the reconciliation read of it (store/statements.py)
+    statements: str = "{}"  # what the pages' summaries and the reconciliation read of it (store/statements.py),
+    # until it is written to a statements file (write_statements)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Outcome:
     results: list[FileResult]
     nquads_files: list[Path]
     evidence_files: list[Path] = field(default_factory=list)  # the results' tenure evidence (write_evidence)
+    statements_files: list[Path] = field(default_factory=list)  # the results' parts (write_statements)
 
     @property
     def problems(self) -> list[Problem]:
@@ -119,8 +121,8 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
     found = list(rec.references(one))  # listed once: for the unknown ones and for the slugs it references
     problems += rec.unknown_references(one, ctx.index, found)
     refs = sorted({ref.slug for _file, ref, _name in found})
-    result = FileResult(record.name, file_digest(record.path) if record.path.exists() else "", problems, refs,
-                        deps_digest(refs, ctx.index))
+    result = FileResult(record.name, file_digest(record.path) if record.path.exists() else "", problems,
+                        " ".join(refs), deps_digest(refs, ctx.index))
     if record.meeting is not None:
         result.former_ids = [(str(f), f.mark.line, f.mark.column) for f in record.meeting.former_ids]
     if any(p.severity == "error" for p in problems):
@@ -155,21 +157,31 @@ def write_evidence(results: list[FileResult], out) -> None:
     keeps their number). A build of many meetings keeps its evidence in such files, not in memory."""
     for result in results:
         if result.tenure:
-            out.write(evidence_line(result.name, result.tenure))
+            out.write(record_line(result.name, result.tenure))
             result.tenure_rows, result.tenure = len(result.tenure), []
 
 
-def evidence_line(name: str, rows: list[list]) -> str:
-    """One record's line of an evidence file: its name and its claim rows, as JSON."""
-    return json.dumps([name, rows], ensure_ascii=False, separators=(",", ":")) + "\n"
+def write_statements(results: list[FileResult], out) -> None:
+    """Write the part of each of ``results`` that has any statement to ``out``, one line per record:
+    its name and its part's text; then drop the text from the results. A build of many meetings
+    keeps the parts in such files, not in memory (they are most of a record's result)."""
+    for result in results:
+        if result.statements and result.statements != "{}":
+            out.write(record_line(result.name, result.statements))
+        result.statements = ""
 
 
-def read_evidence(path: Path) -> Iterator[tuple[str, list[list], str]]:
-    """An evidence file (:func:`write_evidence`): each record's name, its claim rows and its line."""
+def record_line(name: str, value) -> str:
+    """One record's line of a file of evidence or of parts: its name and its value, as JSON."""
+    return json.dumps([name, value], ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def read_record_lines(path: Path) -> Iterator[tuple[str, object, str]]:
+    """A file of :func:`record_line` lines: each record's name, its value and its line."""
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            name, rows = json.loads(line)
-            yield name, rows, line
+            name, value = json.loads(line)
+            yield name, value, line
 
 
 # -- workers (forked: the context is inherited, not pickled)
@@ -213,14 +225,16 @@ def _process_items(items: list[tuple[str, str]], ctx: RecordContext, out) -> lis
     return results
 
 
-def _process_chunk(args: tuple[list[tuple[str, str]], str, str]) -> list[FileResult]:
-    chunk, out_path, evidence_path = args
+def _process_chunk(args: tuple[list[tuple[str, str]], str, str, str]) -> list[FileResult]:
+    chunk, out_path, evidence_path, statements_path = args
     ctx = _WORKER_CONTEXT
     assert ctx is not None
     with collector.paused(), open(out_path, "w", encoding="utf-8") as out:
         results = _process_items(chunk, ctx, out)
-    with open(evidence_path, "w", encoding="utf-8") as evidence:
+    with open(evidence_path, "w", encoding="utf-8") as evidence, \
+            open(statements_path, "w", encoding="utf-8") as parts:
         write_evidence(results, evidence)
+        write_statements(results, parts)
     return results
 
 
@@ -245,14 +259,18 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
         results: list[FileResult] = []
         files: list[Path] = []
         evidence: list[Path] = []
+        parts: list[Path] = []
         if total < PARALLEL_FROM or workers == 1:
             out_path = work_dir / "records-0.nq"
             files.append(out_path)
             evidence.append(work_dir / "evidence-0.jsonl")
-            with open(out_path, "w", encoding="utf-8") as out, open(evidence[0], "w", encoding="utf-8") as ev:
+            parts.append(work_dir / "statements-0.jsonl")
+            with open(out_path, "w", encoding="utf-8") as out, open(evidence[0], "w", encoding="utf-8") as ev, \
+                    open(parts[0], "w", encoding="utf-8") as part_out:
                 for i, item in enumerate(items):
                     found = _process_items([item], ctx, out)
                     write_evidence(found, ev)
+                    write_statements(found, part_out)
                     results += found
                     progress(i + 1, total)
             on_file(out_path)
@@ -262,13 +280,14 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             size = max(25, min(125, len(meeting_items) // (workers * 8) or 1))
             chunks = [[item] for item in entity_items]
             chunks += [meeting_items[i:i + size] for i in range(0, len(meeting_items), size)]
-            jobs = [(chunk, str(work_dir / f"records-{k}.nq"), str(work_dir / f"evidence-{k}.jsonl"))
-                    for k, chunk in enumerate(chunks)]
+            jobs = [(chunk, str(work_dir / f"records-{k}.nq"), str(work_dir / f"evidence-{k}.jsonl"),
+                     str(work_dir / f"statements-{k}.jsonl")) for k, chunk in enumerate(chunks)]
             # one file per chunk of at most 125 meetings (about 47,000 quads): Oxigraph's bulk load
             # of each holds little memory, and loading 3.7M quads in 80 such files took no longer
             # than in 20 larger ones (a single file holds about twice itself in memory)
-            files += [Path(out) for _chunk, out, _evidence in jobs]
-            evidence += [Path(ev) for _chunk, _out, ev in jobs]
+            files += [Path(job[1]) for job in jobs]
+            evidence += [Path(job[2]) for job in jobs]
+            parts += [Path(job[3]) for job in jobs]
             _WORKER_CONTEXT = ctx
             if entity_items:
                 _across_files(ctx)  # before the workers are forked: they inherit it
@@ -278,11 +297,11 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             try:
                 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                     done = 0
-                    for (_chunk, out, _evidence), chunk_results in zip(jobs, pool.map(_process_chunk, jobs)):
+                    for job, chunk_results in zip(jobs, pool.map(_process_chunk, jobs)):
                         results.extend(chunk_results)
                         done += len(chunk_results)
-                        on_file(Path(out))
+                        on_file(Path(job[1]))
                         progress(done, total)
             finally:
                 _WORKER_CONTEXT = None
-    return Outcome(results, files, evidence), ctx
+    return Outcome(results, files, evidence, parts), ctx

@@ -7,6 +7,7 @@ Layout of the store folder (``CSTO_KG_STORE``)::
     builds/<id>.json              its manifest: when it was built, from which inputs, how many quads
     builds/<id>.records.json      per record: content digest, references, warnings (for incremental builds)
     builds/<id>.evidence.jsonl    per record: its tenure evidence, one JSON line each (for incremental builds)
+    builds/<id>.statements.jsonl  per record: its part for the pages and reconciliation (store/statements.py), likewise
     builds/<id>.partial/          a build in progress (removed if the build fails)
     lock                          held while a build runs
 
@@ -241,6 +242,9 @@ class EmbeddedStore:
         evidence = manifest.pop("evidence_file", None)
         if evidence is not None:  # the records' tenure evidence, written by the build as one file
             shutil.move(evidence, _evidence_file(final))
+        parts = manifest.pop("statements_file", None)
+        if parts is not None:  # the records' parts (store/statements.py), likewise
+            shutil.move(parts, _statements_file(final))
         if records is not None:  # the bulky per-record part lives beside, read only by builds
             manifest["record_count"] = len(records)
             manifest["entities"] = {n: r["digest"] for n, r in records.items() if n.startswith("entities/")}
@@ -272,6 +276,7 @@ class EmbeddedStore:
                 build.with_suffix(".json").unlink(missing_ok=True)
                 _records_file(build).unlink(missing_ok=True)
                 _evidence_file(build).unlink(missing_ok=True)
+                _statements_file(build).unlink(missing_ok=True)
                 build.with_name(build.name + ".summaries.json").unlink(missing_ok=True)  # store/summaries.py
                 build.with_name(build.name + ".reconcile.json").unlink(missing_ok=True)  # store/reconciliation.py
 
@@ -292,6 +297,15 @@ class EmbeddedStore:
         if current is None or not _evidence_file(current).is_file():
             return None
         return _evidence_file(current)
+
+    def statements(self) -> Path | None:
+        """The current build's file of the records' parts (:mod:`~csto_kg.store.statements`; one JSON
+        line per record: its name and its part's text), or None when it has none (a build from before
+        the parts were kept apart kept them in :meth:`records`)."""
+        current = self.current_dir()
+        if current is None or not _statements_file(current).is_file():
+            return None
+        return _statements_file(current)
 
 
 class Loading:
@@ -387,3 +401,7 @@ def _records_file(build: Path) -> Path:
 
 def _evidence_file(build: Path) -> Path:
     return build.with_name(build.name + ".evidence.jsonl")
+
+
+def _statements_file(build: Path) -> Path:
+    return build.with_name(build.name + ".statements.jsonl")

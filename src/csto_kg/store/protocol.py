@@ -60,6 +60,11 @@ class Store(Protocol):
         record: its name and its claim rows); None when not kept."""
         ...
 
+    def statements(self) -> Path | None:
+        """The file of the records' parts for the pages and reconciliation kept with the build being
+        served (one JSON line per record: its name and its part's text); None when not kept."""
+        ...
+
     def live_graphs(self) -> list[str]:
         """The named graphs of the build being served; raises StoreMissing without one."""
         ...

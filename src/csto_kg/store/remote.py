@@ -452,6 +452,10 @@ class RemoteStore:
         """A remote store keeps no tenure evidence of its records: every build reasons from them all."""
         return None
 
+    def statements(self) -> None:
+        """A remote store keeps no parts of its records: every build makes them all."""
+        return None
+
     def live_graphs(self) -> list[str]:
         """The named graphs of the build being served (cached for :attr:`manifest_ttl` seconds)."""
         if self._live is None or time.monotonic() > self._live[0]:
