@@ -251,7 +251,9 @@ def test_the_build_merges_the_records_parts_into_exactly_what_the_queries_read(b
     asked = reconciliation.entities(reconciliation.solutions(built_store.query))  # as the server reads a build without the file
     parts = [part for _name, part, _line in read_record_lines(built_store.statements())]
     assert len(parts) == len(built_store.records())  # every record has a part, kept apart from its information
-    merged = reconciliation.merge(statements.Statements([*parts, statements.nquads_part(ontology_nquads())]))
+    every = [*parts, statements.nquads_part(ontology_nquads())]
+    merged = reconciliation.merge(statements.Statements(every))
     assert merged == queried == asked
+    assert reconciliation.fold(lambda: iter(every)) == merged  # a part at a time, as the build does
     assert reconciliation.load(built_store.current_dir()) == merged
     assert len(merged) > 200 and sum(bool(e["posts"]) for e in merged) > 20 and sum(bool(e["meetings"]) for e in merged) > 40

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: a build of many meetings holds every warning
 class Problem:
     """Something a curator must fix (``error``) or should look at (``warning``)."""
 

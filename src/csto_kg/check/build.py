@@ -210,14 +210,21 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         progress("summarizing for the pages")  # while the last files load
         statements_file = Path(work) / "statements.jsonl"
         with open(statements_file, "w", encoding="utf-8") as out:
-            parts = kept_values(records, processed, outcome.statements_files,
-                                previous.get("statements") if plan is not None else None, out,
-                                inline=lambda info: info.pop("statements", None))
-            merged = Statements(itertools.chain((part for _name, part in parts), [statements.nquads_part(text)]))
+            for _kept in kept_values(records, processed, outcome.statements_files,
+                                     previous.get("statements") if plan is not None else None, out,
+                                     inline=lambda info: info.pop("statements", None)):
+                pass
+        other_part = statements.nquads_part(text)
+
+        def parts() -> Iterator:  # every record's part, then the ontology's and labels graph's, a part at a time
+            yield from (part for _name, part, _line in pipeline.read_record_lines(statements_file))
+            yield other_part
+
+        merged = Statements(parts())
         found = summaries.merge(merged)
-        progress("indexing names for reconciliation")
-        names = reconciliation.merge(merged)
         del merged
+        progress("indexing names for reconciliation")
+        names = reconciliation.fold(parts)
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}

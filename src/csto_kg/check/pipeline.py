@@ -184,6 +184,13 @@ def read_record_lines(path: Path) -> Iterator[tuple[str, object, str]]:
             yield name, value, line
 
 
+def sharing(problem: Problem, shared: dict) -> Problem:
+    """``problem`` with each of its texts the one object in ``shared`` of that text. Every record's
+    warnings are kept to the end of a build, and came from the workers as copies of a few texts."""
+    return Problem(*(shared.setdefault(value, value) for value in
+                     (getattr(problem, name) for name in Problem.__slots__)))  # type: ignore[attr-defined]
+
+
 # -- workers (forked: the context is inherited, not pickled)
 
 _WORKER_CONTEXT: RecordContext | None = None
@@ -297,7 +304,10 @@ def run(data_dir: Path, work_dir: Path, validator: Validator, only: set[str] | N
             try:
                 with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                     done = 0
+                    shared: dict = {}
                     for job, chunk_results in zip(jobs, pool.map(_process_chunk, jobs)):
+                        for result in chunk_results:
+                            result.problems = [sharing(p, shared) for p in result.problems]
                         results.extend(chunk_results)
                         done += len(chunk_results)
                         on_file(Path(job[1]))

@@ -51,7 +51,8 @@ def path_of(build: Path) -> Path:
     return build.with_name(build.name + ".reconcile.json")
 
 
-def _local(iri: str) -> str:
+def local_id(iri: str) -> str:
+    """The id of an entity (``person/aleksandr-gorovoy``) from its IRI; any other IRI as it is."""
     return iri[len(ID):] if iri.startswith(ID) else iri
 
 
@@ -125,9 +126,9 @@ class _Asked:
 class _Merged:
     """The same questions answered from the build's records' parts (:class:`~csto_kg.store.statements.Statements`)."""
 
-    def __init__(self, found: Statements):
+    def __init__(self, found: Statements, typed: dict[str, set[str]] | None = None):
         self.found = found
-        self._typed: dict[str, set[str]] = {}
+        self._typed: dict[str, set[str]] = dict(typed or {})  # which subjects are of a class, when known already
 
     def _of(self, cls: str) -> set[str]:
         if cls not in self._typed:
@@ -172,6 +173,7 @@ class _Merged:
 
 
 _CLASS_NAMES = {str(expand(name)): name for name in CLASSES}
+_ENTITY_CLASS_NAMES = tuple(dict.fromkeys(_CLASS_NAMES[cls] for classes in KIND_CLASSES.values() for cls in classes))
 
 
 def entities(select: Select) -> list[dict]:
@@ -188,18 +190,58 @@ def merge(found: Statements) -> list[dict]:
     return _entities(_Merged(found))
 
 
+def fold(parts: Callable[[], Iterable[dict[str, list[str]] | str]]) -> list[dict]:
+    """What :func:`merge` gives, from the parts read twice, a part at a time (``parts()`` gives them
+    afresh each time), never all their statements at once: at 100,000 meetings those are some 15
+    million, and the joins over them hold every participation again.
+
+    The first reading gathers what concerns the entities themselves: the subjects of their classes,
+    their labels and QIDs, the meetings' days, and which subjects are meetings, rank-holdings and
+    post-holdings. The second joins each part's participations and holdings within the part: the
+    record that made a participation or a holding wrote all its statements, and their instants'."""
+    named = _Named()
+    for part in parts():
+        named.add(Statements([part]))
+    found, people, days = _named(named)
+    typed = named.typed
+    del named
+    attested: dict[tuple[str, str], list[str]] = {}
+    ids: dict[str, str] = {}
+    for part in parts():
+        _join(_Merged(Statements([part]), typed), people, days, attested, ids)
+    return _ordered(found, people, attested)
+
+
 def _entities(asked) -> list[dict]:
     """The entities, in the order of :data:`KIND_ORDER` then of their ids (each's posts in the order
     of their ids, each post's spells in order), whichever way the questions were answered."""
+    found, people, days = _named(asked)
+    attested: dict[tuple[str, str], list[str]] = {}
+    _join(asked, people, days, attested, {})
+    return _ordered(found, people, attested)
+
+
+def _id_of(ids: dict[str, str], iri: str) -> str:
+    """The id of ``iri`` (:func:`local_id`), one string for each id however many sets hold it."""
+    id_ = ids.get(iri)
+    if id_ is None:
+        id_ = ids[iri] = local_id(iri)
+    return id_
+
+
+def _named(asked) -> tuple[dict[str, dict], dict[str, dict], dict[str, tuple[str, str]]]:
+    """The entities with their names and QIDs (by id), the people among them, and each meeting's
+    first and last days (by id)."""
     found: dict[str, dict] = {}
     english: dict[str, str] = {}
+    ids: dict[str, str] = {}
     for kind in KIND_ORDER:
         for klass in KIND_CLASSES[kind]:
             for predicate in ("rdfs:label", "skos:altLabel"):
                 for iri, text, lang in asked.labels(klass, predicate):
                     if not iri.startswith(ID + kind + "/"):
                         continue
-                    local = _local(iri)
+                    local = _id_of(ids, iri)
                     e = found.get(local)
                     if e is None:
                         e = found[local] = {"id": local, "kind": kind, "name": "", "names": [], "qids": set(),
@@ -212,55 +254,110 @@ def _entities(asked) -> list[dict]:
         e["names"].sort()
         e["name"] = english.get(e["id"]) or (e["names"][0] if e["names"] else e["id"].split("/", 1)[1])
     for s, w in asked.pairs("skos:exactMatch"):
-        e = found.get(_local(s))
+        e = found.get(local_id(s))
         if e is not None and w.startswith(PREFIXES["wd"]):
             e["qids"].add(w[len(PREFIXES["wd"]):])
     people = {i: e for i, e in found.items() if e["kind"] == "person"}
     days: dict[str, tuple[str, str]] = {}
     for edge in ("earliestDate", "latestDate"):
         for m, d in asked.meeting_days(edge):
-            first, last = days.get(_local(m), ("", ""))
-            days[_local(m)] = (d, last) if edge == "earliestDate" else (first, d)
+            first, last = days.get(local_id(m), ("", ""))
+            days[_id_of(ids, m)] = (d, last) if edge == "earliestDate" else (first, d)
+    return found, people, days
+
+
+def _join(asked, people: dict[str, dict], days: dict[str, tuple[str, str]],
+          attested: dict[tuple[str, str], list[str]], ids: dict[str, str]) -> None:
+    """Add to ``people`` the meetings, states and ranks of their participations, the ranks they held
+    and the spells of the posts they held; add to ``attested`` the days of the meetings at which each
+    (person, post) is attested."""
     participants: dict[str, list[dict]] = {}  # participation -> the people it is of
     for pa, person in asked.pairs("igo:participant"):
-        e = people.get(_local(person))
+        e = people.get(local_id(person))
         if e is not None:
             participants.setdefault(pa, []).append(e)
     held_at: dict[str, tuple[str, str]] = {}  # participation -> (person, meeting)
     for pa, meeting in asked.pairs("igo:inMeeting"):
-        for e in participants.get(pa, ()):
-            e["meetings"].add(_local(meeting))
-            held_at[pa] = (e["id"], _local(meeting))
+        if pa in participants:
+            meeting = _id_of(ids, meeting)
+            for e in participants[pa]:
+                e["meetings"].add(meeting)
+                held_at[pa] = (e["id"], meeting)
     for predicate, field in (("igo:onBehalfOf", "states"), ("igo:rank", "ranks")):
         for pa, x in asked.pairs(predicate):
             for e in participants.get(pa, ()):
-                e[field].add(_local(x))
+                e[field].add(_id_of(ids, x))
     for person, rank in asked.rank_holdings():
-        e = people.get(_local(person))
+        e = people.get(local_id(person))
         if e is not None:
-            e["ranks"].add(_local(rank))
-    attested: dict[tuple[str, str], list[str]] = {}
+            e["ranks"].add(_id_of(ids, rank))
     for predicate in ("igo:post", "igo:actingPost"):
         for pa, x in asked.pairs(predicate):
             if pa in held_at:
                 person, meeting = held_at[pa]
-                seen = attested.setdefault((person, _local(x)), [])
+                seen = attested.setdefault((person, _id_of(ids, x)), [])
                 seen.extend(d for d in days.get(meeting, ()) if d)
-    for (person, post), seen in attested.items():  # attested at meetings: held from the first to the last
-        people[person]["posts"].setdefault(post, []).append((min(seen), max(seen)) if seen else ("", ""))
+                if len(seen) > 2:  # only the first and last day are kept
+                    seen[:] = [min(seen), max(seen)]
     bounds: dict[str, list[str]] = {}
     for edge, n in (("hasBeginning", 0), ("hasEnd", 1)):
         for h, d in asked.membership_bounds(edge, "earliestDate" if n == 0 else "latestDate"):
             bounds.setdefault(h, ["", ""])[n] = d
     for predicate in ("igo:post", "igo:actingPost"):
         for h, person, x in asked.membership_posts(predicate):
-            e = people.get(_local(person))
+            e = people.get(local_id(person))
             if e is not None:
-                e["posts"].setdefault(_local(x), []).append(tuple(bounds.get(h, ("", ""))))
+                e["posts"].setdefault(_id_of(ids, x), []).append(tuple(bounds.get(h, ("", ""))))
+
+
+def _ordered(found: dict[str, dict], people: dict[str, dict], attested: dict[tuple[str, str], list[str]]) -> list[dict]:
+    """The entities in their order, each person's posts with the spells at which they are attested."""
+    for (person, post), seen in attested.items():  # attested at meetings: held from the first to the last
+        people[person]["posts"].setdefault(post, []).append((min(seen), max(seen)) if seen else ("", ""))
     order = {kind: n for n, kind in enumerate(KIND_ORDER)}
     for e in found.values():
         e["posts"] = {post: sorted(e["posts"][post]) for post in sorted(e["posts"])}
     return sorted(found.values(), key=lambda e: (order[e["kind"]], e["id"]))
+
+
+class _Named:
+    """The questions :func:`_named` asks, answered from what :func:`fold`'s first reading gathered
+    (:meth:`add`, a part at a time). Also keeps which subjects are meetings, rank-holdings and
+    post-holdings (:attr:`typed`), for the second reading."""
+
+    def __init__(self):
+        self.classes: dict[str, set[str]] = {}  # subject -> its classes among the entities' kinds'
+        self.labelled: dict[str, list[tuple[str, str]]] = {"rdfs:label": [], "skos:altLabel": []}
+        self.matches: list[tuple[str, str]] = []
+        self.days: dict[str, list[tuple[str, str]]] = {"earliestDate": [], "latestDate": []}
+        self.typed: dict[str, set[str]] = {name: set() for name in ("igo:Meeting", "igo:RankHolding", "org:Membership")}
+
+    def add(self, found: Statements) -> None:
+        for name in _ENTITY_CLASS_NAMES:
+            for s in found.typed_values(name):
+                self.classes.setdefault(s, set()).add(name)
+        for name, members in self.typed.items():
+            members |= found.typed_values(name)
+        for predicate, rows in self.labelled.items():
+            rows += found.values(predicate)
+        self.matches += found.values("skos:exactMatch")
+        for edge, rows in self.days.items():
+            rows += found.values(f"igo:{edge}")
+
+    def labels(self, klass: str, predicate: str) -> Iterable[tuple[str, str, str]]:
+        name = _CLASS_NAMES[klass]
+        for s, o in self.labelled[predicate]:
+            if name in self.classes.get(s, ()) and o.startswith('"'):
+                end = o.rindex('"')
+                yield s, o[1:end], o[end + 2:]
+
+    def pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
+        assert predicate == "skos:exactMatch", predicate
+        return self.matches
+
+    def meeting_days(self, edge: str) -> Iterable[tuple[str, str]]:
+        meetings = self.typed["igo:Meeting"]
+        return [(m, d) for m, d in self.days[edge] if m in meetings]
 
 
 def _plain(e: dict) -> dict:

@@ -28,7 +28,6 @@ one of the classes of the entities the service reconciles: a record's labels of 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -182,13 +181,26 @@ def _long(term: str) -> str:
 
 
 class Statements:
-    """The statements of many parts together, by predicate: what the store's queries of them would find."""
+    """The statements of many parts together, by predicate: what the store's queries of them would find.
+
+    Kept as two lists a predicate, of subjects and of objects, each text one object however often it
+    recurs (states, posts, people, meetings, and each participation, in several statements): at
+    100,000 meetings they are some 15 million statements."""
 
     def __init__(self, parts: Iterable[dict[str, list[str]] | str]):
-        self._by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        # objects (states, posts, people, meetings) recur in thousands of statements: one string each
+        self._by_key: dict[str, tuple[list[str], list[str]]] = {}
         self._one: dict[str, str] = {}
+        self._plains: dict[str, str] = {}  # each term's plain value (:meth:`values`), once made
         one = self._one.setdefault
+        by_key = self._by_key
+
+        def add(key: str, s: str, o: str) -> None:
+            columns = by_key.get(key)
+            if columns is None:
+                columns = by_key[key] = ([], [])
+            columns[0].append(one(s, s))
+            columns[1].append(one(o, o))
+
         for found in parts:
             if isinstance(found, str):  # as the build keeps it: :func:`text`
                 found = json.loads(found)
@@ -196,36 +208,40 @@ class Statements:
             for s, pairs in found.items():
                 if base is None:
                     for k in range(0, len(pairs), 2):
-                        o = pairs[k + 1]
-                        self._by_key[pairs[k]].append((s, one(o, o)))
+                        add(pairs[k], s, pairs[k + 1])
                 elif s:
                     s = base + s[1:] if s.startswith("~") else s
                     for k in range(0, len(pairs), 2):
                         o = pairs[k + 1]
-                        o = base + o[1:] if o.startswith("~") else o
-                        self._by_key[pairs[k]].append((s, one(o, o)))
+                        add(pairs[k], s, base + o[1:] if o.startswith("~") else o)
+
+    def _pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
+        columns = self._by_key.get(predicate)
+        return zip(*columns) if columns is not None else ()
 
     def rows(self, predicate: str) -> list[tuple[str, str]]:
         """(subject, object) of every statement of ``predicate`` (a prefixed name of :data:`PREDICATES`),
         as TSV terms (``<IRI>``, ``"text"@lang``)."""
-        longs: dict[str, str] = {}  # objects recur: one string each
-        return [(_long(s), longs.get(o) or longs.setdefault(o, _long(o))) for s, o in self._by_key.get(predicate, ())]
+        longs: dict[str, str] = {}  # terms recur: one string each
+        return [(longs.get(s) or longs.setdefault(s, _long(s)), longs.get(o) or longs.setdefault(o, _long(o)))
+                for s, o in self._pairs(predicate)]
 
     def typed(self, cls: str) -> set[str]:
         """Everything of the class ``cls`` (a prefixed name of :data:`CLASSES`), as ``<IRI>``."""
-        return {_long(s) for s, o in self._by_key.get("a", ()) if o == cls}
+        return {_long(s) for s, o in self._pairs("a") if o == cls}
 
     def values(self, predicate: str) -> list[tuple[str, str]]:
         """As :meth:`rows`, as plain values: IRIs without their <>, literals' lexical forms
         (``"text"@lang`` stays as it is when ``predicate`` is a label's)."""
+        plains = self._plains  # terms recur, in several predicates' statements: one string each
         if predicate in _LABELS:
-            return [(_plain(s), o) for s, o in self._by_key.get(predicate, ())]
-        plains: dict[str, str] = {}  # objects recur: one string each
-        return [(_plain(s), plains.get(o) or plains.setdefault(o, _plain(o))) for s, o in self._by_key.get(predicate, ())]
+            return [(plains.get(s) or plains.setdefault(s, _plain(s)), o) for s, o in self._pairs(predicate)]
+        return [(plains.get(s) or plains.setdefault(s, _plain(s)), plains.get(o) or plains.setdefault(o, _plain(o)))
+                for s, o in self._pairs(predicate)]
 
     def typed_values(self, cls: str) -> set[str]:
         """As :meth:`typed`, as plain IRIs."""
-        return {_plain(s) for s, o in self._by_key.get("a", ()) if o == cls}
+        return {_plain(s) for s, o in self._pairs("a") if o == cls}
 
 
 def _plain(term: str) -> str:
