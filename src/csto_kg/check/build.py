@@ -25,7 +25,6 @@ from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
 from ..store import Store, reconciliation, statements, summaries
-from ..store.statements import Statements
 from ..tenure import TENURES_GRAPH, claim_from_row, reason, tenure_lines
 from . import pipeline
 from .context import Context, RecordContext, context_from_store, file_digest
@@ -207,7 +206,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         evidence_file = Path(work) / "evidence.jsonl"
         files += write_tenures(records, processed, outcome.evidence_files,
                                previous.get("evidence") if plan is not None else None, evidence_file, Path(work))
-        progress("summarizing for the pages")  # while the last files load
+        progress("summarizing for the pages and indexing names for reconciliation")  # while the last files load
         statements_file = Path(work) / "statements.jsonl"
         with open(statements_file, "w", encoding="utf-8") as out:
             for _kept in kept_values(records, processed, outcome.statements_files,
@@ -220,11 +219,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             yield from (part for _name, part, _line in pipeline.read_record_lines(statements_file))
             yield other_part
 
-        merged = Statements(parts())
-        found = summaries.merge(merged)
-        del merged
-        progress("indexing names for reconciliation")
-        names = reconciliation.fold(parts)
+        found, names = statements.fold(parts, summaries.Fold(), reconciliation.Fold())
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}

@@ -190,26 +190,41 @@ def merge(found: Statements) -> list[dict]:
     return _entities(_Merged(found))
 
 
-def fold(parts: Callable[[], Iterable[dict[str, list[str]] | str]]) -> list[dict]:
-    """What :func:`merge` gives, from the parts read twice, a part at a time (``parts()`` gives them
-    afresh each time), never all their statements at once: at 100,000 meetings those are some 15
-    million, and the joins over them hold every participation again.
+class Fold:
+    """The entities of a build from its parts, read twice (:func:`~csto_kg.store.statements.fold`):
+    what :func:`merge` gives, without all the statements at once, nor the joins over all of them.
 
     The first reading gathers what concerns the entities themselves: the subjects of their classes,
     their labels and QIDs, the meetings' days, and which subjects are meetings, rank-holdings and
     post-holdings. The second joins each part's participations and holdings within the part: the
     record that made a participation or a holding wrote all its statements, and their instants'."""
-    named = _Named()
-    for part in parts():
-        named.add(Statements([part]))
-    found, people, days = _named(named)
-    typed = named.typed
-    del named
-    attested: dict[tuple[str, str], list[str]] = {}
-    ids: dict[str, str] = {}
-    for part in parts():
-        _join(_Merged(Statements([part]), typed), people, days, attested, ids)
-    return _ordered(found, people, attested)
+
+    FIRST = ("a", "rdfs:label", "skos:altLabel", "skos:exactMatch", "igo:earliestDate", "igo:latestDate")
+
+    def __init__(self):
+        self._named: _Named | None = _Named()
+        self._found: tuple | None = None
+        self._attested: dict[tuple[str, str], list[str]] = {}
+        self._ids: dict[str, str] = {}
+
+    def first(self, found: Statements) -> None:
+        assert self._named is not None, "the first reading is over"
+        self._named.add(found)
+
+    def second(self, found: Statements) -> None:
+        entities, people, days, typed = self._started()
+        _join(_Merged(found, typed), people, days, self._attested, self._ids)
+
+    def result(self) -> list[dict]:
+        entities, people, _days, _typed = self._started()
+        return _ordered(entities, people, self._attested)
+
+    def _started(self) -> tuple:
+        if self._found is None:
+            assert self._named is not None
+            self._found = (*_named(self._named), self._named.typed)
+            self._named = None
+        return self._found
 
 
 def _entities(asked) -> list[dict]:

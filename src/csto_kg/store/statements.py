@@ -28,7 +28,7 @@ one of the classes of the entities the service reconciles: a record's labels of 
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -183,37 +183,35 @@ def _long(term: str) -> str:
 class Statements:
     """The statements of many parts together, by predicate: what the store's queries of them would find.
 
-    Kept as two lists a predicate, of subjects and of objects, each text one object however often it
-    recurs (states, posts, people, meetings, and each participation, in several statements): at
-    100,000 meetings they are some 15 million statements."""
+    Kept as two lists a predicate, of subjects and of objects. A build reads its records' parts a
+    part at a time (:func:`fold`), never all their statements at once: at 100,000 meetings those are
+    some 15 million."""
 
-    def __init__(self, parts: Iterable[dict[str, list[str]] | str]):
+    def __init__(self, parts: Iterable[dict[str, list[str]] | str], keys: frozenset[str] | None = None):
+        """``keys``: the predicates to keep (prefixed names, ``a`` for ``rdf:type``), when not all."""
         self._by_key: dict[str, tuple[list[str], list[str]]] = {}
-        self._one: dict[str, str] = {}
         self._plains: dict[str, str] = {}  # each term's plain value (:meth:`values`), once made
-        one = self._one.setdefault
         by_key = self._by_key
-
-        def add(key: str, s: str, o: str) -> None:
-            columns = by_key.get(key)
-            if columns is None:
-                columns = by_key[key] = ([], [])
-            columns[0].append(one(s, s))
-            columns[1].append(one(o, o))
-
         for found in parts:
             if isinstance(found, str):  # as the build keeps it: :func:`text`
                 found = json.loads(found)
             base = found.get("")
             for s, pairs in found.items():
-                if base is None:
-                    for k in range(0, len(pairs), 2):
-                        add(pairs[k], s, pairs[k + 1])
-                elif s:
-                    s = base + s[1:] if s.startswith("~") else s
-                    for k in range(0, len(pairs), 2):
-                        o = pairs[k + 1]
-                        add(pairs[k], s, base + o[1:] if o.startswith("~") else o)
+                if not s:
+                    continue  # the key of the part's base
+                if base is not None and s.startswith("~"):
+                    s = base + s[1:]
+                for k in range(0, len(pairs), 2):
+                    if keys is not None and pairs[k] not in keys:
+                        continue
+                    o = pairs[k + 1]
+                    if base is not None and o.startswith("~"):
+                        o = base + o[1:]
+                    columns = by_key.get(pairs[k])
+                    if columns is None:
+                        columns = by_key[pairs[k]] = ([], [])
+                    columns[0].append(s)
+                    columns[1].append(o)
 
     def _pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
         columns = self._by_key.get(predicate)
@@ -242,6 +240,24 @@ class Statements:
     def typed_values(self, cls: str) -> set[str]:
         """As :meth:`typed`, as plain IRIs."""
         return {_plain(s) for s, o in self._pairs("a") if o == cls}
+
+
+def fold(parts: Callable[[], Iterable[dict[str, list[str]] | str]], *folds) -> list:
+    """The results of ``folds`` (:class:`csto_kg.store.summaries.Fold`,
+    :class:`csto_kg.store.reconciliation.Fold`) over the parts ``parts()`` gives, read twice, a
+    part at a time: each fold is given each part's :class:`Statements` on the first reading
+    (``first``: only the predicates named in its ``FIRST``), then on the second (``second``), then
+    asked for its ``result``."""
+    first = frozenset(key for each in folds for key in each.FIRST)
+    for part in parts():
+        found = Statements([part], first)
+        for each in folds:
+            each.first(found)
+    for part in parts():
+        found = Statements([part])
+        for each in folds:
+            each.second(found)
+    return [each.result() for each in folds]
 
 
 def _plain(term: str) -> str:

@@ -29,6 +29,7 @@ written before they were kept has no ``holdings``, and its post pages ask the st
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections import defaultdict
@@ -115,49 +116,100 @@ def _summarize(starts, typed, links: dict[str, list], memberships) -> dict:
     (thing, date) of every ``schema:startDate``, ``typed`` whatever is an ``igo:Meeting``, ``links``
     the (subject, object) of every statement of each of :data:`_LINKS`, ``memberships`` whatever is an
     ``org:Membership``. Repeated rows change nothing."""
+    summary = _Summary(_dates(starts), set(typed), set(memberships))
+    summary.add(links)
+    return summary.result()
+
+
+def _dates(starts) -> dict[str, str]:
+    """Each meeting's date (the latest of its ``schema:startDate``), from (meeting, date) rows."""
     dates: dict[str, str] = {}
     for meeting, date in starts:
         dates[meeting] = max(dates.get(meeting, ""), _date(date))
-    typed = set(typed)
-    hows: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # agent -> meeting -> hows
-    items: dict[str, dict[str, dict[str, str]]] = {"delegations": defaultdict(dict), "participations": defaultdict(dict)}
-    unplaced: set[str] = set()  # agents and posts with a part whose IRI names no meeting: left to the page's queries
-    for how, predicate, section in HOW_PROPERTIES:
-        for x, agent in links.get(predicate, ()):
-            meeting = x if section == "meeting" else _meeting_of(x)
-            if meeting is None:
-                unplaced.add(agent)
-                continue
-            hows[agent][meeting].add(how)
-            if section in items:
-                items[section][agent][x] = meeting
-    order = [how for how, _, _ in HOW_PROPERTIES]
-    agents = {}
-    for agent, meetings in hows.items():
-        sizes = [len(meetings), *(len(items[s].get(agent, ())) for s in items)]
-        if max(sizes) <= SECTION_ROWS or agent in unplaced:
-            continue  # small enough for the page's own queries
-        kept = sorted((m for m in meetings if m in typed), key=lambda m: (dates.get(m, ""), m))
-        entry = {"meetings": {"total": len(kept), "latest": [
-            [_iri(m), [h for h in order if h in meetings[m]]] for m in kept[-SECTION_ROWS:]]}}
-        for section in items:
-            entry[section] = _latest(items[section].get(agent, {}), dates)
-        agents[_iri(agent)] = entry
-    held: dict[str, dict[str, str]] = defaultdict(dict)
-    holdings: dict[str, set[str]] = defaultdict(set)
-    memberships = set(memberships)
-    for predicate in ("igo:post", "igo:actingPost"):
-        for x, post in links.get(predicate, ()):
-            meeting = _meeting_of(x)
-            if meeting is None:  # a post-holding (or a tenure), not a participation
-                if x in memberships:
-                    holdings[post].add(x)
-                continue
-            held[post][x] = meeting
-    posts = {_iri(post): {"participations": _latest(found, dates),
-                          "holdings": sorted(_iri(h) for h in holdings.get(post, ()))}
-             for post, found in held.items() if len(found) > SECTION_ROWS}
-    return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
+    return dates
+
+
+class _Summary:
+    """The summaries, added to a statement at a time (:meth:`add`) once every meeting's date, which
+    things are meetings and which are post-holdings are known. Of each section it keeps how many
+    rows there are and the latest :data:`SECTION_ROWS` (a row is a participation, delegation or
+    absence, each in one meeting's record: the rows of one :meth:`add` are told apart, those of two
+    never meet); of each agent, how each of its meetings concerns it."""
+
+    def __init__(self, dates: dict[str, str], typed: set[str], memberships: set[str]):
+        self.dates, self.typed, self.memberships = dates, typed, memberships
+        self.hows: dict[str, dict[str, int]] = defaultdict(dict)  # agent -> meeting -> hows, as bits of HOW_PROPERTIES
+        self.items: dict[str, dict[str, _Latest]] = {"delegations": {}, "participations": {}}
+        self.unplaced: set[str] = set()  # agents and posts with a part whose IRI names no meeting: left to the page's queries
+        self.held: dict[str, _Latest] = {}
+        self.holdings: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, links: dict[str, list]) -> None:
+        """Add the (subject, object) of statements of each of :data:`_LINKS` (``links``, by predicate)."""
+        for bit, (_how, predicate, section) in enumerate(HOW_PROPERTIES):
+            items = self.items.get(section)
+            seen: set[tuple[str, str]] = set()
+            for x, agent in links.get(predicate, ()):
+                meeting = x if section == "meeting" else _meeting_of(x)
+                if meeting is None:
+                    self.unplaced.add(agent)
+                    continue
+                meetings = self.hows[agent]
+                meetings[meeting] = meetings.get(meeting, 0) | 1 << bit
+                if items is not None and (agent, x) not in seen:
+                    seen.add((agent, x))
+                    latest = items.get(agent) or items.setdefault(agent, _Latest())
+                    latest.add(self.dates.get(meeting, ""), x)
+        seen = set()  # a participation in both a post and the same acting post is one row
+        for predicate in ("igo:post", "igo:actingPost"):
+            for x, post in links.get(predicate, ()):
+                meeting = _meeting_of(x)
+                if meeting is None:  # a post-holding (or a tenure), not a participation
+                    if x in self.memberships:
+                        self.holdings[post].add(x)
+                    continue
+                if (post, x) not in seen:
+                    seen.add((post, x))
+                    latest = self.held.get(post) or self.held.setdefault(post, _Latest())
+                    latest.add(self.dates.get(meeting, ""), x)
+
+    def result(self) -> dict:
+        order = [how for how, _, _ in HOW_PROPERTIES]
+        agents = {}
+        for agent, meetings in self.hows.items():
+            sizes = [len(meetings), *(self.items[s][agent].total for s in self.items if agent in self.items[s])]
+            if max(sizes) <= SECTION_ROWS or agent in self.unplaced:
+                continue  # small enough for the page's own queries
+            kept = sorted((m for m in meetings if m in self.typed), key=lambda m: (self.dates.get(m, ""), m))
+            entry = {"meetings": {"total": len(kept), "latest": [
+                [_iri(m), [h for bit, h in enumerate(order) if meetings[m] >> bit & 1]] for m in kept[-SECTION_ROWS:]]}}
+            for section, items in self.items.items():
+                entry[section] = (items.get(agent) or _Latest()).result()
+            agents[_iri(agent)] = entry
+        posts = {_iri(post): {"participations": found.result(),
+                              "holdings": sorted(_iri(h) for h in self.holdings.get(post, ()))}
+                 for post, found in self.held.items() if found.total > SECTION_ROWS}
+        return {"version": VERSION, "section_rows": SECTION_ROWS, "agents": agents, "posts": posts}
+
+
+class _Latest:
+    """How many rows a section has, and its latest :data:`SECTION_ROWS` by (their meeting's date, IRI)."""
+
+    __slots__ = ("total", "_kept")
+
+    def __init__(self):
+        self.total = 0
+        self._kept: list[tuple[str, str]] = []  # a heap: the earliest of those kept first
+
+    def add(self, date: str, item: str) -> None:
+        self.total += 1
+        if len(self._kept) < SECTION_ROWS:
+            heapq.heappush(self._kept, (date, item))
+        elif (date, item) > self._kept[0]:
+            heapq.heapreplace(self._kept, (date, item))
+
+    def result(self) -> dict:
+        return {"total": self.total, "latest": [_iri(item) for _date, item in sorted(self._kept)]}
 
 
 def merge(statements: Statements) -> dict:
@@ -171,10 +223,35 @@ def merge(statements: Statements) -> dict:
                       statements.typed("org:Membership"))
 
 
-def _latest(found: dict[str, str], dates: dict[str, str]) -> dict:
-    """How many of ``found`` (item -> its meeting) there are, and the latest :data:`SECTION_ROWS`, oldest first."""
-    kept = sorted(found, key=lambda item: (dates.get(found[item], ""), item))[-SECTION_ROWS:]
-    return {"total": len(found), "latest": [_iri(item) for item in kept]}
+class Fold:
+    """The summaries of a build from its parts, read twice (:func:`~csto_kg.store.statements.fold`):
+    the first reading finds every meeting's date, the meetings and the post-holdings; the second
+    adds each part's statements. What :func:`merge` gives, without all the statements at once."""
+
+    FIRST = ("schema:startDate", "a")  # the predicates the first reading reads
+
+    def __init__(self):
+        self.dates: dict[str, str] = {}
+        self.typed: set[str] = set()
+        self.memberships: set[str] = set()
+        self._summary: _Summary | None = None
+
+    def first(self, found: Statements) -> None:
+        for meeting, date in found.rows("schema:startDate"):
+            self.dates[meeting] = max(self.dates.get(meeting, ""), _date(date))
+        self.typed |= found.typed("igo:Meeting")
+        self.memberships |= found.typed("org:Membership")
+
+    def second(self, found: Statements) -> None:
+        self._started().add({predicate: found.rows(predicate) for predicate in _LINKS})
+
+    def result(self) -> dict:
+        return self._started().result()
+
+    def _started(self) -> _Summary:
+        if self._summary is None:
+            self._summary = _Summary(self.dates, self.typed, self.memberships)
+        return self._summary
 
 
 def write(store, found: dict | None = None) -> Path | None:
