@@ -183,7 +183,7 @@ def to_rdflib(term):
 
     kind = type(term)
     if kind is IRI:
-        return URIRef(term)
+        return str.__new__(URIRef, term)  # built from checked parts: no re-validation (as vocab.iri)
     if kind is Literal:
         if term.language is not None:
             return RdflibLiteral(term.lexical, lang=term.language)
