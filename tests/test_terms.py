@@ -25,6 +25,22 @@ EXAMPLES = ["2019-02-28", "2019-02-30", "2019-02-29", "2020-02-29", "1900-02-29"
             "1e3", "1.0", "2019-W01-1", "2019-001", "20190101", "2019/01/01", "2019-02-28T", "[2017, 2018]", "2018?"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _rdflib_as_it_comes():
+    """rdflib's own conversions, as a process that checks records has them: OWL-RL (which pySHACL
+    imports) replaces some (xsd:gYear, xsd:gYearMonth, ...) and pySHACL xsd:boolean's, for the
+    whole process, once they have run."""
+    import rdflib.term as rdflib_term
+
+    mapping = rdflib_term._toPythonMapping
+    saved = dict(mapping)
+    mapping.clear()
+    mapping.update(rdflib_term.XSDToPython)
+    yield
+    mapping.clear()
+    mapping.update(saved)
+
+
 def _verdict(lexical: str, datatype) -> bool | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
