@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Literal
 
 from csto_kg.check.validate import Validator
 from csto_kg.graph.rdfize import rdfize
-from csto_kg.graph.vocab import EDTF, IGO, SCHEMA, TIME, XSD, entity_iri, iri
+from csto_kg.graph.names import EDTF, IGO, SCHEMA, TIME, XSD, entity_iri, iri
+from csto_kg.graph.terms import Literal
 from csto_kg.records import EntityIndex, PartialDate, read_records
 from csto_kg.records import dates
 from csto_kg.records.yamlsafe import Mark

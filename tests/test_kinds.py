@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from rdflib import URIRef
 
 from csto_kg.graph import rdfize
 from csto_kg.graph.resources import ontology_files, read_turtle
-from csto_kg.graph.vocab import ID, OWL, RDF, entity_iri, expand
+from csto_kg.graph.names import ID, OWL, RDF, entity_iri, expand
+from csto_kg.graph.terms import IRI as URIRef
 from csto_kg.query import describe
 from csto_kg import records as schema
 from csto_kg.records import entities as entity_schema
@@ -52,16 +52,18 @@ def _of_kind(iris, kind: str) -> list[str]:
 
 def test_the_table_is_whole():
     assert len(BY_NAME) == len(KINDS) and len(ENTITY_SECTIONS) == len([k for k in KINDS if k.section])
+    from csto_kg.graph import vocab  # the ontology is an rdflib graph: looked up with rdflib's terms
+
     ontology = read_turtle(ontology_files())
     for kind in KINDS:
         for cls in kind.classes:
-            iri = expand(cls)
+            iri = vocab.expand(cls)
             if cls.startswith("igo:"):  # our own classes are declared in the ontology
-                assert (iri, RDF.type, OWL.Class) in ontology, cls
+                assert (iri, vocab.RDF.type, vocab.OWL.Class) in ontology, cls
         assert (TEMPLATES / f"{kind.page}.html").is_file()
         assert all(q in link.CLASS_NAMES for q in kind.wikidata)
     for cls in MEETING_PARTS.values():
-        assert (expand(cls), RDF.type, OWL.Class) in ontology, cls
+        assert (vocab.expand(cls), vocab.RDF.type, vocab.OWL.Class) in ontology, cls
 
 
 def test_every_list_of_kinds_is_made_from_the_table():

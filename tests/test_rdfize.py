@@ -4,6 +4,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from csto_kg.records import read_records
+from csto_kg.graph.terms import IRI, Literal as LightLiteral, from_rdflib, to_rdflib
 from csto_kg.graph.vocab import IGO, PROV, RDF, SCHEMA, XSD, entity_iri, graph_iri
 
 from .conftest import DATA, nquads, record_graphs
@@ -20,8 +21,9 @@ def test_one_named_graph_per_record_file():
     assert "meetings/2019-06-20-ccim-22" in graphs and "entities/states" in graphs
     g = graphs["meetings/2019-06-20-ccim-22"]
     assert g.iri == URIRef("https://w3id.org/csto-kg/graph/meetings/2019-06-20-ccim-22")
-    assert (g.iri, RDF.type, IGO.RecordGraph) in g.graph
-    assert set(g.graph.objects(g.iri, PROV.wasDerivedFrom)) == {
+    assert (to_rdflib(g.iri), RDF.type, IGO.RecordGraph) in g.graph  # the graph's terms are rdflib's
+    assert (g.iri, RDF.type, IGO.RecordGraph) not in g.graph  # and a light term finds nothing in it
+    assert set(g.graph.objects(to_rdflib(g.iri), PROV.wasDerivedFrom)) == {
         entity_iri("source", "mia-en-2019-06-21-ccim-22"), entity_iri("source", "kazinform-en-ccim-cholpon-ata-preview"),
         entity_iri("source", "newskitchen-en-2019-06-21-ccim-22")}
 
@@ -67,9 +69,9 @@ def test_every_string_is_written_as_valid_one_line_nquads_and_reads_back_exactly
     graph = RecordGraph("meetings/x", graph_iri("meetings/x"))
     subject = entity_iri("meeting", "x")
     literals = [text_literal(text, lang) for text in AWKWARD_STRINGS for lang in (None, "en", "sr-Latn")]
-    literals += [Literal(text, datatype=XSD.token) for text in AWKWARD_STRINGS]
+    literals += [LightLiteral(text, XSD.token) for text in AWKWARD_STRINGS]
     for n, literal in enumerate(literals):
-        graph.add((subject, URIRef(f"http://example.org/p{n}"), literal))
+        graph.add((IRI(subject), IRI(f"http://example.org/p{n}"), literal))
     lines = graph.nquads()
     assert len(lines) == len(literals) == 4 * len(AWKWARD_STRINGS) == 56
     for line in lines:  # one quad a line, whatever splits lines: str.splitlines knows the most line ends
@@ -84,11 +86,18 @@ def test_every_string_is_written_as_valid_one_line_nquads_and_reads_back_exactly
 
 
 def test_ordinary_literals_are_written_as_before():
-    from csto_kg.graph.rdfize import nquads_term
+    """As rdflib writes them: the light literals rdfize makes are those of rdflib's literals."""
+    from csto_kg.graph.rdfize import boolean_literal, date_literal_of, int_literal, nquads_term, text_literal
 
-    for literal in [Literal("Cholpon-Ata", lang="en"), Literal("2019-06", datatype=XSD.gYearMonth), Literal(22),
-                    Literal(True), Literal("meetings/x.yaml"), Literal("Москва", lang="ru")]:
-        assert nquads_term(literal) == literal.n3()
+    made = [text_literal("Cholpon-Ata", "en"), date_literal_of("2019-06", "month"), int_literal(22), boolean_literal(True),
+            text_literal("meetings/x.yaml", None), text_literal("Москва", "ru"), boolean_literal(False), int_literal(-3),
+            date_literal_of("2019-06-20", "day"), date_literal_of("2020", "year")]
+    rdflib_made = [Literal("Cholpon-Ata", lang="en"), Literal("2019-06", datatype=XSD.gYearMonth), Literal(22), Literal(True),
+                   Literal("meetings/x.yaml"), Literal("Москва", lang="ru"), Literal(False), Literal(-3),
+                   Literal("2019-06-20", datatype=XSD.date), Literal("2020", datatype=XSD.gYear)]
+    for light, literal in zip(made, rdflib_made, strict=True):
+        assert light == from_rdflib(literal) and to_rdflib(light) == literal
+        assert nquads_term(light) == nquads_term(from_rdflib(literal)) == literal.n3()
 
 
 @pytest.mark.parametrize("name", [

@@ -5,13 +5,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from rdflib import URIRef
-from rdflib.namespace import OWL
 
 from csto_kg.check.build import build
 from csto_kg.check.files import validate_files
 from csto_kg.graph.rdfize import rdfize
-from csto_kg.graph.vocab import entity_iri
+from csto_kg.graph.names import OWL, entity_iri
+from csto_kg.graph.terms import IRI as URIRef
 from csto_kg.problems import InvalidRecords
 from csto_kg.records import EntityIndex, read_file, read_records
 from csto_kg.store.embedded import EmbeddedStore

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from rdflib import Literal, URIRef
+from csto_kg.graph.terms import IRI as URIRef, Literal
 
 from csto_kg.graph.rdfize import RecordGraph
 from csto_kg.records import read_records
 from csto_kg.check.validate import entity_types
-from csto_kg.graph.vocab import EDTF, IGO, RDF, RDFS, XSD, entity_iri
+from csto_kg.graph.names import EDTF, IGO, RDF, RDFS, XSD, entity_iri
 
 from .conftest import DATA, FIXTURES, record_graphs
 
@@ -205,7 +205,7 @@ def test_same_results_as_pyshacl_for_edtf_dates_and_former_names(validator, tmp_
 
 def _targeted(record: RecordGraph):
     """Copies of a record graph that break the rules of acting posts, own words and values not stated."""
-    from csto_kg.graph.vocab import ORG, SKOS
+    from csto_kg.graph.names import ORG, SKOS
 
     def copy(triples):
         mutant = RecordGraph(record.name, record.iri)
@@ -263,7 +263,7 @@ def test_same_results_as_pyshacl_on_acting_posts_own_words_and_values_not_stated
 
 
 def test_disjoint_reports_the_shared_value(validator):
-    from csto_kg.graph.vocab import SH
+    from csto_kg.graph.names import SH
     from .conftest import DATA
 
     graphs = record_graphs(read_records(DATA))

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from rdflib import URIRef
+from csto_kg.graph.terms import IRI as URIRef
 
 from csto_kg.check import validate as validate_module
 from csto_kg.check.build import build
@@ -21,7 +21,7 @@ from csto_kg.records import read_records
 from csto_kg.store.embedded import EmbeddedStore
 from csto_kg.store.remote import RemoteStore
 
-from .conftest import DATA, record_graphs
+from .conftest import DATA, FIXTURES, record_graphs
 from .test_shape_checker import _key, _mutants
 
 
@@ -170,6 +170,39 @@ def test_the_damages_are_all_tried():
     assert len(DAMAGES) == 7
 
 
+def test_a_cache_of_the_format_before_light_terms_is_not_unpickled(tmp_path, parses, monkeypatch):
+    """A cache file written before the compiled checker held light terms (format 1, rdflib terms in
+    its pickle) is derived again, never unpickled: its header and its key differ."""
+    cache = tmp_path / CACHE_FILE
+    Validator(cache=cache).derived
+    body = cache.read_bytes().split(b"\n", 2)[2]
+    old_key = Validator(cache=cache).cache_key()
+    cache.write_bytes(b"csto-kg validator cache 1\n" + old_key + b"\n" + body)
+    unpickled = []
+    monkeypatch.setattr(validate_module.pickle, "loads", lambda data: unpickled.append(data))
+    parses.clear()
+    again = Validator(cache=cache)
+    assert again.checker is not None and unpickled == [] and parses
+    assert cache.read_bytes().startswith(validate_module._CACHE_FORMAT)
+    assert b"terms" not in old_key and validate_module._CACHE_FORMAT == b"csto-kg validator cache 2\n"
+
+
+def test_the_cache_key_holds_the_terms_version(monkeypatch):
+    from csto_kg.graph import terms
+
+    key = Validator().cache_key()
+    monkeypatch.setattr(terms, "VERSION", terms.VERSION + 1)
+    assert Validator().cache_key() != key
+
+
+def test_what_the_cache_holds_is_light_terms(tmp_path):
+    """No rdflib term in the cached derivation: unpickling it must not import rdflib."""
+    cache = tmp_path / CACHE_FILE
+    Validator(cache=cache).derived
+    body = cache.read_bytes().split(b"\n", 2)[2]
+    assert b"rdflib" not in body
+
+
 def test_no_cache_is_written_where_there_is_no_folder(tmp_path):
     cache = tmp_path / "no-store-yet" / CACHE_FILE
     assert Validator(cache=cache).checker is not None
@@ -203,8 +236,9 @@ finally:
     print("MODULES:", " ".join(sorted(sys.modules)), file=sys.stderr)
 """
 #: What checking a meeting whose references all resolve, against the built store, does not need:
-#: EDTF's parser (its dates are exact), the near matches, pySHACL, the pages, the remote store, tenures.
-NOT_NEEDED = {"edtf", "pyparsing", "rapidfuzz", "pyshacl", "pymorphy3", "flask", "werkzeug", "jinja2",
+#: rdflib (the check works on light terms, graph.terms), EDTF's parser (its dates are exact), the near
+#: matches, pySHACL, the pages, the remote store, tenures.
+NOT_NEEDED = {"rdflib", "edtf", "pyparsing", "rapidfuzz", "pyshacl", "pymorphy3", "flask", "werkzeug", "jinja2",
               "csto_kg.records.match", "csto_kg.store.remote", "csto_kg.tenure", "csto_kg.web", "csto_kg.query"}
 
 
@@ -217,13 +251,28 @@ def _run_validate(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
     return proc, {*names, *(name.split(".")[0] for name in names)}
 
 
-def test_validating_a_meeting_imports_only_what_the_check_needs(built_with_cache):
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_validating_a_meeting_imports_only_what_the_check_needs(built_with_cache, fmt):
     meeting = DATA / "meetings" / "2015-11-19-ccim-bishkek.yaml"
-    proc, imported = _run_validate(str(meeting), "--data", str(DATA), "--store", str(built_with_cache.path))
+    proc, imported = _run_validate(str(meeting), "--data", str(DATA), "--store", str(built_with_cache.path),
+                                   "--format", fmt)
     assert proc.returncode == 0, proc.stderr
-    assert "1 file(s) conform" in proc.stderr
-    assert "csto_kg" in imported and "rdflib" in imported  # the wrapper saw the command's modules
+    assert "1 file(s) conform" in proc.stderr or fmt != "text"
+    assert "csto_kg" in imported and "csto_kg.check.shape_checker" in imported  # the wrapper saw the check's modules
+    assert "rdflib" not in imported  # checked with light terms and the cached compiled checker
     assert imported & NOT_NEEDED == set()
+
+
+def test_a_meeting_that_breaks_a_shape_is_reported_without_rdflib(built_with_cache):
+    """A record the compiled checker finds problems in (sh:disjoint, and a warning): reported at their
+    lines, with rdflib still not imported."""
+    meeting = FIXTURES / "bad-records" / "meetings" / "2019-03-01-acting-and-held.yaml"
+    proc, imported = _run_validate(str(meeting), "--data", str(DATA), "--store", str(built_with_cache.path))
+    assert proc.returncode == 1, proc.stderr
+    assert ":14:18: participations[n=1].acting_post: 'csto-secretary-general' is also under 'post'" in proc.stdout
+    assert ":8:5: participations[n=1]: states no rank" in proc.stdout and "[warning]" in proc.stdout
+    assert "csto_kg.check.shape_checker" in imported
+    assert "rdflib" not in imported
 
 
 def test_a_wrong_reference_still_gets_its_near_match(built_with_cache, tmp_path):
@@ -236,3 +285,4 @@ def test_a_wrong_reference_still_gets_its_near_match(built_with_cache, tmp_path)
     assert proc.returncode == 1
     assert "(did you mean 'csto-ccim'?)" in proc.stdout
     assert "rapidfuzz" in imported
+    assert "rdflib" not in imported  # a record with a problem is checked with light terms too

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from rdflib import URIRef
-
 from ..graph.rdfize import RecordGraph, rdfize
 from ..graph.sparql_terms import iri as sparql_iri, literal
-from ..graph.vocab import ID, RDFS, SKOS, iri
+from ..graph.names import ID, RDFS, SKOS, iri
+from ..graph.terms import IRI as URIRef
 from .. import records as rec
 from ..records import ENTITY_SECTIONS, Labels
 from ..records.yamlsafe import Mark, Text

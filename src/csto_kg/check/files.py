@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-
-from rdflib import BNode, Graph, Literal
+from typing import TYPE_CHECKING
 
 from ..graph.rdfize import rdfize
-from ..graph.vocab import RDF, SH
+from ..graph.terms import to_rdflib
 from ..problems import Problem
 from .. import records as rec
 from . import pipeline
 from .context import Context, RecordContext
 from .validate import Report, Validator
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 
 def record_name(path: Path, data_dir: Path) -> str:
@@ -74,6 +76,11 @@ def shacl_report(paths: list[Path], data_dir: Path, validator: Validator | None 
                  contents: dict[str, bytes] | None = None) -> tuple[Graph, bool, bool]:
     """The raw pySHACL validation report of some record files (merged), whether they conform,
     and whether some file could not be read. Files with structural errors have no RDF to report on."""
+    from rdflib import BNode, Graph, Literal  # noqa: PLC0415 - only the raw report is an rdflib graph
+
+    from ..graph import names  # noqa: PLC0415
+    from ..graph.vocab import RDF, SH  # noqa: PLC0415
+
     validator = validator or Validator()
     contents = contents or {}
     given = {record_name(p, data_dir): p for p in paths}
@@ -94,8 +101,8 @@ def shacl_report(paths: list[Path], data_dir: Path, validator: Validator | None 
             continue
         graph = graph or rdfize(record, ctx.index)
         results, report = validator.pyshacl_results(graph, ctx.types)
-        conforms &= not any(r.severity == SH.Violation for r in results)
-        subjects = {t[0] for t in graph.triples}
+        conforms &= not any(r.severity == names.SH.Violation for r in results)  # light terms, as the checker's
+        subjects = {to_rdflib(t[0]) for t in graph.triples}
         for result in report.subjects(RDF.type, SH.ValidationResult):
             if report.value(result, SH.focusNode) in subjects:  # not results about referenced entities
                 merged.add((top, SH.result, result))

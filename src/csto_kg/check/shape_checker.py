@@ -8,19 +8,26 @@ the same results as pySHACL (focus node, path, value, constraint component,
 severity, message) — ``tests/test_shape_checker.py`` compares the two on every
 test record and on mutated ones. Shapes that use a feature outside the supported
 subset raise :class:`Unsupported`, and the caller falls back to pySHACL.
+
+The compiled checker holds light terms (:mod:`csto_kg.graph.terms`) and checks a record's light
+triples: only compiling it reads the shapes with rdflib, which checking never imports.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.term import Node
+from ..graph.names import RDF, RDFS, SH, XSD
+from ..graph.terms import IRI, BlankNode, Literal, from_rdflib, ill_typed, python_value
 
-from ..graph.vocab import RDF, RDFS, SH, XSD
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+URIRef = IRI  # the checker's terms are light ones (graph.terms), never rdflib's
+BNode = BlankNode
+Node = IRI | BlankNode | Literal
 
 RDF_LANGSTRING = RDF.langString
 
@@ -130,21 +137,24 @@ _NONE: list[Node] = []  # no value nodes (never changed)
 class ShapeChecker:
     """The shapes graph compiled once; :meth:`check` runs it on one record.
 
-    The compiled checker is plain data (shapes, constraint objects, rdflib terms): it pickles
+    The compiled checker is plain data (shapes, constraint objects, light terms): it pickles
     without the shapes graph it was compiled from, which is how :mod:`csto_kg.check.validate`
-    caches it between runs.
+    caches it between runs. ``shapes`` is an rdflib graph (compiling is what needs rdflib).
     """
 
     def __init__(self, shapes: Graph, hierarchy: Iterable[tuple[Node, Node, Node]]):
+        from ..graph import vocab  # noqa: PLC0415 - rdflib's terms, to look the shapes graph up
+
         self.graph = shapes
         self.superclasses = _closure(hierarchy)
         self.targets: list[tuple[str, Shape]] = []
-        self._compiled: dict[Node, Shape] = {}
-        for node_shape in sorted(set(shapes.subjects(SH.targetClass, None)), key=str):
+        self._compiled: dict = {}
+        sh = vocab.SH
+        for node_shape in sorted(set(shapes.subjects(sh.targetClass, None)), key=str):
             shape = self._compile(node_shape)
-            for cls in shapes.objects(node_shape, SH.targetClass):
+            for cls in shapes.objects(node_shape, sh.targetClass):
                 self.targets.append((str(cls), shape))
-        for predicate in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.sparql, SH.target):
+        for predicate in (sh.targetNode, sh.targetSubjectsOf, sh.targetObjectsOf, sh.sparql, sh.target):
             if (None, predicate, None) in shapes:
                 raise Unsupported(f"sh:{predicate.split('#')[-1]}")
         for shape in self._compiled.values():
@@ -156,19 +166,25 @@ class ShapeChecker:
 
     # -- compiling
 
-    def _compile(self, node: Node) -> Shape:
+    def _compile(self, node) -> Shape:
+        """The shape of ``node`` (an rdflib term of the shapes graph), made of light terms."""
+        from rdflib import URIRef as RdflibIRI  # noqa: PLC0415 - compiling reads the shapes with rdflib
+        from rdflib.collection import Collection  # noqa: PLC0415
+
+        from ..graph.vocab import SH  # noqa: PLC0415 - rdflib's terms, to look the shapes graph up
+
         if node in self._compiled:
             return self._compiled[node]
         g = self.graph
         path = g.value(node, SH.path)
-        if path is not None and not isinstance(path, URIRef):
+        if path is not None and not isinstance(path, RdflibIRI):
             raise Unsupported("complex property paths")
         message = g.value(node, SH.message)
-        shape = Shape(node, path, None if path is None else str(path), g.value(node, SH.severity) or SH.Violation,
-                      None if message is None else str(message))
+        shape = Shape(from_rdflib(node), from_rdflib(path), None if path is None else str(path),
+                      from_rdflib(g.value(node, SH.severity) or SH.Violation), None if message is None else str(message))
         self._compiled[node] = shape
         for p, o in g.predicate_objects(node):
-            if p not in PARAMETERS and p not in IGNORED:
+            if str(p) not in PARAMETERS and str(p) not in IGNORED:
                 raise Unsupported(f"constraint parameter {p}")
         add = shape.checks.append
         if (v := g.value(node, SH.minCount)) is not None:
@@ -178,24 +194,24 @@ class ShapeChecker:
         for cls in g.objects(node, SH["class"]):
             add(_Class(str(cls)))
         if (v := g.value(node, SH.datatype)) is not None:
-            add(_Datatype(v))
+            add(_Datatype(from_rdflib(v)))
         if (v := g.value(node, SH["in"])) is not None:
-            add(_In(set(Collection(g, v))))
+            add(_In({from_rdflib(x) for x in Collection(g, v)}))
         for v in g.objects(node, SH.hasValue):
-            add(_HasValue(v))
+            add(_HasValue(from_rdflib(v)))
         for other in g.objects(node, SH.disjoint):
-            if not isinstance(other, URIRef):
+            if not isinstance(other, RdflibIRI):
                 raise Unsupported("sh:disjoint with a path that is not a property")
             add(_Disjoint(str(other)))
         if (v := g.value(node, SH.nodeKind)) is not None:
-            add(_NodeKind(v))
+            add(_NodeKind(from_rdflib(v)))
         if (v := g.value(node, SH.pattern)) is not None:
             if g.value(node, SH.flags) is not None:
                 raise Unsupported("sh:flags")
             re.compile(str(v))  # a pattern that is no regular expression fails here, as it did
             add(_Pattern(str(v)))
         if (v := g.value(node, SH.minInclusive)) is not None:
-            add(_MinInclusive(v))
+            add(_MinInclusive(from_rdflib(v)))
         if (v := g.value(node, SH.languageIn)) is not None:
             add(_LanguageIn([str(x).lower() for x in Collection(g, v)]))
         if (q := g.value(node, SH.qualifiedValueShape)) is not None:
@@ -207,7 +223,7 @@ class ShapeChecker:
         for kind, component in ((SH["or"], SH.OrConstraintComponent), (SH.xone, SH.XoneConstraintComponent)):
             if (v := g.value(node, kind)) is not None:
                 members = [self._compile(m) for m in Collection(g, v)]
-                add(_Logical(members, component, exactly_one=kind == SH.xone))
+                add(_Logical(members, from_rdflib(component), exactly_one=kind == SH.xone))
         for prop in g.objects(node, SH.property):
             shape.properties.append(self._compile(prop))
         return shape
@@ -521,7 +537,7 @@ def _has_datatype(value: Node, datatype: Node) -> bool:
     if actual != datatype:
         return False
     lexical = _LEXICAL.get(datatype)
-    return lexical is None or bool(lexical.match(str(value))) and value.ill_typed is not True
+    return lexical is None or bool(lexical.match(value.lexical)) and ill_typed(value.lexical, value.datatype) is not True
 
 
 def _node_kind(value: Node, kind: Node) -> bool:
@@ -541,9 +557,19 @@ def _node_kind(value: Node, kind: Node) -> bool:
 
 
 def _at_least(value: Node, minimum: Node) -> bool:
+    """As pySHACL compares them: the literals' values (rdflib's ``toPython()``)."""
     if not isinstance(value, Literal) or not isinstance(minimum, Literal):
         return False
     try:
-        return value.toPython() >= minimum.toPython()
+        return _to_python(value) >= _to_python(minimum)
     except TypeError:
         return False
+
+
+def _to_python(literal: Literal):
+    """rdflib's ``Literal.toPython()`` for the datatypes the shapes compare: the value of an integer,
+    a date or a boolean, the text of a plain, language-tagged or xsd:string literal, else the literal."""
+    if literal.datatype is None or literal.datatype == XSD.string:
+        return literal.lexical
+    value = python_value(literal.lexical, literal.datatype)
+    return literal if value is None else value

@@ -15,6 +15,9 @@ hierarchy, the ontology's concepts, the shapes' descriptions) can be cached in a
 those files' bytes, the package version and the code that derives it. A command then reads
 that file instead of parsing Turtle and compiling the shapes; a stale, corrupt or unreadable
 cache is recomputed (and rewritten), never an error.
+
+What is derived (and cached) is made of light terms (:mod:`csto_kg.graph.terms`): checking a record
+with the compiled checker, from a cache, never imports rdflib; parsing the shapes and pySHACL do.
 """
 
 from __future__ import annotations
@@ -27,23 +30,29 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Iterable
 
 from .. import __version__
+from ..graph import names, terms
 from ..graph.rdfize import RecordGraph
 from ..graph.resources import ontology_files, read_turtle, shapes_files
-from ..graph.vocab import ID, RDF, RDFS, SH
+from ..graph.names import ID, RDF, SH
+from ..graph.terms import IRI, BlankNode, Literal, from_rdflib, from_rdflib_triple, to_rdflib, to_rdflib_triple
 from ..problems import Problem
 from . import shape_checker
 from .shape_checker import Result, ShapeChecker, Unsupported
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+URIRef = IRI  # light terms (graph.terms): what records' graphs and the cache hold
+Node = IRI | BlankNode | Literal
+
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
 #: The cache of what the validator derives from the shapes and the ontology, in a store's folder.
 CACHE_FILE = "validator.cache"
-_CACHE_FORMAT = b"csto-kg validator cache 1\n"
+# the format of the cache file; its key also holds the light terms' version (terms.VERSION)
+_CACHE_FORMAT = b"csto-kg validator cache 2\n"
 
 
 @dataclass
@@ -125,14 +134,19 @@ class Validator:
         return found
 
     def derive(self) -> Derived:
-        """Parse the shapes and the ontology and compile the checker."""
+        """Parse the shapes and the ontology and compile the checker (all of it light terms)."""
+        from rdflib import URIRef as RdflibIRI  # noqa: PLC0415 - parsing the shapes is what needs rdflib
+
+        from ..graph import vocab  # noqa: PLC0415
+
         ontology = self.ontology
-        hierarchy = [t for t in ontology.triples((None, RDFS.subClassOf, None)) if isinstance(t[2], URIRef)]
+        hierarchy = [from_rdflib_triple(t) for t in ontology.triples((None, vocab.RDFS.subClassOf, None))
+                     if isinstance(t[2], RdflibIRI)]
         vocabulary: dict[URIRef, set[URIRef]] = {}
-        for s, o in ontology.subject_objects(RDF.type):
-            if isinstance(s, URIRef) and str(s).startswith(ID) and isinstance(o, URIRef):
-                vocabulary.setdefault(s, set()).add(o)
-        expected = {s: str(o) for s, o in self.shapes.subject_objects(SH.description)}
+        for s, o in ontology.subject_objects(vocab.RDF.type):
+            if isinstance(s, RdflibIRI) and str(s).startswith(ID) and isinstance(o, RdflibIRI):
+                vocabulary.setdefault(IRI(s), set()).add(IRI(o))
+        expected = {from_rdflib(s): str(o) for s, o in self.shapes.subject_objects(vocab.SH.description)}
         try:
             checker = ShapeChecker(self.shapes, hierarchy)
         except Unsupported:
@@ -142,8 +156,8 @@ class Validator:
     def cache_key(self) -> bytes:
         """A digest of what :meth:`derive` depends on: the shapes and ontology files' bytes, the
         package version and the source of the code that derives it."""
-        digest = hashlib.sha256(_CACHE_FORMAT + __version__.encode() + b"\0")
-        for module in (shape_checker.__file__, __file__):
+        digest = hashlib.sha256(_CACHE_FORMAT + __version__.encode() + b"\0" + f"terms {terms.VERSION}".encode() + b"\0")
+        for module in (shape_checker.__file__, __file__, terms.__file__, names.__file__):
             digest.update(_file_digest(Path(module)))
         for kind, paths in ((b"shapes", self.shapes_paths), (b"ontology", self.ontology_paths)):
             for path in paths:
@@ -171,23 +185,30 @@ class Validator:
         return self._problems(record, self.checker.check(record.triples, types))
 
     def data_graph(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> Graph:
-        """The record's triples, the classes of what it references, and the class hierarchy."""
+        """The record's triples, the classes of what it references, and the class hierarchy, as an
+        rdflib graph (of rdflib terms: the light ones converted)."""
+        from rdflib import Graph  # noqa: PLC0415 - pySHACL's data graph is an rdflib graph
+
         data = Graph()
         subjects = set()
         for triple in record.triples:
-            data.add(triple)
+            data.add(to_rdflib_triple(triple))
             subjects.add(triple[0])
+        a = to_rdflib(RDF.type)
         for _s, _p, node in record.triples:
-            if isinstance(node, URIRef) and str(node).startswith(ID) and node not in subjects:
+            if isinstance(node, IRI) and str(node).startswith(ID) and node not in subjects:
                 for cls in types.get(node, ()):
-                    data.add((node, RDF.type, cls))
+                    data.add((to_rdflib(node), a, to_rdflib(cls)))
         for triple in self.hierarchy:
-            data.add(triple)
+            data.add(to_rdflib_triple(triple))
         return data
 
     def pyshacl_results(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> tuple[list, Graph]:
-        """Validate with pySHACL; returns its results as :class:`shape_checker.Result` and the raw report."""
+        """Validate with pySHACL; returns its results as :class:`shape_checker.Result` (of light terms,
+        as the compiled checker's) and the raw report (an rdflib graph)."""
         from pyshacl import validate as shacl_validate  # imported late: it is slow to import
+
+        from ..graph.vocab import RDF, SH  # noqa: PLC0415 - rdflib's terms, to read the report
 
         types = _WithVocabulary(types, self.vocabulary)
         _conforms, report, _text = shacl_validate(
@@ -197,14 +218,15 @@ class Validator:
         subjects = {s for s, _p, _o in record.triples}
         results = []
         for node in report.subjects(RDF.type, SH.ValidationResult):
-            focus = report.value(node, SH.focusNode)
+            focus = from_rdflib(report.value(node, SH.focusNode))
             if focus not in subjects:
                 continue  # a referenced entity is checked with its own record
             message = report.value(node, SH.resultMessage)
-            results.append(Result(focus, report.value(node, SH.resultPath), report.value(node, SH.value),
-                                  report.value(node, SH.sourceConstraintComponent),
-                                  report.value(node, SH.resultSeverity), None if message is None else str(message),
-                                  report.value(node, SH.sourceShape)))
+            results.append(Result(focus, from_rdflib(report.value(node, SH.resultPath)),
+                                  from_rdflib(report.value(node, SH.value)),
+                                  from_rdflib(report.value(node, SH.sourceConstraintComponent)),
+                                  from_rdflib(report.value(node, SH.resultSeverity)), None if message is None else str(message),
+                                  from_rdflib(report.value(node, SH.sourceShape))))
         return results, report
 
     def _problems(self, record: RecordGraph, results) -> list[Problem]:
@@ -227,7 +249,7 @@ class Validator:
             expected=self.expected.get(shape, ""),
             severity=SEVERITIES.get(result.severity, "error"),
             value=None if value is None else str(value),
-            shape=str(shape) if isinstance(shape, URIRef) else None,
+            shape=str(shape) if isinstance(shape, IRI) else None,
             constraint=str(result.component) if result.component else None,
         )
 
@@ -307,10 +329,10 @@ class _WithVocabulary:
 
 
 def _show(value: Node) -> str:
-    if isinstance(value, URIRef) and str(value).startswith(ID):
+    if isinstance(value, IRI) and str(value).startswith(ID):
         return repr(str(value).rsplit("/", 1)[-1])
     if isinstance(value, Literal):
-        return repr(str(value))
+        return repr(value.lexical)
     return f"<{value}>"
 
 
@@ -319,6 +341,6 @@ def entity_types(graphs: Iterable[RecordGraph]) -> dict[URIRef, set[URIRef]]:
     types: dict[URIRef, set[URIRef]] = {}
     for rg in graphs:
         for s, p, o in rg.triples:
-            if p == RDF.type and isinstance(s, URIRef) and isinstance(o, URIRef):
+            if p == RDF.type and isinstance(s, IRI) and isinstance(o, IRI):
                 types.setdefault(s, set()).add(o)
     return types

@@ -3,7 +3,8 @@
 Every triple remembers where in the YAML it came from (``RecordGraph.locations``),
 so a SHACL result on a node and path can be reported at the file and line the
 curator wrote. The output is deterministic: no blank nodes, IRIs made from slugs
-and numbers only.
+and numbers only. The terms are light ones (:mod:`csto_kg.graph.terms`), not rdflib's:
+checking a record needs no rdflib; :attr:`RecordGraph.graph` converts them.
 """
 
 from __future__ import annotations
@@ -13,16 +14,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from .. import records as r
 from ..records.kinds import BY_NAME as KINDS, ENTITY_SECTIONS
-from .vocab import (
+from .terms import IRI, Literal, to_rdflib
+from .names import (
     DCTERMS, EDTF, IGO, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, WD, XSD,
     document_kind_iri, entity_iri, expand, graph_iri, iri, role_iri,
 )
 from ..records.yamlsafe import Mark
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+URIRef = IRI  # the records' IRIs are light terms (graph.terms): never rdflib's
+Node = IRI | Literal
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
 TIME_PROPERTIES = {"day": TIME.inXSDDate, "month": TIME.inXSDgYearMonth, "year": TIME.inXSDgYear}
@@ -66,17 +73,20 @@ class RecordGraph:
 
     @property
     def graph(self) -> Graph:
-        """The triples as an rdflib graph (built on first use; the build itself does not need it)."""
+        """The triples as an rdflib graph of rdflib terms (built on first use; the build and the
+        check do not need it)."""
         if self._graph is None:
+            from rdflib import Graph  # noqa: PLC0415 - only whoever asks for an rdflib graph loads rdflib
+
             self._graph = Graph()
-            for triple in self.triples:
-                self._graph.add(triple)
+            for s, p, o in self.triples:
+                self._graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
         return self._graph
 
     def nquads(self) -> list[str]:
         """The triples as N-Quads lines in this record's graph, each once, in order."""
         ctx = f" <{self.iri}> .\n"
-        return list(dict.fromkeys([f"<{s}> <{p}> <{o}>{ctx}" if type(o) is URIRef else f"<{s}> <{p}> {nquads_term(o)}{ctx}"
+        return list(dict.fromkeys([f"<{s}> <{p}> <{o}>{ctx}" if type(o) is IRI else f"<{s}> <{p}> {nquads_term(o)}{ctx}"
                                    for s, p, o in self.triples]))
 
     def locate(self, node: Node, path: Node | None) -> Location | None:
@@ -107,11 +117,11 @@ _XSD_STRING = str(XSD.string)
 
 def nquads_term(node: Node) -> str:
     """An IRI or a literal as N-Quads writes it (the graphs the records make have no blank nodes)."""
-    if isinstance(node, URIRef):
+    if isinstance(node, IRI):
         return f"<{node}>"
     if isinstance(node, Literal):
         language, datatype = node.language, node.datatype
-        text = str(node)
+        text = node.lexical
         quoted = nquads_string(text)
         if language:
             return f"{quoted}@{language}"
@@ -122,21 +132,19 @@ def nquads_term(node: Node) -> str:
 
 
 def text_literal(text: str, lang: str | None) -> Literal:
-    """A plain or language-tagged literal, made without rdflib's general-purpose checks
-    (the text is a Python string and the tag was checked when the record was read)."""
-    if lang is None:
-        return Literal(text)
-    literal = str.__new__(Literal, text)
-    literal._language = lang
-    literal._datatype = None
-    literal._value = text
-    literal._ill_typed = None
-    return literal
+    """A plain or language-tagged literal (the tag was checked when the record was read)."""
+    return Literal(text, None, lang)
 
 
 @lru_cache(maxsize=4096)
 def int_literal(number: int) -> Literal:
-    return Literal(number)
+    """An xsd:integer, written as rdflib writes a Python int (its decimal digits)."""
+    return Literal(str(int(number)), XSD.integer)
+
+
+def boolean_literal(value: bool) -> Literal:
+    """An xsd:boolean, written as rdflib writes a Python bool (``true``, ``false``)."""
+    return Literal("true" if value else "false", XSD.boolean)
 
 
 @lru_cache(maxsize=65536)
@@ -144,13 +152,13 @@ def date_literal_of(text: str, precision: str | None) -> Literal:
     """An exact date as xsd:date, gYearMonth or gYear (``precision``); any other EDTF date (no
     precision) as a literal of the EDTF datatype."""
     if precision is None:
-        return Literal(text, datatype=EDTF)
-    return Literal(text, datatype=DATE_TYPES[precision])
+        return Literal(text, EDTF)
+    return Literal(text, DATE_TYPES[precision])
 
 
 @lru_cache(maxsize=65536)
 def day_literal(day: str) -> Literal:
-    return Literal(day, datatype=XSD.date)
+    return Literal(day, XSD.date)
 
 
 def date_literal(date: r.PartialDate) -> Literal:
@@ -245,7 +253,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
     b.add(s, RDF.type, cls, e.slug.mark, "slug")
     if e.kind == "rank":
         if f.get("seniority") is not None:
-            b.add(s, IGO.seniority, Literal(f["seniority"]), e.slug.mark, "seniority")
+            b.add(s, IGO.seniority, int_literal(f["seniority"]), e.slug.mark, "seniority")
         b.add(s, RDF.type, SKOS.Concept, e.slug.mark, "slug")
         b.add(s, SKOS.inScheme, IGO.RankScheme, e.slug.mark, "slug")
         b.labels(s, r.Labels(e.labels.pref), "label", SKOS.prefLabel)
@@ -288,7 +296,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
             b.add(s, DCTERMS.language, Literal(str(f["language"])), f["language"].mark, "language")
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
         if f.get("excerpt_only") is not None:
-            b.add(s, IGO.excerptOnly, Literal(f["excerpt_only"]), e.mark, "excerpt_only")
+            b.add(s, IGO.excerptOnly, boolean_literal(f["excerpt_only"]), e.mark, "excerpt_only")
         if not e.labels.pref:
             title = f.get("title") or f.get("publisher")
             published = f.get("published")

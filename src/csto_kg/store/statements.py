@@ -31,9 +31,9 @@ import json
 from typing import Callable, Iterable
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
-from ..graph.vocab import ID, PREFIXES, expand
+from ..graph.names import ID, PREFIXES, expand
+from ..graph.terms import IRI
 from ..records.kinds import KINDS
 
 #: The predicates whose statements a part keeps (by their prefixed names).
@@ -64,8 +64,9 @@ def part(triples: Iterable[tuple[str, str, str]]) -> dict[str, list[str]]:
 
 
 def graph_part(triples: Iterable[tuple]) -> dict[str, list[str]]:
-    """The part of a record's graph: its rdflib ``triples`` (IRIs and literals; the records make no
-    blank nodes). Made for every record the build checks, so kept lean: one look at each predicate."""
+    """The part of a record's graph: its ``triples`` of light terms (:mod:`csto_kg.graph.terms`: IRIs
+    and literals; the records make no blank nodes). Made for every record the build checks, so kept
+    lean: one look at each predicate."""
     found: dict[str, list[str]] = {}
     labels: list[tuple[str, str, str]] = []
     typed: set[str] = set()
@@ -83,7 +84,7 @@ def graph_part(triples: Iterable[tuple]) -> dict[str, list[str]]:
                 found.setdefault(s, []).extend(("a", key))
                 if key in labelled:
                     typed.add(s)
-        elif type(o) is URIRef:
+        elif type(o) is IRI:
             o = str(o)
             found.setdefault(s, []).extend((key, o[cut:] if starts(o, id_) else f"<{o}>"))
         elif key in _LABELS:
