@@ -157,7 +157,7 @@ def test_a_build_that_kept_the_parts_in_its_records_information_is_followed_by_a
     path = store.current_dir().with_name(store.current_dir().name + ".records.json")
     records = json.loads(path.read_text(encoding="utf-8"))
     for name, part, _line in read_record_lines(store.statements()):
-        records[name]["statements"] = part
+        records[name]["statements"] = statements.text(part)  # as such a build kept it: the part's JSON text
     path.write_text(json.dumps(records), encoding="utf-8")
     store.statements().unlink()
     meeting = sorted((data_copy / "meetings").glob("*.yaml"))[-1]

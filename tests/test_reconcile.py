@@ -254,6 +254,6 @@ def test_the_build_merges_the_records_parts_into_exactly_what_the_queries_read(b
     every = [*parts, statements.nquads_part(ontology_nquads())]
     merged = reconciliation.merge(statements.Statements(every))
     assert merged == queried == asked
-    assert statements.fold(lambda: iter(every), reconciliation.Fold()) == [merged]  # a part at a time, as the build does
+    assert statements.fold(every, every, reconciliation.Fold()) == [merged]  # a part at a time, as the build does
     assert reconciliation.load(built_store.current_dir()) == merged
     assert len(merged) > 200 and sum(bool(e["posts"]) for e in merged) > 20 and sum(bool(e["meetings"]) for e in merged) > 40

@@ -208,18 +208,12 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                                previous.get("evidence") if plan is not None else None, evidence_file, Path(work))
         progress("summarizing for the pages and indexing names for reconciliation")  # while the last files load
         statements_file = Path(work) / "statements.jsonl"
-        with open(statements_file, "w", encoding="utf-8") as out:
-            for _kept in kept_values(records, processed, outcome.statements_files,
-                                     previous.get("statements") if plan is not None else None, out,
-                                     inline=lambda info: info.pop("statements", None)):
-                pass
         other_part = statements.nquads_part(text)
-
-        def parts() -> Iterator:  # every record's part, then the ontology's and labels graph's, a part at a time
-            yield from (part for _name, part, _line in pipeline.read_record_lines(statements_file))
-            yield other_part
-
-        found, names = statements.fold(parts, summaries.Fold(), reconciliation.Fold())
+        written = written_parts(records, processed, outcome.statements_files,
+                                previous.get("statements") if plan is not None else None, statements_file)
+        found, names = statements.fold(itertools.chain(written, [other_part]),
+                                       itertools.chain(read_parts(statements_file), [other_part]),
+                                       summaries.Fold(), reconciliation.Fold())
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
@@ -272,16 +266,16 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
     evidence had a file of its own kept each record's claim rows there, as ``tenure``)."""
     shared: dict = {}  # one object for each name, file, date and list of sources, over all claims
 
-    def inline_rows(info: dict) -> list | None:  # the rows themselves: an older build's per-record information
+    def inline_rows(name: str, info: dict) -> str | None:  # the rows themselves: an older build's per-record information
         rows = info.get("tenure")
         if not isinstance(rows, list):
             return None
         info["tenure"] = len(rows)
-        return rows
+        return pipeline.record_line(name, rows) if rows else None
 
     def claims(out) -> Iterator:
-        for _name, rows in kept_values(records, processed, new_evidence, old_evidence, out, inline_rows):
-            yield from (claim_from_row(row, shared) for row in rows)
+        for _name, line in kept_lines(records, processed, new_evidence, old_evidence, out, inline_rows):
+            yield from (claim_from_row(row, shared) for row in pipeline.line_value(line))
 
     single = {post for info in records.values() for post in info.get("single_holder", ())}
     with open(evidence_file, "w", encoding="utf-8") as out:
@@ -304,27 +298,48 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
     return files
 
 
-def kept_values(records: dict[str, dict], processed: set[str], new_files: list[Path], old_file: Path | None, out,
-                inline: Callable[[dict], object]) -> Iterator[tuple[str, object]]:
-    """The name and value of each record of ``records`` (the build's per-record information) that a
-    build keeps in a file of record lines (:func:`~csto_kg.check.pipeline.record_line`: its tenure
-    evidence, its part), written to ``out`` (the new build's file) as they are read, a record at a time:
-    from ``new_files`` (the records ``processed`` now), from ``old_file`` (the last build's file: the
-    records not processed again) and from ``inline(info)`` (a build from before such a file was kept
-    held the value in each record's information; None where it did not)."""
+def written_parts(records: dict[str, dict], processed: set[str], new_files: list[Path], old_file: Path | None,
+                  statements_file: Path) -> Iterator[dict]:
+    """Each record's part (:func:`kept_lines`), as it is written to ``statements_file``, the file kept
+    beside the new build."""
+    with open(statements_file, "w", encoding="utf-8") as out:
+        for _name, line in kept_lines(records, processed, new_files, old_file, out, inline=inline_part):
+            yield pipeline.line_value(line)
+
+
+def read_parts(statements_file: Path) -> Iterator[dict]:
+    """Each record's part in a file of them (as :func:`written_parts` writes it)."""
+    return (pipeline.line_value(line) for _name, line in pipeline.record_names(statements_file))
+
+
+def inline_part(name: str, info: dict) -> str | None:
+    """The line of the part a build from before the parts had a file of their own kept in a record's
+    information (``statements``, taken out of it)."""
+    text = info.pop("statements", None)
+    return pipeline.part_line(name, text) if text else None
+
+
+def kept_lines(records: dict[str, dict], processed: set[str], new_files: list[Path], old_file: Path | None, out,
+               inline: Callable[[str, dict], str | None]) -> Iterator[tuple[str, str]]:
+    """The name and line of each record of ``records`` (the build's per-record information) in a file
+    of record lines a build keeps (:func:`~csto_kg.check.pipeline.record_line`: its tenure evidence,
+    its part), each written to ``out`` (the new build's file) as it is read: from ``new_files`` (the
+    records ``processed`` now), from ``old_file`` (the last build's file: the records not processed
+    again) and from ``inline(name, info)`` (a build from before such a file was kept held the value in
+    each record's information: its line, or None)."""
     for name, info in records.items():
-        value = inline(info)
-        if value and name not in processed:
-            out.write(pipeline.record_line(name, value))
-            yield name, value
+        line = inline(name, info)
+        if line and name not in processed:
+            out.write(line)
+            yield name, line
     sources = [(path, True) for path in new_files]
     if old_file is not None:
         sources.insert(0, (old_file, False))
     for path, new in sources:
-        for name, value, line in pipeline.read_record_lines(path):
+        for name, line in pipeline.record_names(path):
             if new or (name in records and name not in processed):
                 out.write(line)
-                yield name, value
+                yield name, line
 
 
 def former_id_clashes(data_dir: Path, outcome: pipeline.Outcome, previous: dict) -> list[Problem]:

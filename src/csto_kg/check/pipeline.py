@@ -167,7 +167,7 @@ def write_statements(results: list[FileResult], out) -> None:
     keeps the parts in such files, not in memory (they are most of a record's result)."""
     for result in results:
         if result.statements and result.statements != "{}":
-            out.write(record_line(result.name, result.statements))
+            out.write(part_line(result.name, result.statements))
         result.statements = ""
 
 
@@ -176,12 +176,33 @@ def record_line(name: str, value) -> str:
     return json.dumps([name, value], ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def part_line(name: str, text: str) -> str:
+    """As :func:`record_line` of a record's part, from the part's JSON text (:func:`~csto_kg.store.statements.text`),
+    as it is: the line is read with one parse, not a string's and then the part's."""
+    return f"[{json.dumps(name, ensure_ascii=False)},{text}]\n"
+
+
 def read_record_lines(path: Path) -> Iterator[tuple[str, object, str]]:
     """A file of :func:`record_line` lines: each record's name, its value and its line."""
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             name, value = json.loads(line)
             yield name, value, line
+
+
+_NAME = json.JSONDecoder()
+
+
+def record_names(path: Path) -> Iterator[tuple[str, str]]:
+    """A file of :func:`record_line` lines: each record's name and its line, the value left unread."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            yield _NAME.raw_decode(line, 1)[0], line
+
+
+def line_value(line: str):
+    """The value of a :func:`record_line` line."""
+    return json.loads(line)[1]
 
 
 def sharing(problem: Problem, shared: dict) -> Problem:

@@ -28,7 +28,7 @@ one of the classes of the entities the service reconciles: a record's labels of 
 from __future__ import annotations
 
 import json
-from typing import Callable, Iterable
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -243,18 +243,18 @@ class Statements:
         return {_plain(s) for s, o in self._pairs("a") if o == cls}
 
 
-def fold(parts: Callable[[], Iterable[dict[str, list[str]] | str]], *folds) -> list:
+def fold(first: Iterable[dict[str, list[str]] | str], second: Iterable[dict[str, list[str]] | str], *folds) -> list:
     """The results of ``folds`` (:class:`csto_kg.store.summaries.Fold`,
-    :class:`csto_kg.store.reconciliation.Fold`) over the parts ``parts()`` gives, read twice, a
-    part at a time: each fold is given each part's :class:`Statements` on the first reading
-    (``first``: only the predicates named in its ``FIRST``), then on the second (``second``), then
-    asked for its ``result``."""
-    first = frozenset(key for each in folds for key in each.FIRST)
-    for part in parts():
-        found = Statements([part], first)
+    :class:`csto_kg.store.reconciliation.Fold`) over the parts, read twice (``first``, then ``second``:
+    the same parts), a part at a time: each fold is given each part's :class:`Statements` on the first
+    reading (``first``: only the predicates named in its ``FIRST``), then on the second (``second``),
+    then asked for its ``result``."""
+    keys = frozenset(key for each in folds for key in each.FIRST)
+    for part in first:
+        found = Statements([part], keys)
         for each in folds:
             each.first(found)
-    for part in parts():
+    for part in second:
         found = Statements([part])
         for each in folds:
             each.second(found)
