@@ -245,3 +245,23 @@ def test_a_refused_line_is_traced_to_its_record_across_a_broken_literal(tmp_path
     assert type(refused) is CstoKgError and "<https://w3id.org/csto-kg/graph/ontology>" in refused.message
     err.filename = str(tmp_path / "another.nq")  # not the build's file: nothing to say
     assert refused_record(err, [path], {}) is None
+
+
+def test_the_warnings_of_many_records_share_their_texts():
+    """A build keeps every record's warnings to its end: those the workers send back are held with
+    each text once, whatever record they came from."""
+    from csto_kg.check.pipeline import sharing
+    from csto_kg.problems import Problem
+
+    def text(*words: str) -> str:  # a new string object each time, as unpickling makes them
+        return " ".join(words)
+
+    shared: dict = {}
+    first = sharing(Problem("meetings/a.yaml", 3, 5, text("participations[n=1]"), text("states", "no", "rank"),
+                            text("rank:", "when", "stated"), "warning"), shared)
+    second = Problem("meetings/b.yaml", 7, 5, text("participations[n=1]"), text("states", "no", "rank"),
+                     text("rank:", "when", "stated"), "warning")
+    kept = sharing(second, shared)
+    assert kept == second and first.file == "meetings/a.yaml" and kept.line == 7
+    assert kept.message is first.message and kept.expected is first.expected and kept.field is first.field
+    assert second.message is not first.message  # the texts were copies before

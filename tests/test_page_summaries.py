@@ -98,8 +98,10 @@ def test_the_records_parts_merged_are_what_the_queries_compute(built_store, smal
     """The build merges each record's part (kept beside the build, a line each) instead of asking the store."""
     parts = [part for _name, part, _line in read_record_lines(built_store.statements())]
     assert len(parts) == built_store.manifest()["record_count"] and all(parts)
-    merged = summaries.merge(Statements([*parts, statements.nquads_part(ontology_nquads())]))
+    every = [*parts, statements.nquads_part(ontology_nquads())]
+    merged = summaries.merge(Statements(every))
     assert merged == summaries.compute(built_store)
+    assert statements.fold(every, every, summaries.Fold()) == [merged]  # a part at a time, as the build does
     assert len(merged["agents"]) >= 9 and len(merged["posts"]) >= 8
 
 
