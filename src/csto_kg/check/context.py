@@ -17,7 +17,7 @@ from typing import Protocol
 from ..graph.rdfize import RecordGraph, rdfize
 from ..graph.sparql_terms import iri as sparql_iri, literal
 from ..graph.names import ID, RDFS, SKOS, iri
-from ..graph.terms import IRI as URIRef
+from ..graph.terms import IRI
 from .. import records as rec
 from ..records import ENTITY_SECTIONS, Labels
 from ..records.yamlsafe import Mark, Text
@@ -55,7 +55,7 @@ class RecordContext(Protocol):
         ...
 
     @property
-    def types(self) -> dict[URIRef, set[URIRef]]:
+    def types(self) -> dict[IRI, set[IRI]]:
         """The classes of every entity IRI known."""
         ...
 
@@ -129,7 +129,7 @@ class StoreIndex:
     def __init__(self, store: Store):
         self.store = store
         self.found: dict[str, _StoredEntity | None] = {}
-        self.types: dict[URIRef, set[URIRef]] = {}
+        self.types: dict[IRI, set[IRI]] = {}
         self.by_slug = self  # EntityIndex.by_slug.get(slug) is how callers look entities up
 
     def get(self, slug: str, default=None):
@@ -219,7 +219,7 @@ class StoreContext:
         self.stamp = entity_stamp(data_dir)
 
     @property
-    def types(self) -> dict[URIRef, set[URIRef]]:
+    def types(self) -> dict[IRI, set[IRI]]:
         return self.index.types
 
     def prepare(self, record: rec.RecordFile) -> None:

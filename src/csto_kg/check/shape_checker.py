@@ -25,7 +25,6 @@ from ..graph.terms import IRI, BlankNode, Literal, from_rdflib, ill_typed, pytho
 if TYPE_CHECKING:
     from rdflib import Graph
 
-URIRef = IRI  # the checker's terms are light ones (graph.terms), never rdflib's
 BNode = BlankNode
 Node = IRI | BlankNode | Literal
 
@@ -61,8 +60,8 @@ class Result:
     focus: Node
     path: Node | None
     value: Node | None
-    component: URIRef
-    severity: URIRef
+    component: IRI
+    severity: IRI
     message: str | None
     shape: Node
 
@@ -70,9 +69,9 @@ class Result:
 @dataclass
 class Shape:
     node: Node
-    path: URIRef | None
+    path: IRI | None
     path_key: str | None
-    severity: URIRef
+    severity: IRI
     message: str | None
     checks: list["_Check"] = field(default_factory=list)  # (checker, focus, values, data) -> results
     properties: list["Shape"] = field(default_factory=list)
@@ -413,7 +412,7 @@ class _PerValue(_Check):
     """A constraint each value node must meet on its own (:meth:`ok`)."""
 
     __slots__ = ()
-    component: URIRef
+    component: IRI
 
     def ok(self, value: Node, data: Data) -> bool:
         raise NotImplementedError
@@ -514,7 +513,7 @@ class _Logical(_Check):
 
     __slots__ = ("members", "component", "exactly_one")
 
-    def __init__(self, members: list[Shape], component: URIRef, exactly_one: bool):
+    def __init__(self, members: list[Shape], component: IRI, exactly_one: bool):
         self.members, self.component, self.exactly_one = members, component, exactly_one
 
     def __call__(self, checker, focus, values, data):
@@ -542,15 +541,15 @@ def _has_datatype(value: Node, datatype: Node) -> bool:
 
 def _node_kind(value: Node, kind: Node) -> bool:
     if kind == SH.IRI:
-        return isinstance(value, URIRef)
+        return isinstance(value, IRI)
     if kind == SH.Literal:
         return isinstance(value, Literal)
     if kind == SH.BlankNode:
         return isinstance(value, BNode)
     if kind == SH.BlankNodeOrIRI:
-        return isinstance(value, (BNode, URIRef))
+        return isinstance(value, (BNode, IRI))
     if kind == SH.IRIOrLiteral:
-        return isinstance(value, (URIRef, Literal))
+        return isinstance(value, (IRI, Literal))
     if kind == SH.BlankNodeOrLiteral:
         return isinstance(value, (BNode, Literal))
     raise Unsupported(f"sh:nodeKind {kind}")

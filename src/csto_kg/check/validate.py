@@ -45,7 +45,6 @@ from .shape_checker import Result, ShapeChecker, Unsupported
 if TYPE_CHECKING:
     from rdflib import Graph
 
-URIRef = IRI  # light terms (graph.terms): what records' graphs and the cache hold
 Node = IRI | BlankNode | Literal
 
 SEVERITIES = {SH.Violation: "error", SH.Warning: "warning", SH.Info: "info"}
@@ -75,7 +74,7 @@ class Derived:
 
     checker: ShapeChecker | None  # None when the shapes need pySHACL
     hierarchy: list[tuple[Node, Node, Node]]
-    vocabulary: dict[URIRef, set[URIRef]]
+    vocabulary: dict[IRI, set[IRI]]
     expected: dict[Node, str]
 
 
@@ -107,7 +106,7 @@ class Validator:
         return self.derived.hierarchy
 
     @property
-    def vocabulary(self) -> dict[URIRef, set[URIRef]]:
+    def vocabulary(self) -> dict[IRI, set[IRI]]:
         """The classes of the concepts the ontology files define with IRIs of the data (the roles of
         roles.ttl, the kinds of document-kinds.ttl): records refer to them as to entities."""
         return self.derived.vocabulary
@@ -142,7 +141,7 @@ class Validator:
         ontology = self.ontology
         hierarchy = [from_rdflib_triple(t) for t in ontology.triples((None, vocab.RDFS.subClassOf, None))
                      if isinstance(t[2], RdflibIRI)]
-        vocabulary: dict[URIRef, set[URIRef]] = {}
+        vocabulary: dict[IRI, set[IRI]] = {}
         for s, o in ontology.subject_objects(vocab.RDF.type):
             if isinstance(s, RdflibIRI) and str(s).startswith(ID) and isinstance(o, RdflibIRI):
                 vocabulary.setdefault(IRI(s), set()).add(IRI(o))
@@ -171,7 +170,7 @@ class Validator:
             if _read_key(self.cache) != key:
                 _write_cache(self.cache, key, self.derived)
 
-    def validate(self, record: RecordGraph, types: dict[URIRef, set[URIRef]],
+    def validate(self, record: RecordGraph, types: dict[IRI, set[IRI]],
                  engine: str = "auto") -> list[Problem]:
         """Check one record graph; ``types`` gives the classes of every entity IRI.
 
@@ -184,7 +183,7 @@ class Validator:
         # every subject of the record is a focus node (the checker goes over the record's subjects only)
         return self._problems(record, self.checker.check(record.triples, types))
 
-    def data_graph(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> Graph:
+    def data_graph(self, record: RecordGraph, types: dict[IRI, set[IRI]]) -> Graph:
         """The record's triples, the classes of what it references, and the class hierarchy, as an
         rdflib graph (of rdflib terms: the light ones converted)."""
         from rdflib import Graph  # noqa: PLC0415 - pySHACL's data graph is an rdflib graph
@@ -203,7 +202,7 @@ class Validator:
             data.add(to_rdflib_triple(triple))
         return data
 
-    def pyshacl_results(self, record: RecordGraph, types: dict[URIRef, set[URIRef]]) -> tuple[list, Graph]:
+    def pyshacl_results(self, record: RecordGraph, types: dict[IRI, set[IRI]]) -> tuple[list, Graph]:
         """Validate with pySHACL; returns its results as :class:`shape_checker.Result` (of light terms,
         as the compiled checker's) and the raw report (an rdflib graph)."""
         from pyshacl import validate as shacl_validate  # imported late: it is slow to import
@@ -320,7 +319,7 @@ def _write_cache(path: Path, key: bytes, derived: Derived) -> None:
 class _WithVocabulary:
     """The classes of referenced IRIs: those of the records, else those of the ontology's concepts."""
 
-    def __init__(self, types, vocabulary: dict[URIRef, set[URIRef]]):
+    def __init__(self, types, vocabulary: dict[IRI, set[IRI]]):
         self.types, self.vocabulary = types, vocabulary
 
     def get(self, node, default=()):
@@ -336,9 +335,9 @@ def _show(value: Node) -> str:
     return f"<{value}>"
 
 
-def entity_types(graphs: Iterable[RecordGraph]) -> dict[URIRef, set[URIRef]]:
+def entity_types(graphs: Iterable[RecordGraph]) -> dict[IRI, set[IRI]]:
     """IRI -> classes, for every node typed in the given graphs."""
-    types: dict[URIRef, set[URIRef]] = {}
+    types: dict[IRI, set[IRI]] = {}
     for rg in graphs:
         for s, p, o in rg.triples:
             if p == RDF.type and isinstance(s, IRI) and isinstance(o, IRI):

@@ -28,7 +28,6 @@ from ..records.yamlsafe import Mark
 if TYPE_CHECKING:
     from rdflib import Graph
 
-URIRef = IRI  # the records' IRIs are light terms (graph.terms): never rdflib's
 Node = IRI | Literal
 
 DATE_TYPES = {"day": XSD.date, "month": XSD.gYearMonth, "year": XSD.gYear}
@@ -56,16 +55,16 @@ class Location:
 class RecordGraph:
     """The RDF of one record file: its triples, in order, and where each came from."""
 
-    def __init__(self, name: str, iri: URIRef):
+    def __init__(self, name: str, iri: IRI):
         self.name = name
         self.iri = iri
-        self.triples: list[tuple[URIRef, URIRef, Node]] = []  # may repeat a triple; RDF is a set
+        self.triples: list[tuple[IRI, IRI, Node]] = []  # may repeat a triple; RDF is a set
         # where each node, and each of its properties, was first written: the mark and the field
         # (a Location is made only for what :meth:`locate` is asked: a record with no problem needs none)
         self.locations: dict[tuple[Node, Node | None], tuple[Mark, str]] = {}
         self._graph: Graph | None = None
 
-    def add(self, triple: tuple[URIRef, URIRef, Node]) -> None:
+    def add(self, triple: tuple[IRI, IRI, Node]) -> None:
         self.triples.append(triple)
 
     def __len__(self) -> int:
@@ -165,7 +164,7 @@ def date_literal(date: r.PartialDate) -> Literal:
     return date_literal_of(date.text, date.precision)
 
 
-def time_property(date: r.PartialDate) -> URIRef:
+def time_property(date: r.PartialDate) -> IRI:
     """The property of a time:Instant that holds ``date``: time:inXSDDate, … for an exact date, igo:inEDTF else."""
     return TIME_PROPERTIES[date.precision] if date.precision else IGO.inEDTF
 
@@ -177,19 +176,19 @@ class _Builder:
         self.triples = self.out.triples
         self.locations = self.out.locations
 
-    def add(self, s: URIRef, p: URIRef, o: Node, mark: Mark, name: str) -> None:
+    def add(self, s: IRI, p: IRI, o: Node, mark: Mark, name: str) -> None:
         self.triples.append((s, p, o))
         self.locations.setdefault((s, p), (mark, name))
 
-    def node(self, s: URIRef, mark: Mark, name: str) -> None:
+    def node(self, s: IRI, mark: Mark, name: str) -> None:
         self.locations.setdefault((s, None), (mark, name))
 
-    def iri(self, ref: r.Ref) -> URIRef:
+    def iri(self, ref: r.Ref) -> IRI:
         target = self.index.by_slug.get(ref.slug)
         kind = target.kind if target is not None and target.kind in ref.kinds else ref.kinds[0]
         return entity_iri(kind, ref.slug)
 
-    def ref(self, s: URIRef, p: URIRef, ref: r.Ref | None, name: str) -> None:
+    def ref(self, s: IRI, p: IRI, ref: r.Ref | None, name: str) -> None:
         if ref is not None:
             self.add(s, p, self.iri(ref), ref.slug.mark, name)
 
@@ -199,22 +198,22 @@ class _Builder:
             return str(target.labels.pref["en"])
         return str(ref.slug) if ref else "?"
 
-    def labels(self, s: URIRef, labels: r.Labels, name: str, predicate: URIRef = RDFS.label) -> None:
+    def labels(self, s: IRI, labels: r.Labels, name: str, predicate: IRI = RDFS.label) -> None:
         for lang, text in sorted(labels.pref.items()):
             self.add(s, predicate, text_literal(str(text), lang), text.mark, f"{name}.{lang}" if lang != "en" else name)
         for lang, texts in sorted(labels.alt.items()):
             for text in texts:
                 self.add(s, SKOS.altLabel, text_literal(str(text), lang), text.mark, "alt_labels")
 
-    def text(self, s: URIRef, p: URIRef, value: r.Text | None, name: str, lang: str | None = "en") -> None:
+    def text(self, s: IRI, p: IRI, value: r.Text | None, name: str, lang: str | None = "en") -> None:
         if value is not None:
             self.add(s, p, text_literal(" ".join(str(value).split()), lang), value.mark, name)
 
-    def date(self, s: URIRef, p: URIRef, value: r.PartialDate | None, name: str) -> None:
+    def date(self, s: IRI, p: IRI, value: r.PartialDate | None, name: str) -> None:
         if value is not None:
             self.add(s, p, date_literal(value), value.mark, name)
 
-    def bounds(self, s: URIRef, first: r.PartialDate | None, last: r.PartialDate | None, name: str) -> None:
+    def bounds(self, s: IRI, first: r.PartialDate | None, last: r.PartialDate | None, name: str) -> None:
         """igo:earliestDate and igo:latestDate of ``s``: the first day ``first`` can mean and the last
         day ``last`` can mean, as xsd:date, where they are bounded."""
         if first is not None and first.earliest is not None:
@@ -222,17 +221,17 @@ class _Builder:
         if last is not None and last.latest is not None:
             self.add(s, IGO.latestDate, day_literal(last.latest), last.mark, name)
 
-    def instant(self, instant: URIRef, date: r.PartialDate, name: str) -> None:
+    def instant(self, instant: IRI, date: r.PartialDate, name: str) -> None:
         self.add(instant, RDF.type, TIME.Instant, date.mark, name)
         self.add(instant, time_property(date), date_literal(date), date.mark, name)
         self.bounds(instant, date, date, name)
 
-    def sources(self, s: URIRef, refs: Iterable[r.Ref], name: str) -> None:
+    def sources(self, s: IRI, refs: Iterable[r.Ref], name: str) -> None:
         for ref in refs:
             self.ref(s, PROV.wasDerivedFrom, ref, name)
 
-    def interval(self, s: URIRef, start: r.PartialDate | None, end: r.PartialDate | None,
-                 mark: Mark, name: str, predicate: URIRef = ORG.memberDuring) -> None:
+    def interval(self, s: IRI, start: r.PartialDate | None, end: r.PartialDate | None,
+                 mark: Mark, name: str, predicate: IRI = ORG.memberDuring) -> None:
         interval = iri(f"{s}/interval")
         self.add(s, predicate, interval, mark, name)
         self.add(interval, RDF.type, TIME.Interval, mark, name)
@@ -291,7 +290,7 @@ def _entity(b: _Builder, e: r.Entity) -> None:
         b.date(s, DCTERMS.issued, f.get("published"), "published")
         b.bounds(s, f.get("published"), f.get("published"), "published")
         if f.get("url"):
-            b.add(s, SCHEMA.url, URIRef(f["url"]), f["url"].mark, "url")
+            b.add(s, SCHEMA.url, IRI(f["url"]), f["url"].mark, "url")
         if f.get("language"):
             b.add(s, DCTERMS.language, Literal(str(f["language"])), f["language"].mark, "language")
         b.text(s, IGO.dateCertainty, f.get("date_certainty"), "date_certainty")
@@ -325,14 +324,14 @@ def _entity(b: _Builder, e: r.Entity) -> None:
                   e.slug.mark, "slug")
 
 
-def _instant(b: _Builder, s: URIRef, date: r.PartialDate) -> None:
+def _instant(b: _Builder, s: IRI, date: r.PartialDate) -> None:
     """The one date a source says a rank or post was held (``igo:atTime``)."""
     instant = iri(f"{s}/date")
     b.add(s, IGO.atTime, instant, date.mark, "date")
     b.instant(instant, date, "date")
 
 
-def _post_holding(b: _Builder, s: URIRef, mark: Mark, person: r.Ref | None, post: r.Ref | None,
+def _post_holding(b: _Builder, s: IRI, mark: Mark, person: r.Ref | None, post: r.Ref | None,
                   start: r.PartialDate | None, end: r.PartialDate | None, names: tuple[str, str] = ("person", "post"),
                   acting: bool = False) -> None:
     """An org:Membership; an acting one names its post with igo:actingPost, never igo:post."""
@@ -370,7 +369,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
         b.add(s, OWL.sameAs, entity_iri("meeting", former), former.mark, "former_ids")
     meeting_label = str(m.labels.pref.get("en", m.slug))
 
-    delegations: dict[str, URIRef] = {}
+    delegations: dict[str, IRI] = {}
     for d in m.delegations:
         node = iri(f"{s}/delegation/{d.state.slug}")
         delegations[d.state.slug] = node
@@ -494,7 +493,7 @@ def _meeting(b: _Builder, m: r.Meeting) -> None:
                                         lang="en"), n.mark, "next_meeting")
 
 
-def _adoption(b: _Builder, s: URIRef, node: URIRef, d: r.Decision, m: r.Meeting, where: str, meeting_label: str) -> None:
+def _adoption(b: _Builder, s: IRI, node: IRI, d: r.Decision, m: r.Meeting, where: str, meeting_label: str) -> None:
     """A decision adopting a document: the decision, and the document it adopted."""
     b.add(node, RDF.type, IGO.Adoption, d.type.mark, f"{where}.type")
     b.add(node, IGO.decidedAt, s, d.mark, where)
@@ -520,7 +519,7 @@ def _adoption(b: _Builder, s: URIRef, node: URIRef, d: r.Decision, m: r.Meeting,
     _alternatives(b, node, d, where)
 
 
-def _alternatives(b: _Builder, node: URIRef, d: r.Decision, where: str) -> None:
+def _alternatives(b: _Builder, node: IRI, d: r.Decision, where: str) -> None:
     """What other sources state otherwise about a decision (igo:statedOtherwise), each a node of
     its own with the values they give and the sources that give them."""
     for i, a in enumerate(d.alternatives, 1):
