@@ -54,8 +54,8 @@ WD = Namespace(names.WD_NS)
 EDTF = iri(names.EDTF_IRI)
 
 __all__ = ["iri", "Terms", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "TIME", "XSD", "IGO", "ORG",
-           "SCHEMA", "SH", "WD", "EDTF", "PREFIXES", "expand", "entity_iri", "graph_iri", "role_iri",
-           "document_kind_iri", "BASE", "GRAPH", "ID", "ONTOLOGY_IRI"]
+           "SCHEMA", "SH", "WD", "EDTF", "PREFIXES", "expand", "entity_iri", "graph_iri", "BASE", "GRAPH", "ID",
+           "ONTOLOGY_IRI"]
 
 
 def expand(name: str) -> URIRef:
@@ -65,15 +65,7 @@ def expand(name: str) -> URIRef:
 
 def entity_iri(kind: str, slug: str) -> URIRef:
     """``https://w3id.org/csto-kg/id/{kind}/{slug}``."""
-    return iri(f"{ID}{kind}/{slug}")
-
-
-def role_iri(slug: str) -> URIRef:
-    return entity_iri("role", slug)
-
-
-def document_kind_iri(slug: str) -> URIRef:
-    return entity_iri("document-kind", slug)
+    return iri(names.entity_iri(kind, slug))
 
 
 def graph_iri(record_name: str) -> URIRef:
