@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from csto_kg.check.build import build, ontology_nquads
-from csto_kg.check.pipeline import read_record_lines
+from csto_kg.check.pipeline import line_value, record_names
 from csto_kg.query.workers import InlineRunner
 from csto_kg.store import reconciliation, statements, summaries
 from csto_kg.store.statements import Statements
@@ -96,7 +96,7 @@ def test_a_page_without_a_summary_file_asks_the_store(built_store, small_section
 
 def test_the_records_parts_merged_are_what_the_queries_compute(built_store, small_sections):
     """The build merges each record's part (kept beside the build, a line each) instead of asking the store."""
-    parts = [part for _name, part, _line in read_record_lines(built_store.statements())]
+    parts = [line_value(line) for _name, line in record_names(built_store.statements())]
     assert len(parts) == built_store.manifest()["record_count"] and all(parts)
     every = [*parts, statements.nquads_part(ontology_nquads())]
     merged = summaries.merge(Statements(every))
@@ -144,7 +144,7 @@ def test_a_build_whose_records_have_no_parts_is_followed_by_a_full_one(tmp_path,
     store.statements().unlink()
     again = build(data_copy, store, validator)
     assert again.processed == first.processed == first.records
-    assert sum(1 for _line in read_record_lines(store.statements())) == again.records
+    assert sum(1 for _line in record_names(store.statements())) == again.records
     assert summaries.read(store.current_dir()) == summaries.compute(store)
 
 
@@ -158,8 +158,8 @@ def test_a_build_that_kept_the_parts_in_its_records_information_is_followed_by_a
     first = build(data_copy, store, validator)
     path = store.current_dir().with_name(store.current_dir().name + ".records.json")
     records = json.loads(path.read_text(encoding="utf-8"))
-    for name, part, _line in read_record_lines(store.statements()):
-        records[name]["statements"] = statements.text(part)  # as such a build kept it: the part's JSON text
+    for name, line in record_names(store.statements()):
+        records[name]["statements"] = statements.text(line_value(line))  # as such a build kept it: the part's JSON text
     path.write_text(json.dumps(records), encoding="utf-8")
     store.statements().unlink()
     meeting = sorted((data_copy / "meetings").glob("*.yaml"))[-1]
@@ -167,6 +167,6 @@ def test_a_build_that_kept_the_parts_in_its_records_information_is_followed_by_a
     again = build(data_copy, store, validator)
     assert again.processed == 1 and first.processed == first.records == again.records
     assert not any("statements" in info for info in store.records().values())
-    assert sum(1 for _line in read_record_lines(store.statements())) == again.records
+    assert sum(1 for _line in record_names(store.statements())) == again.records
     assert summaries.read(store.current_dir()) == summaries.compute(store)
     assert reconciliation.load(store.current_dir()) == reconciliation.entities(reconciliation.tsv(store))

@@ -244,12 +244,12 @@ def test_without_the_file_the_index_is_read_with_queries(built_store, monkeypatc
 def test_the_build_merges_the_records_parts_into_exactly_what_the_queries_read(built_store):
     """The build's file comes from the records' parts, not the store: the same entities, in the same order."""
     from csto_kg.check.build import ontology_nquads
-    from csto_kg.check.pipeline import read_record_lines
+    from csto_kg.check.pipeline import line_value, record_names
     from csto_kg.store import reconciliation, statements
 
     queried = reconciliation.entities(reconciliation.tsv(built_store))
     asked = reconciliation.entities(reconciliation.solutions(built_store.query))  # as the server reads a build without the file
-    parts = [part for _name, part, _line in read_record_lines(built_store.statements())]
+    parts = [line_value(line) for _name, line in record_names(built_store.statements())]
     assert len(parts) == len(built_store.records())  # every record has a part, kept apart from its information
     every = [*parts, statements.nquads_part(ontology_nquads())]
     merged = reconciliation.merge(statements.Statements(every))

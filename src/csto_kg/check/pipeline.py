@@ -182,14 +182,6 @@ def part_line(name: str, text: str) -> str:
     return f"[{json.dumps(name, ensure_ascii=False)},{text}]\n"
 
 
-def read_record_lines(path: Path) -> Iterator[tuple[str, object, str]]:
-    """A file of :func:`record_line` lines: each record's name, its value and its line."""
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            name, value = json.loads(line)
-            yield name, value, line
-
-
 _NAME = json.JSONDecoder()
 
 

@@ -19,28 +19,28 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
 
 
-class IRI(str):
+class _Text(str):
+    """A term that is its text, as a ``str``; shown and pickled as its own kind."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str.__repr__(self)})"
+
+    def __reduce__(self):
+        return type(self), (str(self),)
+
+
+class IRI(_Text):
     """An IRI: its text, as a ``str``."""
 
     __slots__ = ()
 
-    def __repr__(self) -> str:
-        return f"IRI({str.__repr__(self)})"
 
-    def __reduce__(self):
-        return IRI, (str(self),)
-
-
-class BlankNode(str):
+class BlankNode(_Text):
     """A blank node, by its label (the records make none; a shapes graph has them)."""
 
     __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"BlankNode({str.__repr__(self)})"
-
-    def __reduce__(self):
-        return BlankNode, (str(self),)
 
 
 class Literal:

@@ -30,7 +30,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -143,10 +143,7 @@ class _Merged:
 
     def labels(self, klass: str, predicate: str) -> Iterable[tuple[str, str, str]]:
         typed = self._of(_CLASS_NAMES[klass])
-        for s, o in self.found.values(predicate):
-            if s in typed and o.startswith('"'):
-                end = o.rindex('"')
-                yield s, o[1:end], o[end + 2:]
+        return _labels((s, o) for s, o in self.found.values(predicate) if s in typed)
 
     def pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
         return self.found.values(predicate)
@@ -173,6 +170,14 @@ class _Merged:
 
 
 _CLASS_NAMES = {str(expand(name)): name for name in CLASSES}
+
+
+def _labels(rows: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
+    """(subject, text, language) of the literals among (subject, ``"text"@lang``) ``rows``."""
+    for s, o in rows:
+        if o.startswith('"'):
+            end = o.rindex('"')
+            yield s, o[1:end], o[end + 2:]
 _ENTITY_CLASS_NAMES = tuple(dict.fromkeys(_CLASS_NAMES[cls] for classes in KIND_CLASSES.values() for cls in classes))
 
 
@@ -361,10 +366,7 @@ class _Named:
 
     def labels(self, klass: str, predicate: str) -> Iterable[tuple[str, str, str]]:
         name = _CLASS_NAMES[klass]
-        for s, o in self.labelled[predicate]:
-            if name in self.classes.get(s, ()) and o.startswith('"'):
-                end = o.rindex('"')
-                yield s, o[1:end], o[end + 2:]
+        return _labels((s, o) for s, o in self.labelled[predicate] if name in self.classes.get(s, ()))
 
     def pairs(self, predicate: str) -> Iterable[tuple[str, str]]:
         assert predicate == "skos:exactMatch", predicate
