@@ -185,6 +185,42 @@ def test_a_failed_parallel_build_loads_nothing_that_is_served(tmp_path, validato
     assert sorted(p.name for p in store.builds.iterdir() if p.is_dir()) == [before.name]
 
 
+def test_a_full_build_hands_each_file_to_the_loader_as_soon_as_it_is_written_and_removes_it_once_loaded(
+        tmp_path, validator, monkeypatch):
+    """The records' files while the next records are checked, the ontology's once the checks end, and each
+    of the tenures' as soon as it is complete: before the parts are folded, so they load meanwhile."""
+    from csto_kg.check import build as build_module
+    from csto_kg.store import embedded
+
+    step = ["start"]
+    added: list[tuple[str, str, bool]] = []
+    real_add = embedded.Loading.add
+
+    def add(self, path, remove=False):
+        added.append((step[0], path.name.split("-")[0].split(".")[0], remove))
+        real_add(self, path, remove)
+
+    def progress(name, *_args, **_kwargs):
+        step[0] = name
+
+    monkeypatch.setattr(embedded.Loading, "add", add)
+    monkeypatch.setattr(build_module, "TENURE_QUADS_PER_FILE", 40)  # several files of tenures
+    store = EmbeddedStore(tmp_path / "store")
+    result = build(DATA, store, validator, progress=progress)
+    kinds = [(when, kind) for when, kind, _remove in added]
+    assert kinds[0] == ("checking records", "records") and all(remove for *_rest, remove in added)
+    tenures = [when for when, kind in kinds if kind == "tenures"]
+    assert len(tenures) > 2 and set(tenures) == {"reasoning tenures"}  # each, before the parts are folded
+    assert ("loading the store", "ontology") in kinds
+    assert kinds.index(("loading the store", "ontology")) < kinds.index(("reasoning tenures", "tenures"))
+    assert not any(step == "publishing the store" for step, _kind in kinds)
+    # every file loaded, and the same store as a build with the tenures in one file
+    monkeypatch.setattr(build_module, "TENURE_QUADS_PER_FILE", 10**9)
+    other = EmbeddedStore(tmp_path / "other")
+    assert build(DATA, other, validator).quads == result.quads == store.manifest()["quads"]
+    assert _dump(store) == _dump(other)
+
+
 # -- when the store refuses what the build wrote: an error in the record, never a traceback into a temporary file
 
 def _unescaped_when(marker: str):

@@ -133,6 +133,36 @@ def test_loading_publishes_every_file_added_and_nothing_when_the_block_fails(tmp
     assert not list(store.builds.glob("*.partial"))
 
 
+def test_loading_removes_the_files_it_is_told_to_once_they_are_in(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = [tmp_path / f"{k}.nq" for k in range(3)]
+    for k, path in enumerate(files):
+        path.write_bytes(_quad(f"http://example.org/g{k}"))
+    with store.loading() as loading:
+        loading.add(files[0], remove=True)
+        loading.add(files[1])
+        loading.add(files[2], remove=True)
+        loading.publish({})
+    assert [path.exists() for path in files] == [False, True, False]
+    assert store.live_graphs() == [f"http://example.org/g{k}" for k in range(3)]
+
+
+def test_loading_keeps_the_file_the_parser_refused_and_loads_nothing_after_it(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = [tmp_path / f"{k}.nq" for k in range(3)]
+    files[0].write_bytes(_quad("http://example.org/g0"))
+    files[1].write_bytes(b'<http://example.org/s> <http://example.org/p> "open <http://example.org/g1> .\n')
+    files[2].write_bytes(_quad("http://example.org/g2"))
+    with pytest.raises(SyntaxError) as err:
+        with store.loading() as loading:
+            for path in files:
+                loading.add(path, remove=True)
+            loading.publish({})
+    assert err.value.filename == str(files[1])
+    assert [path.exists() for path in files] == [False, True, True]
+    assert not store.exists()
+
+
 def test_loading_names_the_file_and_line_the_parser_refused(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     files = [tmp_path / f"{k}.nq" for k in range(3)]

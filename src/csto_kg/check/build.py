@@ -171,9 +171,11 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         # the records' results, their build information and the tenures are millions of objects that
         # live to the end of the build: the collector's scans of them would find nothing to free
         stack.enter_context(collector.paused())
+        # each file of checked records is written only to be loaded: removed once it is in
+        loaded = (lambda path: loading.add(path, remove=True)) if loading is not None else None
         outcome, _ctx = pipeline.run(data_dir, Path(work), validator, only=only, workers=workers, ctx=ctx,
                                      progress=lambda done, total: progress("checking records", done, total),
-                                     on_file=loading.add if loading is not None else None)
+                                     on_file=loaded)
         clashes = former_id_clashes(data_dir, outcome, previous["records"] if plan is not None else {})
         if outcome.errors or clashes:
             raise InvalidRecords(sorted(set(outcome.problems + clashes)))
@@ -184,6 +186,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             text += read_labels_graph(wikidata_labels)
         extra.write_text(text, encoding="utf-8")
         files = [*outcome.nquads_files, extra]
+        if loaded is not None:  # the rest loads while the tenures are reasoned and the parts folded
+            loaded(extra)
         records = dict(previous["records"]) if plan is not None else {}
         for name in removed:
             records.pop(name, None)
@@ -205,7 +209,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         processed = {r.name for r in outcome.results}
         evidence_file = Path(work) / "evidence.jsonl"
         files += write_tenures(records, processed, outcome.evidence_files,
-                               previous.get("evidence") if plan is not None else None, evidence_file, Path(work))
+                               previous.get("evidence") if plan is not None else None, evidence_file, Path(work),
+                               on_file=loaded)
         progress("summarizing for the pages and indexing names for reconciliation")  # while the last files load
         statements_file = Path(work) / "statements.jsonl"
         other_part = statements.nquads_part(text)
@@ -226,9 +231,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
                 stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH), str(TENURES_GRAPH)]
                 final = store.update(stale_graphs, files, manifest)
-            elif loading is not None:
-                for path in files[len(outcome.nquads_files):]:  # the ontology, labels and tenures
-                    loading.add(path)
+            elif loading is not None:  # every file is in its queue already
                 final = loading.publish(manifest)
             else:
                 final = store.replace(files, manifest)
@@ -254,11 +257,12 @@ TENURE_QUADS_PER_FILE = 50_000  # as a chunk of meetings: one bulk load of a fil
 
 
 def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: list[Path], old_evidence: Path | None,
-                  evidence_file: Path, work: Path) -> list[Path]:
+                  evidence_file: Path, work: Path, on_file: Callable[[Path], None] | None = None) -> list[Path]:
     """Reason the tenures from the evidence of every record in ``records`` (the build's per-record
     information) and write them into ``work`` as N-Quads in the tenures graph, in files of about
-    :data:`TENURE_QUADS_PER_FILE` quads (returned: a store loads each apart); write all that
-    evidence to ``evidence_file``, the file kept beside the new build.
+    :data:`TENURE_QUADS_PER_FILE` quads (returned: a store loads each apart; ``on_file`` is given
+    each as soon as it is complete); write all that evidence to ``evidence_file``, the file kept
+    beside the new build.
 
     The evidence is read a record at a time, as the reasoning takes it: from ``new_evidence``
     (the files of the records ``processed`` now), from ``old_evidence`` (the last build's file:
@@ -283,15 +287,24 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
     shared.clear()
     files: list[Path] = []
     out, quads = None, TENURE_QUADS_PER_FILE
+
+    def complete() -> None:
+        out.close()
+        if on_file is not None:
+            on_file(files[-1])
+
     try:
         for lines in tenure_lines(tenures, conflicts):  # a tenure, or a conflict, at a time
             if quads >= TENURE_QUADS_PER_FILE:
                 if out is not None:
-                    out.close()
+                    complete()
                 files.append(work / f"tenures-{len(files)}.nq")
                 out, quads = open(files[-1], "w", encoding="utf-8"), 0
             out.write(lines)
             quads += lines.count("\n")
+        if out is not None:
+            complete()
+            out = None
     finally:
         if out is not None:
             out.close()

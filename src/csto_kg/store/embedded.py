@@ -317,32 +317,37 @@ class Loading:
     def __init__(self, owner: EmbeddedStore, build_id: str, partial: Path):
         self.owner, self.build_id, self.partial = owner, build_id, partial
         self.published = False
-        self._queue: queue.Queue[Path | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Path, bool] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._stopping = False
         self._store: ox.Store | None = None
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, remove: bool = False) -> None:
         """Load the N-Quads file ``path`` (written by the build from checked records: Oxigraph's lenient
         parser is safe on it, as in :meth:`EmbeddedStore.replace`) once the files before it are in.
+        ``remove``: delete the file once it is loaded (a build's own file, written only to be loaded:
+        at 100,000 meetings they hold some 10 GB). A file the store refused is kept, for the error.
 
         The store is opened, and the thread started, at the first file: after the build's worker
         processes were forked, so none of them inherits an open database."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="csto-kg-bulk-load", daemon=True)
             self._thread.start()
-        self._queue.put(path)
+        self._queue.put((path, remove))
 
     def _run(self) -> None:
-        while (path := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
             if self._stopping or self._error is not None:
                 continue
+            path, remove = item
             try:
                 if self._store is None:
                     self._store = ox.Store(str(self.partial))
                 if path.stat().st_size:  # by path: Oxigraph streams the file
                     self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+                if remove:
+                    path.unlink()
             except BaseException as err:  # noqa: BLE001 - raised again by publish()
                 self._error = err
 
