@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "csto_kg"
 #: Each part of the package and its place; a module may import its own part and the parts below.
 LAYERS = {
     "csto_kg": 0, "csto_kg.problems": 0, "csto_kg.settings": 0, "csto_kg.retry": 0, "csto_kg.collector": 0,
+    "csto_kg.priority": 0,
     "csto_kg.records": 1,
     "csto_kg.graph": 2,
     "csto_kg.tenure": 3,

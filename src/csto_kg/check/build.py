@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 
 from .. import __version__, collector
+from ..priority import giving_way
 from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
@@ -216,9 +217,10 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         other_part = statements.nquads_part(text)
         written = written_parts(records, processed, outcome.statements_files,
                                 previous.get("statements") if plan is not None else None, statements_file)
-        found, names = statements.fold(itertools.chain(written, [other_part]),
-                                       itertools.chain(read_parts(statements_file), [other_part]),
-                                       summaries.Fold(), reconciliation.Fold())
+        # the tenures still load (the critical path): the folding takes what CPU the load leaves
+        found, names = giving_way(lambda: statements.fold(itertools.chain(written, [other_part]),
+                                                          itertools.chain(read_parts(statements_file), [other_part]),
+                                                          summaries.Fold(), reconciliation.Fold()))
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
                     "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
