@@ -42,14 +42,22 @@ def child(kind: str, data: Path, store: Path) -> dict:
     reasoning = {"seconds": 0.0, "tenures": 0}
     original = building.write_tenures
 
-    def timed(*args):
+    def timed(*args, on_file=None):
+        counting = [0.0]
+
+        def counted(path):  # each file as it is complete: the loader removes it once loaded
+            started = time.perf_counter()
+            reasoning["tenures"] += path.read_text(encoding="utf-8").count("ontology#Tenure>")
+            counting[0] += time.perf_counter() - started
+            if on_file is not None:
+                on_file(path)
+
         started = time.perf_counter()
-        files = original(*args)
-        reasoning["seconds"] += time.perf_counter() - started
-        reasoning["tenures"] = sum(path.read_text(encoding="utf-8").count("ontology#Tenure>") for path in files)
+        files = original(*args, on_file=counted)
+        reasoning["seconds"] += time.perf_counter() - started - counting[0]
         return files
 
-    def without(records, processed, new_evidence, old_evidence, evidence_file, work):
+    def without(records, processed, new_evidence, old_evidence, evidence_file, work, on_file=None):
         evidence_file.write_text("", encoding="utf-8")  # the file a build keeps beside the store: empty
         return []
 
