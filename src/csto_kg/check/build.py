@@ -20,9 +20,9 @@ from typing import Callable, Iterator
 import pyoxigraph as ox
 
 from .. import __version__, collector
-from ..priority import giving_way
 from ..graph.resources import ontology_files, shapes_files
 from ..graph.vocab import ONTOLOGY_GRAPH, WIKIDATA_GRAPH, graph_iri
+from ..priority import giving_way
 from ..problems import CstoKgError, InvalidRecords, Problem, UsageError
 from ..records import former_id_clashes as clashing_former_ids, record_files
 from ..store import Store, reconciliation, statements, summaries
