@@ -114,11 +114,17 @@ def test_a_remote_store_takes_files_and_keeps_no_records(fresh_remote, tmp_path)
         store.update([], files, {})
 
 
-def test_loading_publishes_every_file_added_and_nothing_when_the_block_fails(tmp_path):
-    store = EmbeddedStore(tmp_path / "store")
-    files = [tmp_path / f"{k}.nq" for k in range(4)]
+def _graph_files(folder, count: int) -> list:
+    """``count`` N-Quads files in ``folder``, the k-th holding one quad in the graph <http://example.org/gk>."""
+    files = [folder / f"{k}.nq" for k in range(count)]
     for k, path in enumerate(files):
         path.write_bytes(_quad(f"http://example.org/g{k}"))
+    return files
+
+
+def test_loading_publishes_every_file_added_and_nothing_when_the_block_fails(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = _graph_files(tmp_path, 4)
     with store.loading() as loading:
         for path in files:
             loading.add(path)
@@ -135,9 +141,7 @@ def test_loading_publishes_every_file_added_and_nothing_when_the_block_fails(tmp
 
 def test_loading_removes_the_files_it_is_told_to_once_they_are_in(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
-    files = [tmp_path / f"{k}.nq" for k in range(3)]
-    for k, path in enumerate(files):
-        path.write_bytes(_quad(f"http://example.org/g{k}"))
+    files = _graph_files(tmp_path, 3)
     with store.loading() as loading:
         loading.add(files[0], remove=True)
         loading.add(files[1])
