@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -288,29 +288,26 @@ def write_tenures(records: dict[str, dict], processed: set[str], new_evidence: l
         tenures, conflicts = reason(claims(out), single)
     shared.clear()
     files: list[Path] = []
-    out, quads = None, TENURE_QUADS_PER_FILE
-
-    def complete() -> None:
-        out.close()
+    for batch in _batches(tenure_lines(tenures, conflicts), TENURE_QUADS_PER_FILE):
+        files.append(work / f"tenures-{len(files)}.nq")
+        files[-1].write_text("".join(batch), encoding="utf-8")
         if on_file is not None:
             on_file(files[-1])
-
-    try:
-        for lines in tenure_lines(tenures, conflicts):  # a tenure, or a conflict, at a time
-            if quads >= TENURE_QUADS_PER_FILE:
-                if out is not None:
-                    complete()
-                files.append(work / f"tenures-{len(files)}.nq")
-                out, quads = open(files[-1], "w", encoding="utf-8"), 0
-            out.write(lines)
-            quads += lines.count("\n")
-        if out is not None:
-            complete()
-            out = None
-    finally:
-        if out is not None:
-            out.close()
     return files
+
+
+def _batches(texts: Iterable[str], lines: int) -> Iterator[list[str]]:
+    """``texts`` (each one or more whole lines) in runs that each reach ``lines`` lines, the last one
+    perhaps fewer."""
+    batch, count = [], 0
+    for text in texts:
+        batch.append(text)
+        count += text.count("\n")
+        if count >= lines:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
 
 
 def written_parts(records: dict[str, dict], processed: set[str], new_files: list[Path], old_file: Path | None,

@@ -170,6 +170,7 @@ class _Merged:
 
 
 _CLASS_NAMES = {str(expand(name)): name for name in CLASSES}
+_ENTITY_CLASS_NAMES = tuple(dict.fromkeys(_CLASS_NAMES[cls] for classes in KIND_CLASSES.values() for cls in classes))
 
 
 def _labels(rows: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
@@ -178,7 +179,6 @@ def _labels(rows: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
         if o.startswith('"'):
             end = o.rindex('"')
             yield s, o[1:end], o[end + 2:]
-_ENTITY_CLASS_NAMES = tuple(dict.fromkeys(_CLASS_NAMES[cls] for classes in KIND_CLASSES.values() for cls in classes))
 
 
 def entities(select: Select) -> list[dict]:
