@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -146,6 +147,69 @@ def test_incremental_build_equals_full_build(tmp_path, data_copy, validator):
     dump = "\n".join(_dump(store))
     assert "Alexander Gorovoy at the 22nd meeting" in dump and "2019-07-01-extra" not in dump
     assert '"23"^^<http://www.w3.org/2001/XMLSchema#integer>' in dump
+
+
+def _edited_once_read(monkeypatch, path, old: str, new: str, same_size_and_time: bool = False) -> None:
+    """The first time ``path`` is read, edit it right after: ``old`` becomes ``new`` (with
+    ``same_size_and_time``, the edit keeps the file's size and modification time)."""
+    from csto_kg.records import yamlsafe
+
+    read = yamlsafe.read
+
+    def reading(target):
+        found = read(target)
+        if target == path and old in path.read_text(encoding="utf-8"):
+            before = path.stat()
+            path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+            if same_size_and_time:
+                assert path.stat().st_size == before.st_size
+                os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return found
+
+    monkeypatch.setattr(yamlsafe, "read", reading)
+
+
+@pytest.mark.parametrize("same_size_and_time", [False, True], ids=["edited", "edited-keeping-size-and-time"])
+def test_a_record_edited_while_a_build_reads_it_is_processed_again_by_the_next_build(
+        tmp_path, data_copy, validator, monkeypatch, same_size_and_time):
+    """The build keeps the digest of the very bytes it checked and the size and time the file had
+    before it read them; an edit made in the same tick of the clock keeps both, so a file modified
+    that close to the build is compared by its content the next time."""
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace("session: 22", "session: 23"), encoding="utf-8")
+    _edited_once_read(monkeypatch, meeting, "session: 23", "session: 24" if same_size_and_time else "session: 240",
+                      same_size_and_time)
+    assert build(data_copy, store, validator).processed == 1  # read with session 23, then edited
+    assert bool(store.query('ASK { ?m <https://w3id.org/csto-kg/ontology#sessionNumber> 23 }'))
+    monkeypatch.undo()
+    assert build(data_copy, store, validator).processed == 1  # the edit is seen
+    session = "240" if not same_size_and_time else "24"
+    assert bool(store.query(f'ASK {{ ?m <https://w3id.org/csto-kg/ontology#sessionNumber> {session} }}'))
+    assert build(data_copy, store, validator).processed == 0
+
+
+def test_an_unchanged_build_reads_no_record_modified_well_before_the_last_build(tmp_path, data_copy, validator,
+                                                                                monkeypatch):
+    """Files last modified before the last build began (by more than a clock tick) are taken as
+    unchanged by their size and time alone; a file modified since is compared by its content."""
+    from csto_kg.check import build as building
+
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    for path in data_copy.rglob("*.yaml"):
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)
+    digested = []
+    digest = building.file_digest
+    monkeypatch.setattr(building, "file_digest", lambda path: digested.append(path.name) or digest(path))
+    assert build(data_copy, store, validator).processed == 0
+    assert digested == []
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    os.utime(meeting)  # touched now, the same content
+    assert build(data_copy, store, validator).processed == 0
+    assert digested == [meeting.name]
 
 
 def test_parallel_build_equals_serial_build(tmp_path, validator):

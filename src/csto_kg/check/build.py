@@ -91,13 +91,18 @@ def schema_digest(wikidata_labels: Path | None = None) -> str:
     return digest.hexdigest()
 
 
+RACY_NS = 2_000_000_000  # two seconds: coarser than any file system's clock (FAT's is two seconds)
+
+
 def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], object] | None,
                  schema: str) -> tuple[set[str], set[str]] | None:
     """The records to process again and the records removed since ``previous``; None: process all.
 
-    A file whose size and modification time are those of the last build is taken as unchanged
-    (as make and git do); otherwise its content digest decides. ``index()`` gives the entities
-    now; it is called only when an entity file changed, to find the records that reference them.
+    A file whose size and modification time are those the last build saw before reading it is
+    taken as unchanged (as make and git do), unless it was modified so close to that build that a
+    later edit could have kept both (a "racily clean" file, in git's words); otherwise its content
+    digest decides. ``index()`` gives the entities now; it is called only when an entity file
+    changed, to find the records that reference them.
     """
     if not previous or previous.get("schema_digest") != schema or not isinstance(previous.get("records"), dict):
         return None
@@ -107,14 +112,18 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
             any(isinstance(info, dict) and "statements" not in info for info in previous["records"].values()):
         return None  # built before the records' parts for the summaries and reconciliation were kept, or their file is gone
     before: dict[str, dict] = previous["records"]
+    # a file modified after this time may have been edited again after the last build read it,
+    # within the same tick of the file system's clock: its size and time alone do not tell (after a
+    # build that did not keep when it began reading, every file's digest is compared, once)
+    racy_from = previous.get("read_started_ns", 0) - RACY_NS
     changed, now = set(), set()
     for path, name in record_files(data_dir):
         now.add(name)
         info, old = path.stat(), before.get(name)
         if old is None:
             changed.add(name)
-        elif (old.get("size"), old.get("mtime_ns")) != (info.st_size, info.st_mtime_ns) \
-                and old.get("digest") != file_digest(path):
+        elif ((old.get("size"), old.get("mtime_ns")) != (info.st_size, info.st_mtime_ns)
+              or info.st_mtime_ns >= racy_from) and old.get("digest") != file_digest(path):
             changed.add(name)
     removed = set(before) - now
     if index is not None and any(name.startswith("entities/") for name in changed | removed):
@@ -137,7 +146,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     ``wikidata_labels`` is the file ``csto-kg link --enrich`` writes; when it exists, its
     quads (the ``.../graph/wikidata`` named graph only) are loaded too.
     """
-    started = time.perf_counter()
+    started, read_started_ns = time.perf_counter(), time.time_ns()  # before any record file is looked at
     check_data_dir(data_dir)
     validator = validator or Validator(cache=cache_file(store))
     schema = schema_digest(wikidata_labels)
@@ -193,9 +202,11 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         for name in removed:
             records.pop(name, None)
         for result in outcome.results:
-            info = (data_dir / result.name).stat()
+            # the size and time the file had before it was read: should it have changed since, the
+            # next build sees another time, and processes it again
+            size, mtime_ns = result.stamp or (None, None)
             records[result.name] = {"digest": result.digest, "refs": result.refs, "deps": result.deps,
-                                    "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                                    "size": size, "mtime_ns": mtime_ns,
                                     "warnings": sum(p.severity == "warning" for p in result.problems)}
             if result.former_ids:
                 records[result.name]["former_ids"] = [list(f) for f in result.former_ids]
@@ -223,7 +234,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
                                                           summaries.Fold(), reconciliation.Fold()))
         digests = {name: info["digest"] for name, info in records.items()}
         manifest = {"input_digest": input_digest(data_dir, wikidata_labels, digests), "schema_digest": schema,
-                    "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records}
+                    "data": str(data_dir.resolve()), "csto_kg_version": __version__, "records": records,
+                    "read_started_ns": read_started_ns}
         if store.incremental:  # kept beside the new build, for the next incremental build
             manifest["evidence_file"] = str(evidence_file)
             manifest["statements_file"] = str(statements_file)

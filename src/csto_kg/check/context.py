@@ -95,8 +95,8 @@ class Context:
                         ] if data_dir.is_dir() else []
         entity_files += [(path, name) for name, path in overrides.items() if name.startswith("entities/")]
         entity_files += [(data_dir / name, name) for name in contents if name not in {n for _p, n in entity_files}]
+        self.stamp = entity_stamp(data_dir)  # before the files are read: an edit made while they are changes it
         self.files = [rec.read_file(path, name, contents.get(name)) for path, name in entity_files]
-        self.stamp = entity_stamp(data_dir)
         self.index = rec.EntityIndex(e for f in self.files for e in f.entities)
         if keep_graphs:
             self.graphs = [rdfize(f, self.index) for f in self.files]

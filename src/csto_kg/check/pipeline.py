@@ -28,7 +28,7 @@ from ..store import statements
 from .. import collector
 from ..problems import Problem
 from .. import records as rec
-from .context import Context, RecordContext, file_digest
+from .context import Context, RecordContext
 from .validate import Validator
 
 PARALLEL_FROM = 200  # meetings; below this, workers cost more than they save
@@ -39,7 +39,7 @@ class FileResult:
     """What processing one record file produced."""
 
     name: str
-    digest: str
+    digest: str  # of the bytes that were checked and converted (RecordFile.digest)
     problems: list[Problem]
     refs: str = ""  # the slugs it references, space-separated (as the build keeps them)
     deps: str = ""
@@ -50,6 +50,7 @@ class FileResult:
     single_holder: list[str] = field(default_factory=list)  # the posts it declares single-holder
     statements: str = "{}"  # what the pages' summaries and the reconciliation read of it (store/statements.py),
     # until it is written to a statements file (write_statements)
+    stamp: tuple[int, int] | None = None  # the file's size and modification time before it was read (RecordFile.stamp)
 
 
 @dataclass
@@ -121,8 +122,8 @@ def process(record: rec.RecordFile, graph: RecordGraph | None, ctx: RecordContex
     found = list(rec.references(one))  # listed once: for the unknown ones and for the slugs it references
     problems += rec.unknown_references(one, ctx.index, found)
     refs = sorted({ref.slug for _file, ref, _name in found})
-    result = FileResult(record.name, file_digest(record.path) if record.path.exists() else "", problems,
-                        " ".join(refs), deps_digest(refs, ctx.index))
+    result = FileResult(record.name, record.digest, problems, " ".join(refs), deps_digest(refs, ctx.index),
+                        stamp=record.stamp)
     if record.meeting is not None:
         result.former_ids = [(str(f), f.mark.line, f.mark.column) for f in record.meeting.former_ids]
     if any(p.severity == "error" for p in problems):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Iterable
 
@@ -28,7 +29,10 @@ def read_file(path: Path, name: str, data: bytes | None = None) -> RecordFile:
         record.unreadable = True
         return _with_problems(record, reader)
     try:
-        parsed = yamlsafe.load(path) if data is None else yamlsafe.loads(data)
+        if data is None:
+            data, info = yamlsafe.read(path)
+            record.digest, record.stamp = hashlib.sha256(data).hexdigest(), (info.st_size, info.st_mtime_ns)
+        parsed = yamlsafe.loads(data)
     except yamlsafe.YamlProblem as err:
         reader.problem(err.mark, "", err.message, "", None)
         record.unreadable = isinstance(err, yamlsafe.Unreadable)

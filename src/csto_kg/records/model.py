@@ -323,6 +323,10 @@ class RecordFile:
     meeting: Meeting | None = None
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False  # missing, binary, not UTF-8 or too large
+    # read from disk: the SHA-256 of the very bytes read, and the file's size and modification time
+    # as they were just before (a build keeps them, to tell next time whether the file changed)
+    digest: str = ""
+    stamp: tuple[int, int] | None = None
 
     @property
     def graph_name(self) -> str:

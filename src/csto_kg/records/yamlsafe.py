@@ -9,6 +9,7 @@ the record schema's job, so ``2019-06`` or ``no`` are never silently converted.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 from pathlib import Path
 
@@ -137,14 +138,20 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
+def read(path: Path) -> tuple[bytes, os.stat_result]:
+    """A record file's bytes, and its ``stat`` taken just before they were read: a change made to
+    the file after that gives it another modification time than the one returned."""
+    info = path.stat()
+    if info.st_size > MAX_FILE_BYTES:
+        raise Unreadable(
+            f"the file is {info.st_size:,} bytes; a record may be at most {MAX_FILE_BYTES:,} bytes"
+        )
+    return path.read_bytes(), info
+
+
 def load(path: Path) -> object:
     """Read one YAML file into Mapping / Sequence / Text / None values."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise Unreadable(
-            f"the file is {size:,} bytes; a record may be at most {MAX_FILE_BYTES:,} bytes"
-        )
-    return loads(path.read_bytes())
+    return loads(read(path)[0])
 
 
 def loads(data: bytes | str) -> object:
