@@ -24,6 +24,26 @@ def test_the_build_writes_its_summaries_beside_it(built_store):
     assert found["agents"] == {} and found["posts"] == {}
 
 
+def test_a_build_is_served_only_once_its_summaries_and_reconciliation_index_are_beside_it(
+        tmp_path, data_copy, validator, monkeypatch):
+    """A server that reads the new build as soon as it is current finds both files there: before, they
+    were written after the switch, and a page asked in between went without its build's summaries."""
+    switched = []
+    point = EmbeddedStore._point_current_to
+
+    def pointing(self, build):
+        switched.append((summaries.read(build) is not None, reconciliation.load(build) is not None))
+        point(self, build)
+
+    monkeypatch.setattr(EmbeddedStore, "_point_current_to", pointing)
+    store = EmbeddedStore(tmp_path / "store")
+    build(data_copy, store, validator)  # a full build: published by its loading
+    meeting = data_copy / "meetings" / "2019-06-20-ccim-22.yaml"
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace("session: 22", "session: 23"), encoding="utf-8")
+    assert build(data_copy, store, validator).processed == 1  # an incremental one: published by update
+    assert switched == [(True, True), (True, True)]
+
+
 def test_a_summary_of_another_version_is_not_read(tmp_path):
     build = tmp_path / "20260101T000000000000000-1"
     summaries.path_of(build).write_text('{"version": 0, "section_rows": 300, "agents": {}, "posts": {}}')
@@ -41,7 +61,7 @@ def test_a_summary_that_kept_more_rows_is_read_as_its_latest_rows(built_store, m
     assert wide["agents"], "the real records have agents with more than 5 rows of a section"
     build = built_store.current_dir()
     own = summaries.path_of(build).read_bytes()
-    summaries.write(built_store, wide)
+    summaries.write(build, wide)
     monkeypatch.setattr(summaries, "SECTION_ROWS", 3)
     narrow = summaries.compute(built_store)
     read = summaries.read(build)

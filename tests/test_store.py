@@ -167,6 +167,50 @@ def test_loading_keeps_the_file_the_parser_refused_and_loads_nothing_after_it(tm
     assert not store.exists()
 
 
+def _writing_beside(store, seen: list):
+    """A ``beside`` writer that notes which build ``store`` serves while it writes ``<build>.summaries.json``."""
+    def beside(build):
+        seen.append((build, store.current_dir()))
+        build.with_name(build.name + ".summaries.json").write_text("{}", encoding="utf-8")
+    return beside
+
+
+@pytest.mark.parametrize("path", ["loading", "replace", "update"])
+def test_the_files_beside_a_build_are_written_before_it_is_served(tmp_path, path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = _graph_files(tmp_path, 2)
+    store.replace(files[:1], {})
+    before, seen = store.current_dir(), []
+    if path == "loading":
+        with store.loading() as loading:
+            loading.add(files[1])
+            final = loading.publish({}, _writing_beside(store, seen))
+    elif path == "replace":
+        final = store.replace(files, {}, _writing_beside(store, seen))
+    else:
+        final = store.update([], files[1:], {}, _writing_beside(store, seen))
+    assert seen == [(final, before)]  # written for the new build while the old one was still served
+    assert store.current_dir() == final and final.with_name(final.name + ".summaries.json").is_file()
+
+
+def test_a_build_that_fails_after_writing_its_files_beside_leaves_none_of_them(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    files = _graph_files(tmp_path, 1)
+    store.replace(files, {})
+    kept = sorted(p.name for p in store.builds.iterdir())
+    refused = tmp_path / "refused.nq"
+    refused.write_bytes(b'<http://example.org/s> <http://example.org/p> "open <http://example.org/g1> .\n')
+    seen: list = []
+    with pytest.raises(SyntaxError):
+        with store.loading() as loading:
+            loading.add(refused)
+            loading.publish({}, _writing_beside(store, seen))
+    with pytest.raises(SyntaxError):
+        store.update([], [refused], {}, _writing_beside(store, seen))
+    assert len(seen) == 1  # the update never got as far: its load failed first
+    assert sorted(p.name for p in store.builds.iterdir()) == kept
+
+
 def test_loading_names_the_file_and_line_the_parser_refused(tmp_path):
     store = EmbeddedStore(tmp_path / "store")
     files = [tmp_path / f"{k}.nq" for k in range(3)]

@@ -240,15 +240,20 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
             manifest["evidence_file"] = str(evidence_file)
             manifest["statements_file"] = str(statements_file)
         progress("publishing the store")  # what is left to load, then the switch to the new store
+
+        def beside(build: Path) -> None:  # before the new build is served: no page or reconciliation goes without
+            summaries.write(build, found)
+            reconciliation.write(build, names)
+
         try:
             if plan is not None:
                 stale_graphs = [str(graph_iri(name.rsplit(".", 1)[0])) for name in {r.name for r in outcome.results} | removed]
                 stale_graphs += [str(ONTOLOGY_GRAPH), str(WIKIDATA_GRAPH), str(TENURES_GRAPH)]
-                final = store.update(stale_graphs, files, manifest)
-            elif loading is not None:  # every file is in its queue already
-                final = loading.publish(manifest)
+                final = store.update(stale_graphs, files, manifest, beside)
+            elif loading is not None:  # every file is in its queue already; these are written while the last load
+                final = loading.publish(manifest, beside)
             else:
-                final = store.replace(files, manifest)
+                final = store.replace(files, manifest, beside)
         except SyntaxError as err:  # the store refused a quad; the previous store is still current
             refused = refused_record(err, files, {str(graph_iri(r.name.rsplit(".", 1)[0])): r.name
                                                   for r in outcome.results})
@@ -260,9 +265,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
     counts = {"records": len(records), "processed": len(outcome.results),
               "warning_count": sum(info.get("warnings", 0) if isinstance(info.get("warnings"), int)
                                    else len(info.get("warnings", [])) for info in records.values())}
-    del outcome, records, manifest, previous  # written with the build: let them go before the pages' files
-    summaries.write(store, found)
-    reconciliation.write(store, names)
+    del outcome, records, manifest, previous
     return BuildResult(final, counts.pop("records"), store.manifest()["quads"], warnings,
                        time.perf_counter() - started, **counts)
 

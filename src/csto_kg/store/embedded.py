@@ -28,7 +28,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -151,19 +151,23 @@ class EmbeddedStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def replace(self, nquads: bytes | str | list[Path], manifest: dict) -> Path:
-        """Publish a new store holding exactly ``nquads`` (data, or N-Quads files); the old one stays until the swap."""
-        return self._publish(None, [], nquads, manifest)
+    def replace(self, nquads: bytes | str | list[Path], manifest: dict,
+                beside: Callable[[Path], None] | None = None) -> Path:
+        """Publish a new store holding exactly ``nquads`` (data, or N-Quads files); the old one stays until the swap.
+        ``beside`` is given the new build's folder, before it is served, to write the files that go beside it."""
+        return self._publish(None, [], nquads, manifest, beside)
 
-    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict) -> Path:
-        """Publish a copy of the current store without ``remove_graphs`` and with ``nquads`` added.
+    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict,
+               beside: Callable[[Path], None] | None = None) -> Path:
+        """Publish a copy of the current store without ``remove_graphs`` and with ``nquads`` added
+        (``beside``: as for :meth:`replace`).
 
         The copy is a RocksDB checkpoint (hard links), so its cost follows the change, not the store.
         """
         current = self.current_dir()
         if current is None:
             raise StoreMissing(self.path)
-        return self._publish(current, remove_graphs, nquads, manifest)
+        return self._publish(current, remove_graphs, nquads, manifest, beside)
 
     @contextlib.contextmanager
     def loading(self) -> Iterator["Loading"]:
@@ -181,6 +185,7 @@ class EmbeddedStore:
                 loading.stop()
                 if not loading.published:
                     shutil.rmtree(partial, ignore_errors=True)
+                    _remove_beside(self.builds / build_id)
         if loading.published:
             self._collect_garbage()
 
@@ -192,7 +197,7 @@ class EmbeddedStore:
         return build_id, self.builds / f"{build_id}.partial"
 
     def _publish(self, base: Path | None, remove_graphs: list[str], nquads: bytes | str | list[Path],
-                 manifest: dict) -> Path:
+                 manifest: dict, beside: Callable[[Path], None] | None) -> Path:
         with self._build_lock():
             build_id, partial = self._new_partial()
             store = None
@@ -224,10 +229,13 @@ class EmbeddedStore:
                 else:
                     count += sum(_graph_size(store, g) for g in _graphs_in(nquads))
                 store = None  # closes the database
+                if beside is not None:
+                    beside(self.builds / build_id)
                 final = self._seal(build_id, partial, count, manifest)
             except BaseException:
                 store = None  # closed before its folder is removed: an open database may write into it again
                 shutil.rmtree(partial, ignore_errors=True)
+                _remove_beside(self.builds / build_id)
                 raise
             self._collect_garbage()
             return final
@@ -273,12 +281,7 @@ class EmbeddedStore:
         for build in published:
             if build not in keep:
                 shutil.rmtree(build, ignore_errors=True)
-                build.with_suffix(".json").unlink(missing_ok=True)
-                _records_file(build).unlink(missing_ok=True)
-                _evidence_file(build).unlink(missing_ok=True)
-                _statements_file(build).unlink(missing_ok=True)
-                build.with_name(build.name + ".summaries.json").unlink(missing_ok=True)  # store/summaries.py
-                build.with_name(build.name + ".reconcile.json").unlink(missing_ok=True)  # store/reconciliation.py
+                _remove_beside(build)
 
     def records(self) -> dict | None:
         """What the current build knows of each record (digest, references, warnings)."""
@@ -363,10 +366,13 @@ class Loading:
         self._wait()
         self._store = None
 
-    def publish(self, manifest: dict) -> Path:
-        """Wait for every file added, then make the new store current (as ``replace`` does)."""
-        # the records' JSON (tens of MB at scale) is written while the last files load
+    def publish(self, manifest: dict, beside: Callable[[Path], None] | None = None) -> Path:
+        """Wait for every file added, then make the new store current (as ``replace`` does, ``beside`` too)."""
+        # the records' JSON (tens of MB at scale) and the files beside the build are written while the
+        # last files load
         records_text = records_json(manifest["records"]) if manifest.get("records") is not None else None
+        if beside is not None:
+            beside(self.owner.builds / self.build_id)
         self._wait()
         if self._error is not None:
             raise self._error
@@ -393,6 +399,19 @@ def _graphs_in(files: list[Path]) -> set[str]:
             for line in handle:
                 graphs.add(line[line.rstrip(" .\n").rfind(" <") + 2:].rstrip(" .\n").rstrip(">"))
     return graphs
+
+
+#: The files beside a build folder ``<id>``, each ``<id><suffix>``: its manifest, its records'
+#: information, tenure evidence and parts, then the pages' summaries (store/summaries.py) and the
+#: reconciliation index (store/reconciliation.py).
+BESIDE_SUFFIXES = (".json", ".records.json", ".evidence.jsonl", ".statements.jsonl", ".summaries.json",
+                   ".reconcile.json")
+
+
+def _remove_beside(build: Path) -> None:
+    """Remove the files beside the build folder ``build`` (that of a build let go, or never published)."""
+    for suffix in BESIDE_SUFFIXES:
+        build.with_name(build.name + suffix).unlink(missing_ok=True)
 
 
 def records_json(records: dict) -> str:

@@ -8,7 +8,7 @@ callers ask a store what it can do through these attributes, never by its class.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import pyoxigraph as ox
 
@@ -82,12 +82,16 @@ class Store(Protocol):
 
     # -- writing
 
-    def replace(self, nquads: bytes | str | list[Path], manifest: dict) -> Path | str:
+    def replace(self, nquads: bytes | str | list[Path], manifest: dict,
+                beside: Callable[[Path], None] | None = None) -> Path | str:
         """Publish a build holding exactly ``nquads`` (N-Quads data, or files of it) and ``manifest``;
-        returns where it is (a folder, or the store's URL)."""
+        returns where it is (a folder, or the store's URL). A store that keeps its builds in folders
+        gives ``beside`` the new build's folder before the build is served, to write the files that
+        go beside it (the pages' summaries, the reconciliation index); one that does not ignores it."""
         ...
 
-    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict) -> Path | str:
+    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict,
+               beside: Callable[[Path], None] | None = None) -> Path | str:
         """Publish the build being served without ``remove_graphs`` and with ``nquads`` added
-        (only when :attr:`incremental`)."""
+        (only when :attr:`incremental`; ``beside`` as for :meth:`replace`)."""
         ...

@@ -383,15 +383,11 @@ def _plain(e: dict) -> dict:
             "posts": [[post, [list(spell) for spell in spells]] for post, spells in e["posts"].items()]}
 
 
-def write(store, found: list[dict] | None = None) -> Path | None:
-    """Write the entities of the current build of ``store`` beside it: ``found``, or when not given
-    read from the store (directly, without a time limit: the build's own fixed queries); None for a
-    store without build folders (a remote one)."""
-    current = store.current_dir() if hasattr(store, "current_dir") else None
-    if current is None:
-        return None
-    target = path_of(current)
-    data = {"version": VERSION, "entities": [_plain(e) for e in (entities(tsv(store)) if found is None else found)]}
+def write(build: Path, found: list[dict]) -> Path:
+    """Write the entities ``found`` beside the build folder ``build`` (a build writes them before its
+    store is served: reconciliation never has to read them from the store)."""
+    target = path_of(build)
+    data = {"version": VERSION, "entities": [_plain(e) for e in found]}
     partial = target.with_name(target.name + f".{os.getpid()}.new")
     partial.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     partial.replace(target)

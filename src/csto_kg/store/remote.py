@@ -35,7 +35,7 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 
@@ -518,10 +518,11 @@ class RemoteStore:
 
     # -- writing
 
-    def replace(self, nquads: bytes | str | list[Path], manifest: dict) -> str:
+    def replace(self, nquads: bytes | str | list[Path], manifest: dict, beside: Callable[[Path], None] | None = None) -> str:
         """Make the store serve exactly ``nquads`` (N-Quads data, or files of it read as one text);
         see the module documentation for what is atomic. ``manifest["records"]``, per-record
-        digests that only incremental builds use, is not kept."""
+        digests that only incremental builds use, is not kept; nor is anything written ``beside``
+        (a remote store has no build folders: its pages and reconciliation read the store)."""
         if isinstance(nquads, list):
             nquads = b"".join(path.read_bytes() for path in nquads)
         manifest = {k: v for k, v in manifest.items() if k != "records"}
@@ -561,7 +562,8 @@ class RemoteStore:
         self._live = None
         return self.url
 
-    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict) -> str:
+    def update(self, remove_graphs: list[str], nquads: list[Path], manifest: dict,
+               beside: Callable[[Path], None] | None = None) -> str:
         """Not offered (:attr:`incremental` is False): a build replaces a remote store whole."""
         raise NotImplementedError("a remote store is replaced whole; see RemoteStore.incremental")
 

@@ -254,15 +254,12 @@ class Fold:
         return self._summary
 
 
-def write(store, found: dict | None = None) -> Path | None:
-    """Write the summaries of the current build of ``store`` beside it (``found``, or computed from the
-    store when not given); None for a store without build folders (a remote one)."""
-    current = store.current_dir() if hasattr(store, "current_dir") else None
-    if current is None:
-        return None
-    target = path_of(current)
+def write(build: Path, found: dict) -> Path:
+    """Write the summaries ``found`` beside the build folder ``build`` (a build writes them before its
+    store is served: no page of it is ever made without them)."""
+    target = path_of(build)
     partial = target.with_name(target.name + f".{os.getpid()}.new")
-    partial.write_text(json.dumps(compute(store) if found is None else found, separators=(",", ":")), encoding="utf-8")
+    partial.write_text(json.dumps(found, separators=(",", ":")), encoding="utf-8")
     partial.replace(target)
     return target
 
