@@ -91,7 +91,8 @@ def _value(term: str) -> str:
 
 def tsv(store) -> Select:
     """A SELECT runner of rows of plain values over ``store`` directly, its answers read in bulk
-    as TSV (far faster than term objects): for the build, whose own fixed queries need no time limit."""
+    as TSV (far faster than term objects), without a time limit: the entities as the store's own
+    queries find them, which what the build folds from the records' parts must equal."""
     def select(text: str) -> list[tuple[str, ...]]:
         answer = store.query(PROLOGUE + text).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
         return [tuple(_value(term) for term in line.split("\t")) for line in answer.split("\n")[1:] if line]
