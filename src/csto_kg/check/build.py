@@ -95,8 +95,10 @@ RACY_NS = 2_000_000_000  # two seconds: coarser than any file system's clock (FA
 
 
 def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], object] | None,
-                 schema: str) -> tuple[set[str], set[str]] | None:
-    """The records to process again and the records removed since ``previous``; None: process all.
+                 schema: str) -> tuple[set[str], set[str], dict[str, tuple[int, int]]] | None:
+    """The records to process again, the records removed since ``previous``, and the size and time
+    of each file found unchanged by its content at another size or time (a checkout or a touch: the
+    build keeps them, so that the next one does not read it again); None: process all.
 
     A file whose size and modification time are those the last build saw before reading it is
     taken as unchanged (as make and git do), unless it was modified so close to that build that a
@@ -116,15 +118,18 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
     # within the same tick of the file system's clock: its size and time alone do not tell (after a
     # build that did not keep when it began reading, every file's digest is compared, once)
     racy_from = previous.get("read_started_ns", 0) - RACY_NS
-    changed, now = set(), set()
+    changed, now, touched = set(), set(), {}
     for path, name in record_files(data_dir):
         now.add(name)
-        info, old = path.stat(), before.get(name)
+        info, old = path.stat(), before.get(name)  # the stat before the content is read
+        stamp = (info.st_size, info.st_mtime_ns)
         if old is None:
             changed.add(name)
-        elif ((old.get("size"), old.get("mtime_ns")) != (info.st_size, info.st_mtime_ns)
-              or info.st_mtime_ns >= racy_from) and old.get("digest") != file_digest(path):
-            changed.add(name)
+        elif (old.get("size"), old.get("mtime_ns")) != stamp or info.st_mtime_ns >= racy_from:
+            if old.get("digest") != file_digest(path):
+                changed.add(name)
+            elif (old.get("size"), old.get("mtime_ns")) != stamp:
+                touched[name] = stamp
     removed = set(before) - now
     if index is not None and any(name.startswith("entities/") for name in changed | removed):
         entities = index()
@@ -133,7 +138,7 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
             refs = refs.split() if isinstance(refs, str) else refs
             if name in now and name not in changed and info.get("deps") != pipeline.deps_digest(refs, entities):
                 changed.add(name)  # an entity it references changed
-    return changed, removed
+    return changed, removed, touched
 
 
 def build(data_dir: Path, store: Store, validator: Validator | None = None,
@@ -168,7 +173,7 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         return contexts["files"]
 
     plan = plan_changes(data_dir, previous, lambda: files_context().index, schema)
-    only, removed = plan if plan is not None else (None, set())
+    only, removed, touched = plan if plan is not None else (None, set(), {})
     ctx: RecordContext | None = contexts.get("files")
     if ctx is None and only is not None and len(only) < pipeline.PARALLEL_FROM \
             and not any(n.startswith("entities/") for n in only | removed):
@@ -201,6 +206,8 @@ def build(data_dir: Path, store: Store, validator: Validator | None = None,
         records = dict(previous["records"]) if plan is not None else {}
         for name in removed:
             records.pop(name, None)
+        for name, (size, mtime_ns) in touched.items():
+            records[name] = {**records[name], "size": size, "mtime_ns": mtime_ns}
         for result in outcome.results:
             # the size and time the file had before it was read: should it have changed since, the
             # next build sees another time, and processes it again
