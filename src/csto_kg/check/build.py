@@ -125,11 +125,12 @@ def plan_changes(data_dir: Path, previous: dict | None, index: Callable[[], obje
         stamp = (info.st_size, info.st_mtime_ns)
         if old is None:
             changed.add(name)
-        elif (old.get("size"), old.get("mtime_ns")) != stamp or info.st_mtime_ns >= racy_from:
-            if old.get("digest") != file_digest(path):
-                changed.add(name)
-            elif (old.get("size"), old.get("mtime_ns")) != stamp:
-                touched[name] = stamp
+            continue
+        moved = (old.get("size"), old.get("mtime_ns")) != stamp
+        if (moved or info.st_mtime_ns >= racy_from) and old.get("digest") != file_digest(path):
+            changed.add(name)
+        elif moved:  # the same content at another size or time
+            touched[name] = stamp
     removed = set(before) - now
     if index is not None and any(name.startswith("entities/") for name in changed | removed):
         entities = index()
