@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from rdflib import Graph, URIRef
 from werkzeug.routing import PathConverter
 from rdflib import Literal as RdfLiteral
@@ -99,7 +99,17 @@ WEB_IRI = re.compile(r"https?://", re.IGNORECASE)
 
 def href(iri: str) -> str | None:
     """Where a link to ``iri`` goes: this server's page for our IRIs, the IRI itself for an
-    ``http``/``https`` IRI, and ``None`` (no link: the IRI is shown as text) for any other."""
+    ``http``/``https`` IRI, and ``None`` (no link: the IRI is shown as text) for any other.
+
+    Kept for the request: a page links the same sources, roles and posts from row after row (a
+    person's page makes 1,900 links to 550 IRIs), and building a URL costs more than the lookup."""
+    found = g.setdefault("csto_kg_hrefs", {})
+    if iri not in found:
+        found[iri] = _href(iri)
+    return found[iri]
+
+
+def _href(iri: str) -> str | None:
     base = base_iri()
     if iri.startswith(base + "id/"):
         return url_for("pages.resource", rest=iri[len(base) + 3:])
