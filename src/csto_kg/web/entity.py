@@ -138,24 +138,33 @@ class Labels:
     known: dict[str, str] = field(default_factory=dict)
 
     def fetch(self, iris: Iterable[str]) -> None:
+        """Label ``iris``: an English ``rdfs:label``, else any ``rdfs:label``, else a ``skos:prefLabel``.
+
+        The preferred labels are asked only of the IRIs with no ``rdfs:label`` (the roles, ranks and
+        document kinds that have them have both): asked of every IRI with the rest, they took the
+        engine two fifths of the query's time."""
         wanted = sorted({i for i in iris if isinstance(i, Iri) and i not in self.known})
+        unlabelled = self._fetch(wanted, "rdfs:label")
+        self._fetch(unlabelled, "skos:prefLabel")
+
+    def _fetch(self, wanted: list[str], predicate: str) -> list[str]:
+        """Label what ``predicate`` labels of ``wanted``; the rest, in order."""
         for start in range(0, len(wanted), 500):
             values = " ".join(sparql_iri(i) for i in wanted[start:start + 500])
             # the labels as they are, chosen here: grouped and filtered by the engine, the same
             # labels take it twice as long
-            query = (f"SELECT ?s ?label ?pref WHERE {{ VALUES ?s {{ {values} }} "
-                     "{ ?s rdfs:label ?label } UNION { ?s skos:prefLabel ?label BIND (true AS ?pref) } }")
             english: dict[str, str] = {}
             other: dict[str, str] = {}
-            for row in rows(self.store, query):
+            for row in rows(self.store, f"SELECT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s {predicate} ?label }}"):
                 other.setdefault(row["s"], str(row["label"]))
                 lang = (getattr(row["label"], "lang", None) or "").lower()
-                if row["pref"] is None and (lang == "en" or lang.startswith("en-")):
+                if lang == "en" or lang.startswith("en-"):
                     english.setdefault(row["s"], str(row["label"]))
             for s in other:
                 text = english.get(s) or other[s]
                 if text:
                     self.known[s] = text
+        return [i for i in wanted if i not in self.known]
 
     def __call__(self, iri: str) -> str:
         return self.known.get(iri, "")
