@@ -30,12 +30,12 @@ _TENURE_DETAILS = """
 #: name the same post or person, nor from the union of every graph (which costs the engine a merge
 #: of every graph's statements about the tenure: a career's 241 tenures took 2.6 times as long).
 _TENURES = sparql_iri(GRAPH + "tenures")
+_BOUNDS = ("earliest_start", "latest_start", "earliest_end", "latest_end", "start_basis", "end_basis")
 
 
 def _in_tenures(pattern: str) -> str:
     """``pattern`` (about ``?tenure``) matched in the tenures graph."""
     return f"GRAPH {_TENURES} {{ {pattern} }}"
-_BOUNDS = ("earliest_start", "latest_start", "earliest_end", "latest_end", "start_basis", "end_basis")
 
 
 def slug(iri: str | None) -> str | None:
