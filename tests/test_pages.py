@@ -575,41 +575,29 @@ def test_a_persons_meetings_show_the_latest_rows_and_the_total(client, built_sto
     assert "The latest" not in client.get(path).get_data(as_text=True)
 
 
-def test_a_page_labels_each_iri_with_an_english_label_then_any_label_then_a_preferred_one():
+def test_a_page_labels_each_iri_with_an_english_label_then_any_label_then_a_preferred_one(tmp_path):
     """``Labels``: an English ``rdfs:label`` first, then any ``rdfs:label``, then a ``skos:prefLabel``
     (English first) for an IRI with no ``rdfs:label``; an IRI with neither has none. Over 500 IRIs,
     asked in parts."""
-    import pyoxigraph as ox
-
+    from csto_kg.graph.names import GRAPH, ID
+    from csto_kg.graph.vocab import SKOS
+    from csto_kg.store.embedded import EmbeddedStore
     from csto_kg.web.entity import Iri, Labels
 
-    rdfs_label = ox.NamedNode(str(RDFS.label))
-    pref_label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
-    store = ox.Store()
-    base = "https://w3id.org/csto-kg/id/"
+    said = [("person/both", RDFS.label, "Иван", "ru", "g1"), ("person/both", RDFS.label, "Ivan", "en", "g2"),
+            ("person/both", SKOS.prefLabel, "Preferred", "en", "g1"),
+            ("person/russian", RDFS.label, "Пётр", "ru", "g1"), ("person/russian", SKOS.prefLabel, "Pyotr", "en", "g1"),
+            ("role/preferred", SKOS.prefLabel, "Председатель", "ru", "g1"),
+            ("role/preferred", SKOS.prefLabel, "Chair", "en", "g1")]
+    said += [(f"meeting/m-{n}", RDFS.label, f"Meeting {n}", "en", "g1") for n in range(600)]
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace("".join(f'<{ID}{name}> <{predicate}> "{text}"@{lang} <{GRAPH}{graph}> .\n'
+                          for name, predicate, text, lang, graph in said), {})
 
-    def say(name, predicate, text, lang, graph="g1"):
-        store.add(ox.Quad(ox.NamedNode(base + name), predicate, ox.Literal(text, language=lang),
-                          ox.NamedNode("https://w3id.org/csto-kg/graph/" + graph)))
-
-    say("person/both", rdfs_label, "Иван", "ru")
-    say("person/both", rdfs_label, "Ivan", "en", graph="g2")
-    say("person/both", pref_label, "Preferred", "en")
-    say("person/russian", rdfs_label, "Пётр", "ru")
-    say("person/russian", pref_label, "Pyotr", "en")
-    say("role/preferred", pref_label, "Председатель", "ru")
-    say("role/preferred", pref_label, "Chair", "en")
-    for n in range(600):
-        say(f"meeting/m-{n}", rdfs_label, f"Meeting {n}", "en")
-
-    class Union:
-        def query(self, text):
-            return store.query(text, use_default_graph_as_union=True)
-
-    labels = Labels(Union())
+    labels = Labels(store)
     names = ["person/both", "person/russian", "role/preferred", "person/unlabelled"] + [f"meeting/m-{n}" for n in range(600)]
-    labels.fetch(Iri(base + name) for name in names)
-    assert [labels(base + name) for name in names[:4]] == ["Ivan", "Пётр", "Chair", ""]
-    assert [labels(base + f"meeting/m-{n}") for n in (0, 499, 500, 599)] == ["Meeting 0", "Meeting 499", "Meeting 500",
-                                                                            "Meeting 599"]
+    labels.fetch(Iri(ID + name) for name in names)
+    assert [labels(ID + name) for name in names[:4]] == ["Ivan", "Пётр", "Chair", ""]
+    assert [labels(ID + f"meeting/m-{n}") for n in (0, 499, 500, 599)] == ["Meeting 0", "Meeting 499", "Meeting 500",
+                                                                          "Meeting 599"]
     assert len(labels.known) == 603
